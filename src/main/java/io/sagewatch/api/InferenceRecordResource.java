@@ -1,0 +1,93 @@
+package io.sagewatch.api;
+
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.jboss.resteasy.reactive.RestQuery;
+
+import io.sagewatch.inference.ErrorType;
+import io.sagewatch.inference.InferenceError;
+import io.sagewatch.store.InferenceRecord;
+import io.sagewatch.store.InferenceRecordStore;
+import io.sagewatch.store.RecordPage;
+import io.smallrye.mutiny.Uni;
+
+/** Reads inference records back: one by id, or an endpoint's newest first, page by page. */
+@Path("/")
+@Produces(MediaType.APPLICATION_JSON)
+public class InferenceRecordResource {
+
+    static final int DEFAULT_LIMIT = 25;
+    static final int MAX_LIMIT = 100;
+
+    private final InferenceRecordStore store;
+    private final EndpointAccess access;
+
+    InferenceRecordResource(InferenceRecordStore store, EndpointAccess access) {
+        this.store = store;
+        this.access = access;
+    }
+
+    @GET
+    @Path("inferences/{inferenceId}")
+    @Operation(summary = "The record of one inference (the newest, if the client reused its inference id)")
+    public Uni<InferenceRecord> get(@PathParam("inferenceId") String inferenceId) {
+        if (!InvocationRequestParser.INFERENCE_ID.matcher(inferenceId).matches()) {
+            throw InferenceError.validation("Inference id must be 1 to 64 printable characters");
+        }
+        return store.find(inferenceId)
+                .map(found -> found.filter(record -> isAllowed(record.endpoint()))
+                        .orElseThrow(() -> InferenceError.of(ErrorType.RESOURCE_NOT_FOUND,
+                                "No inference record with id " + inferenceId)));
+    }
+
+    @GET
+    @Path("endpoints/{EndpointName}/inferences")
+    @Operation(summary = "An endpoint's inference records, newest first; pass 'next' back for the following page")
+    public Uni<RecordPage> list(@PathParam("EndpointName") String endpointName, @RestQuery String since,
+            @RestQuery String until, @RestQuery String limit, @RestQuery String next) {
+        access.check(endpointName);
+        Instant from = instant("since", since);
+        Instant to = instant("until", until);
+        if (from != null && to != null && from.isAfter(to)) {
+            throw InferenceError.validation("'since' must not be after 'until'");
+        }
+        int pageSize;
+        try {
+            pageSize = limit == null || limit.isEmpty() ? DEFAULT_LIMIT : Integer.parseInt(limit);
+        } catch (NumberFormatException e) {
+            pageSize = -1;
+        }
+        if (pageSize < 1 || pageSize > MAX_LIMIT) {
+            throw InferenceError.validation("'limit' must be between 1 and " + MAX_LIMIT);
+        }
+        return store.list(endpointName, from, to, pageSize, next == null || next.isEmpty() ? null : next);
+    }
+
+    private boolean isAllowed(String endpoint) {
+        try {
+            access.check(endpoint);
+            return true;
+        } catch (InferenceError e) {
+            return false;
+        }
+    }
+
+    private static Instant instant(String name, String value) {
+        if (value == null || value.isEmpty()) {
+            return null;
+        }
+        try {
+            return Instant.parse(value);
+        } catch (DateTimeParseException e) {
+            throw InferenceError.validation("'" + name + "' must be an ISO-8601 instant such as 2026-01-31T12:00:00Z");
+        }
+    }
+}

@@ -1,0 +1,83 @@
+package io.sagewatch.api;
+
+import java.time.Instant;
+import java.util.regex.Pattern;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.ws.rs.core.HttpHeaders;
+
+import io.sagewatch.config.SagewatchConfig;
+import io.sagewatch.inference.InferenceError;
+import io.sagewatch.inference.InferenceIds;
+import io.sagewatch.inference.InferenceRequest;
+
+/**
+ * Turns an HTTP request into an {@link InferenceRequest}, or refuses it with a ValidationError before anything is sent
+ * to SageMaker or written to the table. Header limits are SageMaker's own.
+ */
+@ApplicationScoped
+public class InvocationRequestParser {
+
+    /** SageMaker: InferenceId, 1-64 characters, no leading whitespace, printable. */
+    static final Pattern INFERENCE_ID = Pattern.compile("^\\S[\\p{Print}]{0,63}$");
+    static final Pattern VARIANT = Pattern.compile("^[a-zA-Z0-9](-*[a-zA-Z0-9])*$");
+    static final Pattern PRINTABLE = Pattern.compile("^[\\p{Print}]*$");
+
+    private final EndpointAccess access;
+    private final long maxPayloadBytes;
+
+    InvocationRequestParser(EndpointAccess access, SagewatchConfig config) {
+        this.access = access;
+        this.maxPayloadBytes = config.maxPayloadBytes();
+    }
+
+    public InferenceRequest parse(String endpointName, HttpHeaders headers, byte[] body) {
+        long start = System.nanoTime();
+        Instant received = Instant.now();
+        access.check(endpointName);
+        if (body == null || body.length == 0) {
+            throw InferenceError.validation("1 validation error detected: Value at 'body' failed to satisfy "
+                    + "constraint: Member must not be null or empty");
+        }
+        checkSize(body.length);
+        String requestId = InferenceIds.newRequestId();
+        String inferenceId = header(headers, SageMakerHeaders.INFERENCE_ID, INFERENCE_ID, 64);
+        return new InferenceRequest(
+                requestId,
+                inferenceId != null ? inferenceId : requestId,
+                endpointName,
+                body,
+                header(headers, HttpHeaders.CONTENT_TYPE, PRINTABLE, 1024),
+                header(headers, HttpHeaders.ACCEPT, PRINTABLE, 1024),
+                header(headers, SageMakerHeaders.CUSTOM_ATTRIBUTES, PRINTABLE, 1024),
+                header(headers, SageMakerHeaders.TARGET_MODEL, PRINTABLE, 1024),
+                header(headers, SageMakerHeaders.TARGET_VARIANT, VARIANT, 63),
+                header(headers, SageMakerHeaders.TARGET_CONTAINER_HOSTNAME, VARIANT, 63),
+                header(headers, SageMakerHeaders.INFERENCE_COMPONENT, VARIANT, 63),
+                header(headers, SageMakerHeaders.SESSION_ID, PRINTABLE, 256),
+                header(headers, SageMakerHeaders.ENABLE_EXPLANATIONS, PRINTABLE, 64),
+                received,
+                start);
+    }
+
+    /** Also called before the body is read, from the declared Content-Length. */
+    public void checkSize(long bytes) {
+        if (bytes > maxPayloadBytes) {
+            throw InferenceError.validation("Request payload of " + bytes + " bytes exceeds the maximum of "
+                    + maxPayloadBytes + " bytes (sagewatch.max-payload-bytes)");
+        }
+    }
+
+    private static String header(HttpHeaders headers, String name, Pattern pattern, int maxLength) {
+        String value = headers.getHeaderString(name);
+        if (value == null || value.isEmpty()) {
+            return null;
+        }
+        if (value.length() > maxLength || !pattern.matcher(value).matches()) {
+            throw InferenceError.validation("1 validation error detected: Value at '" + name
+                    + "' failed to satisfy constraint: Member must have length less than or equal to " + maxLength
+                    + " and satisfy regular expression pattern: " + pattern.pattern());
+        }
+        return value;
+    }
+}

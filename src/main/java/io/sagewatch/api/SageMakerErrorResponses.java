@@ -1,0 +1,89 @@
+package io.sagewatch.api;
+
+import jakarta.ws.rs.WebApplicationException;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+
+import org.jboss.logging.Logger;
+import org.jboss.resteasy.reactive.RestResponse;
+import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import io.sagewatch.inference.ErrorType;
+import io.sagewatch.inference.InferenceError;
+
+/**
+ * Every error leaves the gateway in SageMaker's shape: the {@code x-amzn-ErrorType} header and a JSON body with
+ * {@code Message} (and ModelError's fields), so SDKs raise their modeled exceptions. Errors SageMaker sent are relayed
+ * byte for byte.
+ */
+public class SageMakerErrorResponses {
+
+    private static final Logger LOG = Logger.getLogger(SageMakerErrorResponses.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    public static Response toResponse(InferenceError error, String requestId, String inferenceId) {
+        Response.ResponseBuilder response = Response.status(error.status())
+                .type(MediaType.APPLICATION_JSON_TYPE)
+                .header(SageMakerHeaders.ERROR_TYPE, error.code())
+                .entity(error.rawBody() != null ? error.rawBody() : body(error));
+        if (requestId != null) {
+            response.header(SageMakerHeaders.REQUEST_ID, requestId);
+        }
+        if (inferenceId != null) {
+            response.header(SageMakerHeaders.SAGEWATCH_INFERENCE_ID, inferenceId);
+        }
+        return response.build();
+    }
+
+    static byte[] body(InferenceError error) {
+        ObjectNode body = JSON.createObjectNode();
+        body.put("ErrorCode", error.code());
+        body.put("Message", error.getMessage());
+        if (error.originalStatusCode() != null) {
+            body.put("OriginalStatusCode", error.originalStatusCode());
+        }
+        if (error.originalMessage() != null) {
+            body.put("OriginalMessage", error.originalMessage());
+        }
+        if (error.logStreamArn() != null) {
+            body.put("LogStreamArn", error.logStreamArn());
+        }
+        try {
+            return JSON.writeValueAsBytes(body);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @ServerExceptionMapper
+    public Response inferenceError(InferenceError error) {
+        return toResponse(error, null, null);
+    }
+
+    /** Framework errors (unknown route, wrong method, unreadable body) in the same shape. */
+    @ServerExceptionMapper
+    public Response webApplicationError(WebApplicationException error) {
+        int status = error.getResponse().getStatus();
+        String code = switch (status) {
+            case 404 -> "UnknownOperationException";
+            case 405 -> "UnknownOperationException";
+            case 413, 415, 400, 406 -> ErrorType.VALIDATION_ERROR.code();
+            default -> status >= 500 ? ErrorType.INTERNAL_FAILURE.code() : ErrorType.VALIDATION_ERROR.code();
+        };
+        InferenceError shaped = InferenceError.upstream(code, status, error.getMessage(), null, null, null, null);
+        return toResponse(shaped, null, null);
+    }
+
+    @ServerExceptionMapper
+    public RestResponse<byte[]> unexpected(RuntimeException error) {
+        LOG.error("Unexpected failure", error);
+        InferenceError shaped = InferenceError.of(ErrorType.INTERNAL_FAILURE, "Sagewatch failed to process the request");
+        return RestResponse.ResponseBuilder.create(RestResponse.Status.INTERNAL_SERVER_ERROR, body(shaped))
+                .type(MediaType.APPLICATION_JSON_TYPE)
+                .header(SageMakerHeaders.ERROR_TYPE, shaped.code())
+                .build();
+    }
+}

@@ -1,0 +1,113 @@
+package io.sagewatch.config;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.Set;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+/** Everything Sagewatch reads from configuration; documented key by key in README.md. */
+@ConfigMapping(prefix = "sagewatch")
+public interface SagewatchConfig {
+
+    /** Largest request body accepted (SageMaker's own limit is 6 MB). */
+    @WithDefault("6291456")
+    long maxPayloadBytes();
+
+    SageMaker sagemaker();
+
+    Endpoints endpoints();
+
+    Store store();
+
+    Capture capture();
+
+    Dev dev();
+
+    interface SageMaker {
+        /** URL of a server speaking the SageMaker runtime protocol; unset means AWS. */
+        Optional<URI> endpointOverride();
+
+        /** Unset: the SDK's default region chain (AWS_REGION on Lambda and ECS). */
+        Optional<String> region();
+
+        /** Static credentials, for local SageMaker-protocol servers only; unset: the SDK's default chain. */
+        Optional<String> accessKeyId();
+
+        Optional<String> secretAccessKey();
+
+        /** Deadline for one invocation, retries included (SageMaker's container deadline is 60 s). */
+        @WithDefault("60s")
+        Duration timeout();
+
+        /** Retries after a throttling answer; never for model errors. */
+        @WithDefault("2")
+        int throttleRetries();
+
+        @WithDefault("100ms")
+        Duration throttleBackoff();
+
+        @WithDefault("256")
+        int maxConnections();
+    }
+
+    interface Endpoints {
+        /** Endpoint names that may be invoked; any other name is refused before SageMaker is called. */
+        Optional<Set<String>> allowed();
+    }
+
+    interface Store {
+        @WithDefault("sagewatch-inferences")
+        String table();
+
+        /** Create the table, its GSI and TTL at startup when missing. */
+        @WithDefault("false")
+        boolean createTable();
+
+        /** How long records are kept (DynamoDB TTL). */
+        @WithDefault("30d")
+        Duration retention();
+
+        /**
+         * Hold the response until the final record is written. Off on servers (latency is max(model, write));
+         * on on Lambda, where a frozen process must not hold unwritten records.
+         */
+        @WithDefault("false")
+        boolean awaitFinalWrite();
+
+        /** Retries of a failed record write before it is dead-lettered to the log. */
+        @WithDefault("3")
+        int writeRetries();
+
+        @WithDefault("50ms")
+        Duration writeBackoff();
+    }
+
+    interface Capture {
+        /** Share of inferences whose input and output are stored in the record, 0 to 100. */
+        @WithDefault("0")
+        double samplePercent();
+
+        /** Cap per captured payload; larger payloads are truncated (and flagged). */
+        @WithDefault("16384")
+        int maxBytes();
+    }
+
+    interface Dev {
+        /** Start DynamoDB Local in-process (dev mode; needs the "provided" DynamoDBLocal jar on the classpath). */
+        @WithDefault("false")
+        boolean embeddedDynamodb();
+
+        @WithDefault("18000")
+        int embeddedDynamodbPort();
+
+        /** Serve the built-in demo models over the SageMaker runtime protocol. */
+        @WithDefault("false")
+        boolean demoModel();
+
+        @WithDefault("18089")
+        int demoModelPort();
+    }
+}

@@ -1,0 +1,28 @@
+package io.sagewatch.inference;
+
+import java.time.Instant;
+
+/**
+ * One validated invocation as the client sent it: the body is passed to the model unchanged.
+ *
+ * @param requestId the gateway's own id of this HTTP request (unique, time-ordered)
+ * @param inferenceId the client's {@code X-Amzn-SageMaker-Inference-Id}, else the request id
+ * @param startNanos {@link System#nanoTime()} when the request was accepted, the origin of every latency
+ */
+public record InferenceRequest(
+        String requestId,
+        String inferenceId,
+        String endpointName,
+        byte[] body,
+        String contentType,
+        String accept,
+        String customAttributes,
+        String targetModel,
+        String targetVariant,
+        String targetContainerHostname,
+        String inferenceComponentName,
+        String sessionId,
+        String enableExplanations,
+        Instant receivedAt,
+        long startNanos) {
+}

@@ -1,0 +1,54 @@
+package io.sagewatch.store;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.Base64;
+
+/**
+ * A payload kept in the record: text as text, anything else as base64, cut at the configured cap.
+ *
+ * @param encoding "utf-8" or "base64"
+ * @param bytes the payload's full size, before any cut
+ */
+public record CapturedPayload(String encoding, String data, boolean truncated, long bytes) {
+
+    public static CapturedPayload of(byte[] payload, String contentType, int maxBytes) {
+        boolean truncated = payload.length > maxBytes;
+        byte[] kept = truncated ? Arrays.copyOf(payload, maxBytes) : payload;
+        if (isText(contentType)) {
+            String text = decodeUtf8(kept, truncated);
+            if (text != null) {
+                return new CapturedPayload("utf-8", text, truncated, payload.length);
+            }
+        }
+        return new CapturedPayload("base64", Base64.getEncoder().encodeToString(kept), truncated, payload.length);
+    }
+
+    private static boolean isText(String contentType) {
+        if (contentType == null) {
+            return false;
+        }
+        String type = contentType.toLowerCase();
+        return type.startsWith("text/") || type.contains("json") || type.contains("csv") || type.contains("xml")
+                || type.contains("x-www-form-urlencoded");
+    }
+
+    /** Null unless valid UTF-8; a cut may split the last character, which is then dropped. */
+    private static String decodeUtf8(byte[] bytes, boolean truncated) {
+        var decoder = StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(CodingErrorAction.REPORT)
+                .onUnmappableCharacter(CodingErrorAction.REPORT);
+        int length = bytes.length;
+        for (int dropped = 0; dropped <= (truncated ? 3 : 0) && length - dropped >= 0; dropped++) {
+            try {
+                return decoder.reset().decode(ByteBuffer.wrap(bytes, 0, length - dropped)).toString();
+            } catch (CharacterCodingException e) {
+                // try one byte shorter: the cut may have split a multi-byte character
+            }
+        }
+        return null;
+    }
+}

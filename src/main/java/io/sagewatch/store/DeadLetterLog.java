@@ -1,0 +1,42 @@
+package io.sagewatch.store;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import org.jboss.logging.Logger;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+/**
+ * Where a record goes when the table will not take it: one JSON line on the {@value #CATEGORY} log category, holding
+ * the whole record, so it can be replayed from CloudWatch Logs. Nothing is lost silently.
+ */
+@ApplicationScoped
+public class DeadLetterLog {
+
+    public static final String CATEGORY = "sagewatch.dead-letter";
+    private static final Logger LOG = Logger.getLogger(CATEGORY);
+
+    private final ObjectMapper json;
+
+    DeadLetterLog(ObjectMapper json) {
+        this.json = json;
+    }
+
+    public void write(String table, InferenceRecord record, Throwable failure) {
+        Map<String, Object> line = new LinkedHashMap<>();
+        line.put("dead_letter", "inference_record");
+        line.put("table", table);
+        line.put("reason", String.valueOf(failure));
+        line.put("record", record);
+        try {
+            LOG.error(json.writeValueAsString(line));
+        } catch (JsonProcessingException e) {
+            LOG.errorf("{\"dead_letter\":\"inference_record\",\"table\":\"%s\",\"unserializable\":\"%s\"}", table,
+                    record.inferenceId());
+        }
+    }
+}

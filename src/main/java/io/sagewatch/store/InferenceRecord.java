@@ -1,0 +1,42 @@
+package io.sagewatch.store;
+
+import java.time.Instant;
+
+import io.quarkus.runtime.annotations.RegisterForReflection;
+
+/**
+ * One inference as stored in DynamoDB and served by the record routes (JSON in snake_case, like the table's
+ * attributes). Latencies are milliseconds with microsecond precision.
+ */
+@RegisterForReflection
+public record InferenceRecord(
+        String inferenceId,
+        String requestId,
+        String endpoint,
+        Status status,
+        Integer httpStatus,
+        String errorType,
+        String errorMessage,
+        String variant,
+        String targetModel,
+        String targetVariant,
+        String targetContainerHostname,
+        String inferenceComponent,
+        Instant receivedAt,
+        Instant finishedAt,
+        Double latencyMs,
+        Double modelLatencyMs,
+        Double overheadMs,
+        Integer attempts,
+        long requestBytes,
+        Long responseBytes,
+        String requestContentType,
+        String responseContentType,
+        CapturedPayload input,
+        CapturedPayload output,
+        long expiresAt) {
+
+    public enum Status {
+        IN_PROGRESS, SUCCEEDED, FAILED
+    }
+}

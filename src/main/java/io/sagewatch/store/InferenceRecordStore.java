@@ -1,0 +1,196 @@
+package io.sagewatch.store;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ThreadLocalRandom;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import org.jboss.logging.Logger;
+
+import io.sagewatch.config.SagewatchConfig;
+import io.sagewatch.inference.InferenceOutcome;
+import io.sagewatch.inference.InferenceRequest;
+import io.sagewatch.sagemaker.ModelResponse;
+import io.smallrye.mutiny.Uni;
+import software.amazon.awssdk.core.exception.SdkClientException;
+import software.amazon.awssdk.services.dynamodb.DynamoDbAsyncClient;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.dynamodb.model.DynamoDbException;
+import software.amazon.awssdk.services.dynamodb.model.QueryRequest;
+import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
+
+/**
+ * Inference records in DynamoDB. Each request is written twice under the same key: an in-progress record while the
+ * model runs ({@link #open}), then the final one ({@link #finish}), which carries every field and so does not depend on
+ * the first having landed.
+ */
+@ApplicationScoped
+public class InferenceRecordStore {
+
+    /** Captures are capped so that two of them, base64-encoded, stay well inside DynamoDB's 400 KB item limit. */
+    public static final int MAX_CAPTURE_BYTES = 128 * 1024;
+
+    private static final Logger LOG = Logger.getLogger(InferenceRecordStore.class);
+
+    private final DynamoDbAsyncClient dynamo;
+    private final InferenceTable table;
+    private final DeadLetterLog deadLetters;
+    private final SagewatchConfig.Store config;
+    private final SagewatchConfig.Capture capture;
+
+    InferenceRecordStore(DynamoDbAsyncClient dynamo, InferenceTable table, DeadLetterLog deadLetters,
+            SagewatchConfig config) {
+        this.dynamo = dynamo;
+        this.table = table;
+        this.deadLetters = deadLetters;
+        this.config = config.store();
+        this.capture = config.capture();
+    }
+
+    /**
+     * Writes the in-progress record; true if it landed. Never fails: if it cannot be written, the final write still records everything.
+     * Conditional, so that a late arrival can never overwrite the final record.
+     */
+    public Uni<Boolean> open(InferenceRequest request) {
+        InferenceRecord record = started(request);
+        return Uni.createFrom()
+                .completionStage(() -> dynamo.putItem(b -> b.tableName(table.name())
+                        .item(InferenceRecordItem.toItem(record))
+                        .conditionExpression("attribute_not_exists(" + InferenceTable.INFERENCE_ID + ")")))
+                .replaceWith(Boolean.TRUE)
+                .onFailure().invoke(failure -> LOG.debugf("In-progress record %s not written: %s",
+                        request.requestId(), failure))
+                .onFailure().recoverWithItem(Boolean.FALSE);
+    }
+
+    /**
+     * Writes the final record, retrying transient failures; a record that still cannot be written is dead-lettered to
+     * the log. Starts at once and cannot be cancelled by the caller; the stage completes when the record is stored or
+     * dead-lettered, never exceptionally.
+     */
+    public CompletionStage<Void> finish(InferenceOutcome outcome) {
+        InferenceRecord record = finished(outcome);
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        Uni.createFrom()
+                .completionStage(() -> dynamo.putItem(b -> b.tableName(table.name())
+                        .item(InferenceRecordItem.toItem(record))))
+                .onFailure(InferenceRecordStore::isTransient).retry()
+                .withBackOff(config.writeBackoff(), config.writeBackoff().multipliedBy(20)).withJitter(0.5)
+                .atMost(config.writeRetries())
+                .subscribe().with(
+                        written -> done.complete(null),
+                        failure -> {
+                            deadLetters.write(table.name(), record, failure);
+                            done.complete(null);
+                        });
+        return done;
+    }
+
+    /** The newest record of an inference id (a client may reuse one). */
+    public Uni<Optional<InferenceRecord>> find(String inferenceId) {
+        QueryRequest query = QueryRequest.builder()
+                .tableName(table.name())
+                .keyConditionExpression("#id = :id")
+                .expressionAttributeNames(Map.of("#id", InferenceTable.INFERENCE_ID))
+                .expressionAttributeValues(Map.of(":id", AttributeValue.fromS(inferenceId)))
+                .scanIndexForward(false)
+                .limit(1)
+                .consistentRead(true)
+                .build();
+        return Uni.createFrom().completionStage(() -> dynamo.query(query))
+                .map(response -> response.items().stream().findFirst().map(InferenceRecordItem::fromItem));
+    }
+
+    /** An endpoint's records received in [since, until], newest first. */
+    public Uni<RecordPage> list(String endpoint, Instant since, Instant until, int limit, String next) {
+        QueryRequest.Builder query = QueryRequest.builder()
+                .tableName(table.name())
+                .indexName(InferenceTable.BY_ENDPOINT)
+                .keyConditionExpression("#e = :e AND #t BETWEEN :since AND :until")
+                .expressionAttributeNames(Map.of("#e", InferenceTable.ENDPOINT, "#t", InferenceTable.RECEIVED_AT))
+                .expressionAttributeValues(Map.of(
+                        ":e", AttributeValue.fromS(endpoint),
+                        ":since", AttributeValue.fromS(since == null ? "0" : InferenceTable.timestamp(since)),
+                        // "~" sorts after every digit: no upper bound
+                        ":until", AttributeValue.fromS(until == null ? "~" : InferenceTable.timestamp(until))))
+                .scanIndexForward(false)
+                .limit(limit);
+        if (next != null) {
+            query.exclusiveStartKey(PageToken.decode(next, endpoint));
+        }
+        QueryRequest request = query.build();
+        return Uni.createFrom().completionStage(() -> dynamo.query(request)).map(InferenceRecordStore::toPage);
+    }
+
+    /** Is the table there and reachable? For readiness. */
+    public Uni<String> tableStatus() {
+        return Uni.createFrom().completionStage(() -> dynamo.describeTable(b -> b.tableName(table.name())))
+                .map(response -> response.table().tableStatusAsString());
+    }
+
+    private static RecordPage toPage(QueryResponse response) {
+        List<InferenceRecord> items = response.items().stream().map(InferenceRecordItem::fromItem).toList();
+        boolean more = response.hasLastEvaluatedKey() && !response.lastEvaluatedKey().isEmpty();
+        return new RecordPage(items, more ? PageToken.encode(response.lastEvaluatedKey()) : null);
+    }
+
+    static boolean isTransient(Throwable failure) {
+        Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause()
+                : failure;
+        if (cause instanceof DynamoDbException dynamoError) {
+            return dynamoError.isThrottlingException() || dynamoError.statusCode() >= 500
+                    || dynamoError.statusCode() == 0;
+        }
+        return cause instanceof SdkClientException;
+    }
+
+    private InferenceRecord started(InferenceRequest r) {
+        return new InferenceRecord(r.inferenceId(), r.requestId(), r.endpointName(), InferenceRecord.Status.IN_PROGRESS,
+                null, null, null, null, r.targetModel(), r.targetVariant(), r.targetContainerHostname(),
+                r.inferenceComponentName(), r.receivedAt(), null, null, null, null, null, r.body().length, null,
+                r.contentType(), null, null, null, expiresAt(r));
+    }
+
+    private InferenceRecord finished(InferenceOutcome o) {
+        InferenceRequest r = o.request();
+        ModelResponse response = o.response();
+        boolean captured = sampled();
+        int cap = Math.min(capture.maxBytes(), MAX_CAPTURE_BYTES);
+        return new InferenceRecord(r.inferenceId(), r.requestId(), r.endpointName(),
+                o.succeeded() ? InferenceRecord.Status.SUCCEEDED : InferenceRecord.Status.FAILED,
+                o.httpStatus(),
+                o.succeeded() ? null : o.error().code(),
+                o.succeeded() ? null : o.error().getMessage(),
+                response == null ? null : response.invokedProductionVariant(),
+                r.targetModel(), r.targetVariant(), r.targetContainerHostname(), r.inferenceComponentName(),
+                r.receivedAt(), o.finishedAt(),
+                millis(o.totalNanos()), millis(o.modelLatencyNanos()), millis(o.overheadNanos()),
+                o.modelCall().attempts(),
+                r.body().length,
+                response == null ? null : (long) response.body().length,
+                r.contentType(),
+                response == null ? null : response.contentType(),
+                captured ? CapturedPayload.of(r.body(), r.contentType(), cap) : null,
+                captured && response != null ? CapturedPayload.of(response.body(), response.contentType(), cap) : null,
+                expiresAt(r));
+    }
+
+    private boolean sampled() {
+        double percent = capture.samplePercent();
+        return percent >= 100 || (percent > 0 && ThreadLocalRandom.current().nextDouble(100) < percent);
+    }
+
+    private long expiresAt(InferenceRequest r) {
+        return r.receivedAt().plus(config.retention()).getEpochSecond();
+    }
+
+    private static double millis(long nanos) {
+        return Math.round(nanos / 1_000.0) / 1_000.0;
+    }
+}

@@ -1,0 +1,116 @@
+package io.sagewatch.store;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+
+import jakarta.annotation.Priority;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+
+import org.jboss.logging.Logger;
+
+import io.quarkus.runtime.StartupEvent;
+import io.sagewatch.config.SagewatchConfig;
+import software.amazon.awssdk.services.dynamodb.DynamoDbAsyncClient;
+import software.amazon.awssdk.services.dynamodb.model.AttributeDefinition;
+import software.amazon.awssdk.services.dynamodb.model.BillingMode;
+import software.amazon.awssdk.services.dynamodb.model.CreateTableRequest;
+import software.amazon.awssdk.services.dynamodb.model.GlobalSecondaryIndex;
+import software.amazon.awssdk.services.dynamodb.model.KeySchemaElement;
+import software.amazon.awssdk.services.dynamodb.model.KeyType;
+import software.amazon.awssdk.services.dynamodb.model.Projection;
+import software.amazon.awssdk.services.dynamodb.model.ProjectionType;
+import software.amazon.awssdk.services.dynamodb.model.ResourceInUseException;
+import software.amazon.awssdk.services.dynamodb.model.ResourceNotFoundException;
+import software.amazon.awssdk.services.dynamodb.model.ScalarAttributeType;
+
+/**
+ * The record table's schema. Key: inference id + request id (a client may reuse its inference id; each request still
+ * gets its own record, and request ids sort by time). GSI {@value #BY_ENDPOINT}: endpoint + received_at, for listing an
+ * endpoint's records newest first. TTL on {@value #EXPIRES_AT}. The same schema is declared in deploy/.
+ */
+@ApplicationScoped
+public class InferenceTable {
+
+    public static final String INFERENCE_ID = "inference_id";
+    public static final String REQUEST_ID = "request_id";
+    public static final String ENDPOINT = "endpoint";
+    public static final String RECEIVED_AT = "received_at";
+    public static final String EXPIRES_AT = "expires_at";
+    public static final String BY_ENDPOINT = "by-endpoint";
+
+    /** Fixed width, so that string order is time order in the GSI sort key. */
+    static final DateTimeFormatter TIMESTAMP = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'")
+            .withZone(ZoneOffset.UTC);
+
+    private static final Logger LOG = Logger.getLogger(InferenceTable.class);
+
+    private final DynamoDbAsyncClient dynamo;
+    private final SagewatchConfig.Store config;
+
+    InferenceTable(DynamoDbAsyncClient dynamo, SagewatchConfig config) {
+        this.dynamo = dynamo;
+        this.config = config.store();
+    }
+
+    public String name() {
+        return config.table();
+    }
+
+    public static String timestamp(Instant instant) {
+        return TIMESTAMP.format(instant);
+    }
+
+    /** Runs on the main thread at startup, after the embedded DynamoDB (dev mode) is up. */
+    void createIfMissing(@Observes @Priority(20) StartupEvent event) {
+        if (!config.createTable()) {
+            return;
+        }
+        try {
+            dynamo.describeTable(b -> b.tableName(name())).join();
+            LOG.debugf("Table %s exists", name());
+            return;
+        } catch (java.util.concurrent.CompletionException e) {
+            if (!(e.getCause() instanceof ResourceNotFoundException)) {
+                throw e;
+            }
+        }
+        try {
+            dynamo.createTable(createRequest(name())).join();
+        } catch (java.util.concurrent.CompletionException e) {
+            if (!(e.getCause() instanceof ResourceInUseException)) {
+                throw e; // another instance created it meanwhile: fine
+            }
+        }
+        dynamo.waiter().waitUntilTableExists(b -> b.tableName(name())).join();
+        dynamo.updateTimeToLive(b -> b.tableName(name())
+                .timeToLiveSpecification(t -> t.attributeName(EXPIRES_AT).enabled(true))).join();
+        LOG.infof("Created table %s with index %s and TTL on %s (retention %s)", name(), BY_ENDPOINT, EXPIRES_AT,
+                Duration.from(config.retention()));
+    }
+
+    static CreateTableRequest createRequest(String table) {
+        return CreateTableRequest.builder()
+                .tableName(table)
+                .billingMode(BillingMode.PAY_PER_REQUEST)
+                .attributeDefinitions(
+                        attribute(INFERENCE_ID), attribute(REQUEST_ID), attribute(ENDPOINT), attribute(RECEIVED_AT))
+                .keySchema(key(INFERENCE_ID, KeyType.HASH), key(REQUEST_ID, KeyType.RANGE))
+                .globalSecondaryIndexes(GlobalSecondaryIndex.builder()
+                        .indexName(BY_ENDPOINT)
+                        .keySchema(key(ENDPOINT, KeyType.HASH), key(RECEIVED_AT, KeyType.RANGE))
+                        .projection(Projection.builder().projectionType(ProjectionType.ALL).build())
+                        .build())
+                .build();
+    }
+
+    private static AttributeDefinition attribute(String name) {
+        return AttributeDefinition.builder().attributeName(name).attributeType(ScalarAttributeType.S).build();
+    }
+
+    private static KeySchemaElement key(String name, KeyType type) {
+        return KeySchemaElement.builder().attributeName(name).keyType(type).build();
+    }
+}
