@@ -77,7 +77,14 @@ public interface SagewatchConfig {
         @WithDefault("false")
         boolean awaitFinalWrite();
 
-        /** Retries of a failed record write before it is dead-lettered to the log. */
+        /**
+         * Time allowed for one record write attempt. The in-progress write runs beside the model call and gets one
+         * attempt: a slow table delays an answer by at most this much.
+         */
+        @WithDefault("1s")
+        Duration writeTimeout();
+
+        /** Retries of a failed final record write before it is dead-lettered to the log. */
         @WithDefault("3")
         int writeRetries();
 

@@ -18,6 +18,9 @@ import io.sagewatch.inference.InferenceOutcome;
 import io.sagewatch.inference.InferenceRequest;
 import io.sagewatch.sagemaker.ModelResponse;
 import io.smallrye.mutiny.Uni;
+import software.amazon.awssdk.awscore.AwsRequestOverrideConfiguration;
+import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
+import software.amazon.awssdk.core.SdkPlugin;
 import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.services.dynamodb.DynamoDbAsyncClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
@@ -37,6 +40,10 @@ public class InferenceRecordStore {
     public static final int MAX_CAPTURE_BYTES = 128 * 1024;
 
     private static final Logger LOG = Logger.getLogger(InferenceRecordStore.class);
+
+    /** Record writes are retried here, on our schedule, not also by the SDK (which would multiply the attempts). */
+    private static final SdkPlugin NO_SDK_RETRIES = client -> client.overrideConfiguration(
+            client.overrideConfiguration().toBuilder().retryStrategy(AwsRetryStrategy.doNotRetry()).build());
 
     private final DynamoDbAsyncClient dynamo;
     private final InferenceTable table;
@@ -62,7 +69,8 @@ public class InferenceRecordStore {
         return Uni.createFrom()
                 .completionStage(() -> dynamo.putItem(b -> b.tableName(table.name())
                         .item(InferenceRecordItem.toItem(record))
-                        .conditionExpression("attribute_not_exists(" + InferenceTable.INFERENCE_ID + ")")))
+                        .conditionExpression("attribute_not_exists(" + InferenceTable.INFERENCE_ID + ")")
+                        .overrideConfiguration(this::oneBoundedAttempt)))
                 .replaceWith(Boolean.TRUE)
                 .onFailure().invoke(failure -> LOG.debugf("In-progress record %s not written: %s",
                         request.requestId(), failure))
@@ -79,7 +87,8 @@ public class InferenceRecordStore {
         CompletableFuture<Void> done = new CompletableFuture<>();
         Uni.createFrom()
                 .completionStage(() -> dynamo.putItem(b -> b.tableName(table.name())
-                        .item(InferenceRecordItem.toItem(record))))
+                        .item(InferenceRecordItem.toItem(record))
+                        .overrideConfiguration(this::oneBoundedAttempt)))
                 .onFailure(InferenceRecordStore::isTransient).retry()
                 .withBackOff(config.writeBackoff(), config.writeBackoff().multipliedBy(20)).withJitter(0.5)
                 .atMost(config.writeRetries())
@@ -126,6 +135,11 @@ public class InferenceRecordStore {
         }
         QueryRequest request = query.build();
         return Uni.createFrom().completionStage(() -> dynamo.query(request)).map(InferenceRecordStore::toPage);
+    }
+
+    /** A slow or absent table must not hold the inference: one attempt, bounded in time. */
+    private void oneBoundedAttempt(AwsRequestOverrideConfiguration.Builder request) {
+        request.addPlugin(NO_SDK_RETRIES).apiCallTimeout(config.writeTimeout());
     }
 
     /** Is the table there and reachable? For readiness. */

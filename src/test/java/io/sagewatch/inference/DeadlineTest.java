@@ -1,0 +1,46 @@
+package io.sagewatch.inference;
+
+import static io.restassured.RestAssured.given;
+import static io.sagewatch.testing.Gateway.awaitFinalRecord;
+import static io.sagewatch.testing.Gateway.newInferenceId;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
+import io.restassured.path.json.JsonPath;
+import io.sagewatch.testing.GatewayTestResource;
+
+@QuarkusTest
+@WithTestResource(GatewayTestResource.class)
+@TestProfile(DeadlineTest.OneSecondDeadline.class)
+class DeadlineTest {
+
+    public static class OneSecondDeadline implements QuarkusTestProfile {
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            return Map.of("sagewatch.sagemaker.timeout", "1s");
+        }
+    }
+
+    @Test
+    void aModelThatNeverAnswersGetsAModelErrorAndARecord() {
+        String id = newInferenceId();
+        given().header("X-Amzn-SageMaker-Inference-Id", id).body("x").post("/endpoints/hung/invocations")
+                .then().statusCode(424)
+                .header("x-amzn-ErrorType", "ModelError")
+                .body("OriginalStatusCode", equalTo(504))
+                .body("Message", containsString("within 1000 ms"));
+        JsonPath record = awaitFinalRecord(id);
+        assertEquals("FAILED", record.getString("status"));
+        assertEquals("ModelError", record.getString("error_type"));
+        assertEquals(424, record.getInt("http_status"));
+    }
+}

@@ -1,0 +1,92 @@
+package io.sagewatch.testing;
+
+import static io.restassured.RestAssured.given;
+import static org.awaitility.Awaitility.await;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicReference;
+
+import org.eclipse.microprofile.config.ConfigProvider;
+
+import io.restassured.path.json.JsonPath;
+import io.restassured.response.Response;
+
+/** What tests ask of the running gateway and of the parts behind it (the fake's and the gate's counters). */
+public final class Gateway {
+
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    private Gateway() {
+    }
+
+    public static boolean isLambdaBuild() {
+        return "lambda".equals(System.getProperty("sagewatch-test.build"));
+    }
+
+    public static String newInferenceId() {
+        return "test-" + UUID.randomUUID();
+    }
+
+    /** The final record of an inference, waiting (bounded) while the record is still in progress or not yet there. */
+    public static JsonPath awaitFinalRecord(String inferenceId) {
+        AtomicReference<JsonPath> record = new AtomicReference<>();
+        await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(25)).until(() -> {
+            Response response = given().get("/inferences/{id}", inferenceId);
+            if (response.statusCode() != 200) {
+                return false;
+            }
+            JsonPath json = response.jsonPath();
+            record.set(json);
+            return !"IN_PROGRESS".equals(json.getString("status"));
+        });
+        return record.get();
+    }
+
+    public static int modelCalls(String endpoint) {
+        return Integer.parseInt(get(fakeUrl() + "/_fake/calls/" + endpoint));
+    }
+
+    public static int modelCallsFor(String inferenceId) {
+        return Integer.parseInt(get(fakeUrl() + "/_fake/inference/" + inferenceId + "/calls"));
+    }
+
+    /** The headers the model received for an inference, names lower-cased. */
+    public static JsonPath modelHeadersFor(String inferenceId) {
+        return JsonPath.from(get(fakeUrl() + "/_fake/inference/" + inferenceId + "/headers"));
+    }
+
+    /** Final-record writes that reached the table gate for an inference (failed ones included). */
+    public static int finalWritesFor(String inferenceId) {
+        return Integer.parseInt(get(gateUrl() + "/_gate/writes/" + inferenceId));
+    }
+
+    private static String fakeUrl() {
+        return ConfigProvider.getConfig().getValue("sagewatch.sagemaker.endpoint-override", String.class);
+    }
+
+    private static String gateUrl() {
+        return ConfigProvider.getConfig().getValue("quarkus.dynamodb.endpoint-override", String.class);
+    }
+
+    private static String get(String url) {
+        try {
+            HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(url))
+                    .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+            if (response.statusCode() != 200) {
+                throw new IllegalStateException(url + " answered " + response.statusCode());
+            }
+            return response.body();
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,38 @@
+package io.sagewatch.testing;
+
+import static org.awaitility.Awaitility.await;
+
+import java.time.Duration;
+
+import jakarta.inject.Inject;
+
+import org.junit.jupiter.api.Test;
+
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.vertx.core.Vertx;
+
+/** The guard itself must see a blocked event loop, or its silence elsewhere proves nothing. */
+@QuarkusTest
+@WithTestResource(GatewayTestResource.class)
+class NoBlockedEventLoopTest {
+
+    @Inject
+    Vertx vertx;
+
+    @Test
+    @BlocksEventLoopOnPurpose
+    void aBlockedEventLoopIsReported() {
+        try (CapturedLog log = CapturedLog.of(NoBlockedEventLoop.CHECKER)) {
+            vertx.runOnContext(v -> {
+                try {
+                    Thread.sleep(2_500); // over the test profile's 1 s limit
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            await().atMost(Duration.ofSeconds(10)).until(() -> log.messages().stream()
+                    .anyMatch(m -> m.contains("has been blocked for")));
+        }
+    }
+}
