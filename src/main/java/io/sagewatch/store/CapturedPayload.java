@@ -7,12 +7,21 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Base64;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
+
+import io.quarkus.runtime.annotations.RegisterForReflection;
+
 /**
  * A payload kept in the record: text as text, anything else as base64, cut at the configured cap.
  *
  * @param encoding "utf-8" or "base64"
  * @param bytes the payload's full size, before any cut
  */
+@RegisterForReflection
+@JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+@JsonInclude(JsonInclude.Include.NON_NULL)
 public record CapturedPayload(String encoding, String data, boolean truncated, long bytes) {
 
     public static CapturedPayload of(byte[] payload, String contentType, int maxBytes) {

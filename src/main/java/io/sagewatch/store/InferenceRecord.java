@@ -2,6 +2,10 @@ package io.sagewatch.store;
 
 import java.time.Instant;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
+
 import io.quarkus.runtime.annotations.RegisterForReflection;
 
 /**
@@ -9,6 +13,8 @@ import io.quarkus.runtime.annotations.RegisterForReflection;
  * attributes). Latencies are milliseconds with microsecond precision.
  */
 @RegisterForReflection
+@JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+@JsonInclude(JsonInclude.Include.NON_NULL)
 public record InferenceRecord(
         String inferenceId,
         String requestId,
