@@ -26,6 +26,8 @@ public class InferenceRecordResource {
 
     static final int DEFAULT_LIMIT = 25;
     static final int MAX_LIMIT = 100;
+    /** Record timestamps are compared as fixed-width strings: four-digit years only. */
+    private static final Instant LATEST = Instant.parse("9999-12-31T23:59:59.999Z");
 
     private final InferenceRecordStore store;
     private final EndpointAccess access;
@@ -85,7 +87,11 @@ public class InferenceRecordResource {
             return null;
         }
         try {
-            return Instant.parse(value);
+            Instant instant = Instant.parse(value);
+            if (instant.isAfter(LATEST) || instant.isBefore(Instant.EPOCH)) {
+                throw InferenceError.validation("'" + name + "' must be between 1970 and 9999");
+            }
+            return instant;
         } catch (DateTimeParseException e) {
             throw InferenceError.validation("'" + name + "' must be an ISO-8601 instant such as 2026-01-31T12:00:00Z");
         }

@@ -17,8 +17,6 @@ import io.sagewatch.inference.InferencePipeline;
 import io.sagewatch.inference.InferenceRequest;
 import io.sagewatch.sagemaker.ModelResponse;
 import io.smallrye.mutiny.Uni;
-import io.smallrye.mutiny.subscription.Cancellable;
-import io.vertx.core.http.HttpServerResponse;
 
 /** SageMaker runtime's InvokeEndpoint, wire-compatible: a SageMaker client only changes its endpoint URL. */
 @Path("/endpoints/{EndpointName}/invocations")
@@ -37,15 +35,10 @@ public class InvocationResource {
     @Produces(MediaType.WILDCARD)
     @Operation(summary = "Invoke a SageMaker endpoint (InvokeEndpoint) and record the inference")
     public Uni<Response> invoke(@PathParam("EndpointName") String endpointName, @Context HttpHeaders headers,
-            @Context HttpServerResponse connection, byte[] body) {
+            byte[] body) {
         InferenceRequest request = parser.parse(endpointName, headers, body);
-        return Uni.createFrom().emitter(emitter -> {
-            Cancellable running = pipeline.run(request).subscribe()
-                    .with(outcome -> emitter.complete(toResponse(outcome)), emitter::fail);
-            // A client that goes away cancels the model call; the pipeline records the disconnect.
-            connection.closeHandler(closed -> running.cancel());
-            emitter.onTermination(running::cancel);
-        });
+        // Quarkus cancels this Uni when the client disconnects: the pipeline then cancels the model call and records it.
+        return pipeline.run(request).map(InvocationResource::toResponse);
     }
 
     private static Response toResponse(InferenceOutcome outcome) {

@@ -13,6 +13,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import io.sagewatch.inference.ErrorType;
 import io.sagewatch.inference.InferenceError;
+import io.sagewatch.inference.InferenceIds;
+import software.amazon.awssdk.services.dynamodb.model.DynamoDbException;
+import software.amazon.awssdk.services.dynamodb.model.ResourceNotFoundException;
 
 /**
  * Every error leaves the gateway in SageMaker's shape: the {@code x-amzn-ErrorType} header and a JSON body with
@@ -29,9 +32,8 @@ public class SageMakerErrorResponses {
                 .type(MediaType.APPLICATION_JSON_TYPE)
                 .header(SageMakerHeaders.ERROR_TYPE, error.code())
                 .entity(error.rawBody() != null ? error.rawBody() : body(error));
-        if (requestId != null) {
-            response.header(SageMakerHeaders.REQUEST_ID, requestId);
-        }
+        // Like SageMaker, every answer carries a request id, refused requests too.
+        response.header(SageMakerHeaders.REQUEST_ID, requestId != null ? requestId : InferenceIds.newRequestId());
         if (inferenceId != null) {
             response.header(SageMakerHeaders.SAGEWATCH_INFERENCE_ID, inferenceId);
         }
@@ -77,6 +79,24 @@ public class SageMakerErrorResponses {
         return toResponse(shaped, null, null);
     }
 
+    /** The record table failing under a record route: throttling and outages in SageMaker's terms, not a bare 500. */
+    @ServerExceptionMapper
+    public Response tableError(DynamoDbException error) {
+        InferenceError shaped;
+        if (error.isThrottlingException()) {
+            shaped = InferenceError.of(ErrorType.THROTTLING, "The record table is throttling; retry later");
+        } else if (error instanceof ResourceNotFoundException) {
+            shaped = InferenceError.of(ErrorType.SERVICE_UNAVAILABLE, "The record table is not available");
+        } else if (error.statusCode() >= 400 && error.statusCode() < 500) {
+            shaped = InferenceError.validation("The record table refused the query: " + error.awsErrorDetails()
+                    .errorMessage());
+        } else {
+            shaped = InferenceError.of(ErrorType.SERVICE_UNAVAILABLE, "The record table is not available");
+        }
+        LOG.warnf("Record route failed on the table: %s", error.getMessage());
+        return toResponse(shaped, null, null);
+    }
+
     @ServerExceptionMapper
     public RestResponse<byte[]> unexpected(RuntimeException error) {
         LOG.error("Unexpected failure", error);
@@ -84,6 +104,7 @@ public class SageMakerErrorResponses {
         return RestResponse.ResponseBuilder.create(RestResponse.Status.INTERNAL_SERVER_ERROR, body(shaped))
                 .type(MediaType.APPLICATION_JSON_TYPE)
                 .header(SageMakerHeaders.ERROR_TYPE, shaped.code())
+                .header(SageMakerHeaders.REQUEST_ID, InferenceIds.newRequestId())
                 .build();
     }
 }

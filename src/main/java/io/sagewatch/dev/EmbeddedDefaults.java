@@ -37,7 +37,8 @@ public class EmbeddedDefaults {
         }
     }
 
-    void stop(@Observes ShutdownEvent event) {
+    /** Late: records still being written are drained first (InferenceRecordStore). */
+    void stop(@Observes @Priority(10_000) ShutdownEvent event) {
         if (models != null) {
             models.close();
         }

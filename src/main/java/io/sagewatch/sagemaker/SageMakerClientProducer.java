@@ -6,6 +6,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Disposes;
 import jakarta.enterprise.inject.Produces;
 
+import io.quarkus.runtime.Startup;
 import io.sagewatch.config.SagewatchConfig;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
@@ -20,8 +21,10 @@ import software.amazon.awssdk.services.sagemakerruntime.SageMakerRuntimeAsyncCli
 @ApplicationScoped
 public class SageMakerClientProducer {
 
+    /** Built at startup, not lazily on an event loop during the first request (class loading, region lookup). */
     @Produces
     @ApplicationScoped
+    @Startup
     SageMakerRuntimeAsyncClient client(SagewatchConfig config) {
         SagewatchConfig.SageMaker sm = config.sagemaker();
         SageMakerRuntimeAsyncClientBuilder builder = SageMakerRuntimeAsyncClient.builder()
@@ -38,7 +41,8 @@ public class SageMakerClientProducer {
             builder.credentialsProvider(StaticCredentialsProvider.create(
                     AwsBasicCredentials.create(sm.accessKeyId().get(), sm.secretAccessKey().get())));
         } else {
-            builder.credentialsProvider(DefaultCredentialsProvider.builder().build());
+            // Refreshed in the background: a refresh must never block the event loop that asks for credentials.
+            builder.credentialsProvider(DefaultCredentialsProvider.builder().asyncCredentialUpdateEnabled(true).build());
         }
         return builder.build();
     }

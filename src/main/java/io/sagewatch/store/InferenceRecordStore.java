@@ -1,5 +1,6 @@
 package io.sagewatch.store;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -7,12 +8,19 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
+import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 
 import org.jboss.logging.Logger;
 
+import io.quarkus.runtime.ShutdownEvent;
 import io.sagewatch.config.SagewatchConfig;
 import io.sagewatch.inference.InferenceOutcome;
 import io.sagewatch.inference.InferenceRequest;
@@ -38,6 +46,7 @@ public class InferenceRecordStore {
 
     /** Captures are capped so that two of them, base64-encoded, stay well inside DynamoDB's 400 KB item limit. */
     public static final int MAX_CAPTURE_BYTES = 128 * 1024;
+    private static final Duration MAX_DRAIN = Duration.ofSeconds(30);
 
     private static final Logger LOG = Logger.getLogger(InferenceRecordStore.class);
 
@@ -50,6 +59,7 @@ public class InferenceRecordStore {
     private final DeadLetterLog deadLetters;
     private final SagewatchConfig.Store config;
     private final SagewatchConfig.Capture capture;
+    private final Map<CompletableFuture<Void>, InferenceRecord> pending = new ConcurrentHashMap<>();
 
     InferenceRecordStore(DynamoDbAsyncClient dynamo, InferenceTable table, DeadLetterLog deadLetters,
             SagewatchConfig config) {
@@ -85,20 +95,67 @@ public class InferenceRecordStore {
     public CompletionStage<Void> finish(InferenceOutcome outcome) {
         InferenceRecord record = finished(outcome);
         CompletableFuture<Void> done = new CompletableFuture<>();
-        Uni.createFrom()
-                .completionStage(() -> dynamo.putItem(b -> b.tableName(table.name())
-                        .item(InferenceRecordItem.toItem(record))
-                        .overrideConfiguration(this::oneBoundedAttempt)))
-                .onFailure(InferenceRecordStore::isTransient).retry()
-                .withBackOff(config.writeBackoff(), config.writeBackoff().multipliedBy(20)).withJitter(0.5)
-                .atMost(config.writeRetries())
-                .subscribe().with(
-                        written -> done.complete(null),
-                        failure -> {
-                            deadLetters.write(table.name(), record, failure);
-                            done.complete(null);
-                        });
+        // Whoever takes the record out of `pending` first settles it: the write, its failure, or a shutdown drain.
+        pending.put(done, record);
+        try {
+            Uni.createFrom()
+                    .completionStage(() -> dynamo.putItem(b -> b.tableName(table.name())
+                            .item(InferenceRecordItem.toItem(record))
+                            .overrideConfiguration(this::oneBoundedAttempt)))
+                    .onFailure(InferenceRecordStore::isTransient).retry()
+                    .withBackOff(config.writeBackoff(), config.writeBackoff().multipliedBy(20)).withJitter(0.5)
+                    .atMost(config.writeRetries())
+                    .subscribe().with(
+                            written -> settle(done, null),
+                            failure -> settle(done, failure));
+        } catch (RuntimeException e) {
+            settle(done, e);
+        }
         return done;
+    }
+
+    private void settle(CompletableFuture<Void> done, Throwable failure) {
+        InferenceRecord record = pending.remove(done);
+        if (record != null && failure != null) {
+            deadLetters.write(table.name(), record, failure);
+        }
+        done.complete(null);
+    }
+
+    /**
+     * Waits (blocking: shutdown only) for the final writes still under way, then dead-letters what is left, so that a
+     * stopping instance loses no record. Returns how many were dead-lettered.
+     */
+    public int drain(Duration patience) {
+        CompletableFuture<?>[] underWay = pending.keySet().toArray(CompletableFuture[]::new);
+        try {
+            CompletableFuture.allOf(underWay).get(patience.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException | ExecutionException e) {
+            // dead-lettered below
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        int left = 0;
+        for (CompletableFuture<Void> done : List.copyOf(pending.keySet())) {
+            InferenceRecord record = pending.remove(done);
+            if (record != null) {
+                deadLetters.write(table.name(), record,
+                        new IllegalStateException("shutting down before the record was written"));
+                done.complete(null);
+                left++;
+            }
+        }
+        return left;
+    }
+
+    /** Early among shutdown observers: the client (and, in dev mode, DynamoDB Local) must still be up. */
+    void onShutdown(@Observes @Priority(1) ShutdownEvent event) {
+        Duration patience = config.writeTimeout().multipliedBy(config.writeRetries() + 1L)
+                .plus(config.writeBackoff().multipliedBy(20L * config.writeRetries()));
+        int left = drain(patience.compareTo(MAX_DRAIN) > 0 ? MAX_DRAIN : patience);
+        if (left > 0) {
+            LOG.warnf("%d inference records were not written before shutdown and went to the dead-letter log", left);
+        }
     }
 
     /** The newest record of an inference id (a client may reuse one). */
@@ -113,6 +170,7 @@ public class InferenceRecordStore {
                 .consistentRead(true)
                 .build();
         return Uni.createFrom().completionStage(() -> dynamo.query(query))
+                .onFailure(CompletionException.class).transform(Throwable::getCause)
                 .map(response -> response.items().stream().findFirst().map(InferenceRecordItem::fromItem));
     }
 
@@ -134,7 +192,9 @@ public class InferenceRecordStore {
             query.exclusiveStartKey(PageToken.decode(next, endpoint));
         }
         QueryRequest request = query.build();
-        return Uni.createFrom().completionStage(() -> dynamo.query(request)).map(InferenceRecordStore::toPage);
+        return Uni.createFrom().completionStage(() -> dynamo.query(request))
+                .onFailure(CompletionException.class).transform(Throwable::getCause)
+                .map(InferenceRecordStore::toPage);
     }
 
     /** A slow or absent table must not hold the inference: one attempt, bounded in time. */

@@ -65,6 +65,8 @@ public class InferenceTable {
 
     /** Runs on the main thread at startup, after the embedded DynamoDB (dev mode) is up. */
     void createIfMissing(@Observes @Priority(20) StartupEvent event) {
+        // Build the client now, not lazily on an event loop during the first request.
+        dynamo.serviceName();
         if (!config.createTable()) {
             return;
         }

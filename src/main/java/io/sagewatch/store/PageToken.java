@@ -38,7 +38,8 @@ public final class PageToken {
         } catch (IllegalArgumentException e) {
             throw invalid();
         }
-        if (fields.length != 5 || !VERSION.equals(fields[0]) || fields[4].isEmpty()) {
+        if (fields.length != 5 || !VERSION.equals(fields[0]) || fields[3].isEmpty() || fields[4].isEmpty()
+                || !isTimestamp(fields[2])) {
             throw invalid();
         }
         if (!fields[1].equals(endpoint)) {
@@ -46,6 +47,15 @@ public final class PageToken {
         }
         return Map.of(ENDPOINT, AttributeValue.fromS(fields[1]), RECEIVED_AT, AttributeValue.fromS(fields[2]),
                 REQUEST_ID, AttributeValue.fromS(fields[3]), INFERENCE_ID, AttributeValue.fromS(fields[4]));
+    }
+
+    private static boolean isTimestamp(String value) {
+        try {
+            InferenceTable.TIMESTAMP.parse(value);
+            return true;
+        } catch (java.time.format.DateTimeParseException e) {
+            return false;
+        }
     }
 
     private static InferenceError invalid() {

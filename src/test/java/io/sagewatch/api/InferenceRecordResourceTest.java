@@ -128,6 +128,11 @@ class InferenceRecordResourceTest {
                 .then().statusCode(200).body("items", empty()).body("next", nullValue());
     }
 
+    private static String token(String plain) {
+        return java.util.Base64.getUrlEncoder().withoutPadding()
+                .encodeToString(plain.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
     @Test
     void badListingParametersAreValidationErrors() {
         for (int i = 0; i < 2; i++) {
@@ -141,6 +146,9 @@ class InferenceRecordResourceTest {
         List<Case> cases = List.of(
                 new Case("next", "not-a-token!", "pagination token"),
                 new Case("next", "djE", "pagination token"),
+                new Case("next", token("v1\nlisting\nnot-a-time\nr1\ni1"), "pagination token"),
+                new Case("next", token("v1\nlisting\n2026-01-01T00:00:00.000Z\n\ni1"), "pagination token"),
+                new Case("until", "+10000-01-01T00:00:00Z", "'until'"),
                 new Case("limit", "0", "'limit'"),
                 new Case("limit", "101", "'limit'"),
                 new Case("limit", "ten", "'limit'"),
@@ -149,6 +157,7 @@ class InferenceRecordResourceTest {
         for (Case c : cases) {
             given().queryParam(c.param(), c.value()).get("/endpoints/listing/inferences")
                     .then().statusCode(400).header("x-amzn-ErrorType", "ValidationError")
+                    .header("x-amzn-RequestId", org.hamcrest.Matchers.notNullValue())
                     .body("Message", containsString(c.message()));
         }
         given().queryParam("since", "2026-02-01T00:00:00Z").queryParam("until", "2026-01-01T00:00:00Z")

@@ -61,6 +61,7 @@ class InferencePipelineTest {
             // wait (bounded) until the gateway has accepted it: the in-progress record is there
             org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
                     .until(() -> given().get("/inferences/{id}", id).statusCode() == 200);
+            assertEquals("IN_PROGRESS", given().get("/inferences/{id}", id).jsonPath().getString("status"));
         }
         JsonPath record = awaitFinalRecord(id);
         assertEquals("FAILED", record.getString("status"));

@@ -83,6 +83,25 @@ class InferenceRecordStoreTest {
         given().get("/inferences/{id}", id).then().statusCode(404);
     }
 
+    @Inject
+    InferenceRecordStore store;
+
+    @Test
+    void aStoppingInstanceDeadLettersTheRecordsItCouldNotFinishWriting() throws Exception {
+        String id = newInferenceId();
+        try (CapturedLog deadLetters = CapturedLog.of(DeadLetterLog.CATEGORY)) {
+            // the gate holds table-slow's final write for 3 s: it is still under way when the drain starts
+            given().header("X-Amzn-SageMaker-Inference-Id", id).body("x").post("/endpoints/table-slow/invocations")
+                    .then().statusCode(200);
+            assertThat(store.drain(Duration.ofMillis(100))).isGreaterThanOrEqualTo(1);
+            String line = deadLetters.messages().stream().filter(l -> l.contains(id)).findFirst().orElseThrow();
+            assertThat(line).contains("shutting down before the record was written");
+            assertEquals(id, new ObjectMapper().readTree(line).path("record").path("inference_id").asText());
+        }
+        // the write that was under way still lands: the record is in the table and in the log, never in neither
+        assertEquals("SUCCEEDED", awaitFinalRecord(id).getString("status"));
+    }
+
     @Test
     void capturedPayloadsAreCappedAndFlagged() {
         String text = "é".repeat(1500); // 3000 bytes of UTF-8; the test cap is 1024 bytes

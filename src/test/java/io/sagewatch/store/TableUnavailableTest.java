@@ -40,6 +40,14 @@ class TableUnavailableTest {
     }
 
     @Test
+    void recordRoutesAnswerServiceUnavailableInSageMakersShape() {
+        given().get("/inferences/{id}", "some-id").then().statusCode(503)
+                .header("x-amzn-ErrorType", "ServiceUnavailable");
+        given().get("/endpoints/echo/inferences").then().statusCode(503)
+                .header("x-amzn-ErrorType", "ServiceUnavailable");
+    }
+
+    @Test
     void inferencesStillAnswerAndTheirRecordsAreDeadLettered() {
         String id = newInferenceId();
         try (CapturedLog deadLetters = CapturedLog.of(DeadLetterLog.CATEGORY)) {

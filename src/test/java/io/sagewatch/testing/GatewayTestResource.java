@@ -27,8 +27,9 @@ public class GatewayTestResource implements QuarkusTestResourceLifecycleManager 
             dynamo = EmbeddedDynamoDb.start(freePort());
             gate = new TableGate(dynamo.port());
             sagemaker = new SageMakerFake();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        } catch (IOException | RuntimeException e) {
+            stop(); // what did start must not outlive a failed start
+            throw e instanceof IOException io ? new UncheckedIOException(io) : (RuntimeException) e;
         }
         return Map.of(
                 "quarkus.dynamodb.endpoint-override", gate.url(),
@@ -38,14 +39,15 @@ public class GatewayTestResource implements QuarkusTestResourceLifecycleManager 
 
     @Override
     public void stop() {
-        if (sagemaker != null) {
-            sagemaker.close();
-        }
-        if (gate != null) {
-            gate.close();
-        }
-        if (dynamo != null) {
-            dynamo.close();
+        AutoCloseable[] started = { sagemaker, gate, dynamo };
+        for (AutoCloseable part : started) {
+            if (part != null) {
+                try {
+                    part.close();
+                } catch (Exception e) {
+                    System.err.println("GatewayTestResource: failed to stop " + part + ": " + e);
+                }
+            }
         }
     }
 

@@ -26,12 +26,14 @@ import com.sun.net.httpserver.HttpServer;
  * <ul>
  * <li>{@code rendezvous}: holds the in-progress write until the model call arrives ({@link Rendezvous});</li>
  * <li>{@code table-flaky}: the first two final writes of each inference fail with HTTP 500;</li>
- * <li>{@code table-down}: every write fails with HTTP 500.</li>
+ * <li>{@code table-down}: every write fails with HTTP 500;</li>
+ * <li>{@code table-slow}: final writes are held for {@value #SLOW_WRITE_MILLIS} ms, then written.</li>
  * </ul>
  * Counts writes per inference id, readable at {@code /_gate/writes/{inferenceId}}.
  */
 public final class TableGate implements AutoCloseable {
 
+    static final long SLOW_WRITE_MILLIS = 3_000;
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Set<String> NOT_FORWARDED = Set.of("host", "connection", "content-length", "expect",
             "upgrade", "transfer-encoding", "keep-alive");
@@ -89,6 +91,9 @@ public final class TableGate implements AutoCloseable {
         boolean inProgress = request.has("ConditionExpression");
         if (!inProgress) {
             int attempt = finalWrites.computeIfAbsent(inferenceId, id -> new AtomicInteger()).incrementAndGet();
+            if ("table-slow".equals(endpoint)) {
+                Thread.sleep(SLOW_WRITE_MILLIS);
+            }
             return switch (endpoint) {
                 case "table-down" -> false;
                 case "table-flaky" -> attempt > 2;

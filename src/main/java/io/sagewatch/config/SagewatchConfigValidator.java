@@ -1,0 +1,60 @@
+package io.sagewatch.config;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+import jakarta.annotation.Priority;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+
+import io.quarkus.runtime.StartupEvent;
+
+/** Refuses to start on settings that would only fail later, on the request path. */
+@ApplicationScoped
+public class SagewatchConfigValidator {
+
+    void validate(@Observes @Priority(0) StartupEvent event, SagewatchConfig config) {
+        List<String> problems = problems(config);
+        if (!problems.isEmpty()) {
+            throw new IllegalStateException("Invalid Sagewatch configuration: " + String.join("; ", problems));
+        }
+    }
+
+    static List<String> problems(SagewatchConfig config) {
+        List<String> problems = new ArrayList<>();
+        positive(problems, "sagewatch.max-payload-bytes", config.maxPayloadBytes());
+        positive(problems, "sagewatch.sagemaker.timeout", config.sagemaker().timeout());
+        notNegative(problems, "sagewatch.sagemaker.throttle-retries", config.sagemaker().throttleRetries());
+        positive(problems, "sagewatch.sagemaker.throttle-backoff", config.sagemaker().throttleBackoff());
+        positive(problems, "sagewatch.sagemaker.max-connections", config.sagemaker().maxConnections());
+        positive(problems, "sagewatch.store.retention", config.store().retention());
+        positive(problems, "sagewatch.store.write-timeout", config.store().writeTimeout());
+        notNegative(problems, "sagewatch.store.write-retries", config.store().writeRetries());
+        positive(problems, "sagewatch.store.write-backoff", config.store().writeBackoff());
+        positive(problems, "sagewatch.capture.max-bytes", config.capture().maxBytes());
+        double percent = config.capture().samplePercent();
+        if (!(percent >= 0 && percent <= 100)) {
+            problems.add("sagewatch.capture.sample-percent must be from 0 to 100, not " + percent);
+        }
+        return problems;
+    }
+
+    private static void positive(List<String> problems, String key, Duration value) {
+        if (value.isZero() || value.isNegative()) {
+            problems.add(key + " must be longer than zero, not " + value);
+        }
+    }
+
+    private static void positive(List<String> problems, String key, long value) {
+        if (value <= 0) {
+            problems.add(key + " must be greater than zero, not " + value);
+        }
+    }
+
+    private static void notNegative(List<String> problems, String key, long value) {
+        if (value < 0) {
+            problems.add(key + " must not be negative, not " + value);
+        }
+    }
+}
