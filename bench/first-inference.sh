@@ -9,8 +9,10 @@ RUNS=${1:-3}
 WARM=${2:-2000}
 JAVA=${JAVA:-java}
 
-[ -f target/quarkus-app/quarkus-run.jar ] && ! unzip -l target/quarkus-app/lib/main/*.jar 2>/dev/null | grep -q lambda \
-  || ./mvnw -B -q package -DskipTests
+# the default (HTTP) build; a Lambda build in target/ serves no HTTP
+if [ ! -f target/quarkus-app/quarkus-run.jar ] || ls target/quarkus-app/lib/main | grep -q quarkus-amazon-lambda; then
+  ./mvnw -B -q package -DskipTests
+fi
 [ -f target/bench-classpath.txt ] || ./mvnw -B -q dependency:build-classpath -Dmdep.includeScope=test \
   -Dmdep.outputFile=target/bench-classpath.txt
 
