@@ -2,11 +2,13 @@ package io.sagewatch.config;
 
 import java.net.URI;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
+import io.smallrye.config.WithName;
 
 /** Everything Sagewatch reads from configuration; documented key by key in README.md. */
 @ConfigMapping(prefix = "sagewatch")
@@ -19,6 +21,11 @@ public interface SagewatchConfig {
     SageMaker sagemaker();
 
     Endpoints endpoints();
+
+    /** Per-endpoint settings, keyed by endpoint name: {@code sagewatch.endpoint."churn-model".price.per-invocation}. */
+    Map<String, EndpointSettings> endpoint();
+
+    Metrics metrics();
 
     Store store();
 
@@ -56,6 +63,38 @@ public interface SagewatchConfig {
     interface Endpoints {
         /** Endpoint names that may be invoked; any other name is refused before SageMaker is called. */
         Optional<Set<String>> allowed();
+    }
+
+    interface EndpointSettings {
+        /**
+         * JSON pointer (RFC 6901) to the input token count in the model's answer, for answers in none of the shapes
+         * read by default (OpenAI, Anthropic/Bedrock, Hugging Face TGI).
+         */
+        Optional<String> inputTokensPointer();
+
+        Optional<String> outputTokensPointer();
+
+        Price price();
+    }
+
+    /** Prices in USD, for the estimated cost of each inference; all zero = no estimate. */
+    interface Price {
+        @WithDefault("0")
+        double perInvocation();
+
+        @WithName("per-1k-input-tokens")
+        @WithDefault("0")
+        double per1kInputTokens();
+
+        @WithName("per-1k-output-tokens")
+        @WithDefault("0")
+        double per1kOutputTokens();
+    }
+
+    interface Metrics {
+        /** The "service" dimension of every meter. */
+        @WithDefault("sagewatch")
+        String service();
     }
 
     interface Store {

@@ -10,10 +10,11 @@ import io.sagewatch.sagemaker.ModelResponse;
  * this one value, never from the resource.
  */
 public record InferenceOutcome(InferenceRequest request, ModelCall modelCall, InferenceError error,
-        Instant finishedAt, long totalNanos) {
+        Instant finishedAt, long totalNanos, TokenUsage tokens, Double costUsd) {
 
-    public static InferenceOutcome of(InferenceRequest request, ModelCall call) {
-        return new InferenceOutcome(request, call, call.error(), Instant.now(), System.nanoTime() - request.startNanos());
+    public static InferenceOutcome of(InferenceRequest request, ModelCall call, TokenUsage tokens, Double costUsd) {
+        return new InferenceOutcome(request, call, call.error(), Instant.now(), System.nanoTime() - request.startNanos(),
+                tokens, costUsd);
     }
 
     /** The client went away before the model answered; the upstream call was cancelled. */
@@ -21,7 +22,8 @@ public record InferenceOutcome(InferenceRequest request, ModelCall modelCall, In
         long elapsed = System.nanoTime() - request.startNanos();
         InferenceError error = InferenceError.of(ErrorType.CLIENT_DISCONNECTED,
                 "The client closed the connection before the model answered");
-        return new InferenceOutcome(request, new ModelCall(null, error, elapsed, 1), error, Instant.now(), elapsed);
+        return new InferenceOutcome(request, new ModelCall(null, error, elapsed, 1), error, Instant.now(), elapsed,
+                TokenUsage.NONE, null);
     }
 
     public boolean succeeded() {
@@ -30,6 +32,15 @@ public record InferenceOutcome(InferenceRequest request, ModelCall modelCall, In
 
     public ModelResponse response() {
         return modelCall.response();
+    }
+
+    /** The production variant that answered, else the one asked for; for meters and logs. */
+    public String variant() {
+        ModelResponse response = response();
+        if (response != null && response.invokedProductionVariant() != null) {
+            return response.invokedProductionVariant();
+        }
+        return request.targetVariant();
     }
 
     public int httpStatus() {
@@ -43,5 +54,10 @@ public record InferenceOutcome(InferenceRequest request, ModelCall modelCall, In
     /** Time the gateway added on top of the model: parsing, the record write it waited for, the answer. */
     public long overheadNanos() {
         return totalNanos - modelLatencyNanos();
+    }
+
+    /** Milliseconds with microsecond precision, as records, logs and meters report latencies. */
+    public static double millis(long nanos) {
+        return Math.round(nanos / 1_000.0) / 1_000.0;
     }
 }

@@ -10,6 +10,8 @@ import org.jboss.logging.Logger;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import io.sagewatch.metrics.InferenceMeters;
+
 /**
  * Where a record goes when the table will not take it: one JSON line on the {@value #CATEGORY} log category, holding
  * the whole record, so it can be replayed from CloudWatch Logs. Nothing is lost silently.
@@ -21,12 +23,15 @@ public class DeadLetterLog {
     private static final Logger LOG = Logger.getLogger(CATEGORY);
 
     private final ObjectMapper json;
+    private final InferenceMeters meters;
 
-    DeadLetterLog(ObjectMapper json) {
+    DeadLetterLog(ObjectMapper json, InferenceMeters meters) {
         this.json = json;
+        this.meters = meters;
     }
 
     public void write(String table, InferenceRecord record, Throwable failure) {
+        meters.recordDeadLettered(record.endpoint());
         Map<String, Object> line = new LinkedHashMap<>();
         line.put("dead_letter", "inference_record");
         line.put("table", table);

@@ -38,6 +38,9 @@ public record InferenceRecord(
         Long responseBytes,
         String requestContentType,
         String responseContentType,
+        Long inputTokens,
+        Long outputTokens,
+        Double costUsd,
         CapturedPayload input,
         CapturedPayload output,
         long expiresAt) {

@@ -42,6 +42,9 @@ final class InferenceRecordItem {
         putN(item, "response_bytes", r.responseBytes());
         putS(item, "request_content_type", r.requestContentType());
         putS(item, "response_content_type", r.responseContentType());
+        putN(item, "input_tokens", r.inputTokens());
+        putN(item, "output_tokens", r.outputTokens());
+        putN(item, "cost_usd", r.costUsd());
         putPayload(item, "input", r.input());
         putPayload(item, "output", r.output());
         putN(item, EXPIRES_AT, r.expiresAt());
@@ -72,6 +75,9 @@ final class InferenceRecordItem {
                 longValue(item, "response_bytes"),
                 s(item, "request_content_type"),
                 s(item, "response_content_type"),
+                longValue(item, "input_tokens"),
+                longValue(item, "output_tokens"),
+                decimal(item, "cost_usd"),
                 payload(item, "input"),
                 payload(item, "output"),
                 longValue(item, EXPIRES_AT));

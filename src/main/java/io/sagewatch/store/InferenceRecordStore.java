@@ -24,6 +24,7 @@ import io.quarkus.runtime.ShutdownEvent;
 import io.sagewatch.config.SagewatchConfig;
 import io.sagewatch.inference.InferenceOutcome;
 import io.sagewatch.inference.InferenceRequest;
+import io.sagewatch.metrics.InferenceMeters;
 import io.sagewatch.sagemaker.ModelResponse;
 import io.smallrye.mutiny.Uni;
 import software.amazon.awssdk.awscore.AwsRequestOverrideConfiguration;
@@ -33,6 +34,7 @@ import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.services.dynamodb.DynamoDbAsyncClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.DynamoDbException;
+import software.amazon.awssdk.services.dynamodb.model.PutItemResponse;
 import software.amazon.awssdk.services.dynamodb.model.QueryRequest;
 import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
 
@@ -57,15 +59,17 @@ public class InferenceRecordStore {
     private final DynamoDbAsyncClient dynamo;
     private final InferenceTable table;
     private final DeadLetterLog deadLetters;
+    private final InferenceMeters meters;
     private final SagewatchConfig.Store config;
     private final SagewatchConfig.Capture capture;
     private final Map<CompletableFuture<Void>, InferenceRecord> pending = new ConcurrentHashMap<>();
 
     InferenceRecordStore(DynamoDbAsyncClient dynamo, InferenceTable table, DeadLetterLog deadLetters,
-            SagewatchConfig config) {
+            InferenceMeters meters, SagewatchConfig config) {
         this.dynamo = dynamo;
         this.table = table;
         this.deadLetters = deadLetters;
+        this.meters = meters;
         this.config = config.store();
         this.capture = config.capture();
     }
@@ -76,11 +80,7 @@ public class InferenceRecordStore {
      */
     public Uni<Boolean> open(InferenceRequest request) {
         InferenceRecord record = started(request);
-        return Uni.createFrom()
-                .completionStage(() -> dynamo.putItem(b -> b.tableName(table.name())
-                        .item(InferenceRecordItem.toItem(record))
-                        .conditionExpression("attribute_not_exists(" + InferenceTable.INFERENCE_ID + ")")
-                        .overrideConfiguration(this::oneBoundedAttempt)))
+        return put(record, "attribute_not_exists(" + InferenceTable.INFERENCE_ID + ")")
                 .replaceWith(Boolean.TRUE)
                 .onFailure().invoke(failure -> LOG.debugf("In-progress record %s not written: %s",
                         request.requestId(), failure))
@@ -98,10 +98,7 @@ public class InferenceRecordStore {
         // Whoever takes the record out of `pending` first settles it: the write, its failure, or a shutdown drain.
         pending.put(done, record);
         try {
-            Uni.createFrom()
-                    .completionStage(() -> dynamo.putItem(b -> b.tableName(table.name())
-                            .item(InferenceRecordItem.toItem(record))
-                            .overrideConfiguration(this::oneBoundedAttempt)))
+            put(record, null)
                     .onFailure(InferenceRecordStore::isTransient).retry()
                     .withBackOff(config.writeBackoff(), config.writeBackoff().multipliedBy(20)).withJitter(0.5)
                     .atMost(config.writeRetries())
@@ -197,6 +194,20 @@ public class InferenceRecordStore {
                 .map(InferenceRecordStore::toPage);
     }
 
+    /** One timed PutItem attempt (a resubscription is a new attempt). */
+    private Uni<PutItemResponse> put(InferenceRecord record, String condition) {
+        return Uni.createFrom().deferred(() -> {
+            long start = System.nanoTime();
+            return Uni.createFrom()
+                    .completionStage(() -> dynamo.putItem(b -> b.tableName(table.name())
+                            .item(InferenceRecordItem.toItem(record))
+                            .conditionExpression(condition)
+                            .overrideConfiguration(this::oneBoundedAttempt)))
+                    .onItemOrFailure().invoke((written, failure) -> meters.recordWrite(record.endpoint(),
+                            System.nanoTime() - start, failure == null));
+        });
+    }
+
     /** A slow or absent table must not hold the inference: one attempt, bounded in time. */
     private void oneBoundedAttempt(AwsRequestOverrideConfiguration.Builder request) {
         request.addPlugin(NO_SDK_RETRIES).apiCallTimeout(config.writeTimeout());
@@ -228,7 +239,7 @@ public class InferenceRecordStore {
         return new InferenceRecord(r.inferenceId(), r.requestId(), r.endpointName(), InferenceRecord.Status.IN_PROGRESS,
                 null, null, null, null, r.targetModel(), r.targetVariant(), r.targetContainerHostname(),
                 r.inferenceComponentName(), r.receivedAt(), null, null, null, null, null, r.body().length, null,
-                r.contentType(), null, null, null, expiresAt(r));
+                r.contentType(), null, null, null, null, null, null, expiresAt(r));
     }
 
     private InferenceRecord finished(InferenceOutcome o) {
@@ -244,12 +255,15 @@ public class InferenceRecordStore {
                 response == null ? null : response.invokedProductionVariant(),
                 r.targetModel(), r.targetVariant(), r.targetContainerHostname(), r.inferenceComponentName(),
                 r.receivedAt(), o.finishedAt(),
-                millis(o.totalNanos()), millis(o.modelLatencyNanos()), millis(o.overheadNanos()),
+                InferenceOutcome.millis(o.totalNanos()), InferenceOutcome.millis(o.modelLatencyNanos()), InferenceOutcome.millis(o.overheadNanos()),
                 o.modelCall().attempts(),
                 r.body().length,
                 response == null ? null : (long) response.body().length,
                 r.contentType(),
                 response == null ? null : response.contentType(),
+                o.tokens().inputTokens(),
+                o.tokens().outputTokens(),
+                o.costUsd(),
                 captured ? CapturedPayload.of(r.body(), r.contentType(), cap) : null,
                 captured && response != null ? CapturedPayload.of(response.body(), response.contentType(), cap) : null,
                 expiresAt(r));
@@ -262,9 +276,5 @@ public class InferenceRecordStore {
 
     private long expiresAt(InferenceRequest r) {
         return r.receivedAt().plus(config.retention()).getEpochSecond();
-    }
-
-    private static double millis(long nanos) {
-        return Math.round(nanos / 1_000.0) / 1_000.0;
     }
 }

@@ -2,25 +2,16 @@ package io.sagewatch.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.time.Duration;
 import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 
-import io.quarkus.runtime.configuration.DurationConverter;
-import io.smallrye.config.PropertiesConfigSource;
-import io.smallrye.config.SmallRyeConfigBuilder;
+import io.sagewatch.testing.TestConfigs;
 
 class SagewatchConfigValidatorTest {
 
     private static SagewatchConfig config(Map<String, String> values) {
-        return new SmallRyeConfigBuilder()
-                .withMapping(SagewatchConfig.class)
-                // Quarkus' own duration syntax ("100ms", "30d"), as the application reads it
-                .withConverter(Duration.class, 200, new DurationConverter())
-                .withSources(new PropertiesConfigSource(values, "test", 500))
-                .build()
-                .getConfigMapping(SagewatchConfig.class);
+        return TestConfigs.sagewatch(values);
     }
 
     @Test

@@ -1,0 +1,81 @@
+package io.sagewatch.metrics;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import org.jboss.logging.Logger;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import io.sagewatch.inference.InferenceOutcome;
+import io.sagewatch.inference.InferenceRequest;
+
+/**
+ * One flat JSON line per inference on the {@value #CATEGORY} category, written raw to stdout (see
+ * application.properties) so CloudWatch Logs Insights discovers its fields by itself. Numbers are JSON numbers;
+ * failed inferences carry {@code "level":"ERROR"}. No payloads and no secrets: ids, names, outcome, timings, tokens.
+ */
+@ApplicationScoped
+public class InferenceLog {
+
+    public static final String CATEGORY = "sagewatch.inference";
+    private static final Logger LOG = Logger.getLogger(CATEGORY);
+
+    private final ObjectMapper json;
+
+    InferenceLog(ObjectMapper json) {
+        this.json = json;
+    }
+
+    public void write(InferenceOutcome outcome) {
+        if (outcome.succeeded() && !LOG.isInfoEnabled()) {
+            return;
+        }
+        InferenceRequest request = outcome.request();
+        ObjectNode line = json.createObjectNode();
+        line.put("level", outcome.succeeded() ? "INFO" : "ERROR");
+        line.put("message", "inference");
+        line.put("timestamp", outcome.finishedAt().toString());
+        line.put("request_id", request.requestId());
+        line.put("inference_id", request.inferenceId());
+        line.put("endpoint", request.endpointName());
+        // model_id: the model that answered as precisely as known (multi-model endpoints name it per request)
+        line.put("model_id", request.targetModel() != null ? request.targetModel() : request.endpointName());
+        putIfPresent(line, "variant", outcome.variant());
+        line.put("status", outcome.succeeded() ? "SUCCEEDED" : "FAILED");
+        line.put("http_status", outcome.httpStatus());
+        if (!outcome.succeeded()) {
+            line.put("error_type", outcome.error().code());
+        }
+        line.put("latency_ms", InferenceOutcome.millis(outcome.totalNanos()));
+        line.put("model_latency_ms", InferenceOutcome.millis(outcome.modelLatencyNanos()));
+        line.put("overhead_ms", InferenceOutcome.millis(outcome.overheadNanos()));
+        line.put("attempts", outcome.modelCall().attempts());
+        line.put("request_bytes", request.body().length);
+        if (outcome.response() != null) {
+            line.put("response_bytes", outcome.response().body().length);
+        }
+        if (outcome.tokens().inputTokens() != null) {
+            line.put("input_tokens", outcome.tokens().inputTokens());
+        }
+        if (outcome.tokens().outputTokens() != null) {
+            line.put("output_tokens", outcome.tokens().outputTokens());
+        }
+        if (outcome.costUsd() != null) {
+            line.put("cost_usd", outcome.costUsd());
+        }
+        String text = line.toString();
+        if (outcome.succeeded()) {
+            LOG.info(text);
+        } else {
+            LOG.error(text);
+        }
+    }
+
+    private static void putIfPresent(ObjectNode line, String field, String value) {
+        if (value != null) {
+            line.put(field, value);
+        }
+    }
+
+}

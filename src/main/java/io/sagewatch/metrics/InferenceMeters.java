@@ -1,0 +1,101 @@
+package io.sagewatch.metrics;
+
+import java.util.concurrent.TimeUnit;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
+import io.sagewatch.config.SagewatchConfig;
+import io.sagewatch.inference.ErrorType;
+import io.sagewatch.inference.InferenceOutcome;
+
+/**
+ * The gateway's meters, one Micrometer model for every sink. Names follow SageMaker's where they mean the same thing
+ * (Invocations, Invocation4XXErrors, ModelLatency, OverheadLatency...). Dimensions are low-cardinality only:
+ * endpoint (allowlisted names), variant and service; inference ids go to the log line, never to a dimension.
+ */
+@ApplicationScoped
+public class InferenceMeters {
+
+    public static final String INVOCATIONS = "Invocations";
+    public static final String ERRORS_4XX = "Invocation4XXErrors";
+    public static final String ERRORS_5XX = "Invocation5XXErrors";
+    public static final String THROTTLES = "InvocationThrottles";
+    public static final String LATENCY = "Latency";
+    public static final String MODEL_LATENCY = "ModelLatency";
+    public static final String OVERHEAD_LATENCY = "OverheadLatency";
+    public static final String REQUEST_BYTES = "RequestBytes";
+    public static final String RESPONSE_BYTES = "ResponseBytes";
+    public static final String INPUT_TOKENS = "InputTokens";
+    public static final String OUTPUT_TOKENS = "OutputTokens";
+    public static final String ESTIMATED_COST = "EstimatedCost";
+    public static final String RECORD_WRITE_LATENCY = "RecordWriteLatency";
+    public static final String RECORD_WRITE_FAILURES = "RecordWriteFailures";
+    public static final String RECORDS_DEAD_LETTERED = "RecordsDeadLettered";
+
+    private final MeterRegistry registry;
+    private final String service;
+
+    InferenceMeters(MeterRegistry registry, SagewatchConfig config) {
+        this.registry = registry;
+        this.service = config.metrics().service();
+    }
+
+    public void record(InferenceOutcome outcome) {
+        String variant = outcome.variant();
+        Tags tags = Tags.of("endpoint", outcome.request().endpointName(), "variant", variant == null ? "-" : variant,
+                "service", service);
+        registry.counter(INVOCATIONS, tags).increment();
+        int status = outcome.httpStatus();
+        if (status >= 400 && status < 500) {
+            registry.counter(ERRORS_4XX, tags).increment();
+        } else if (status >= 500) {
+            registry.counter(ERRORS_5XX, tags).increment();
+        }
+        if (outcome.error() != null && outcome.error().is(ErrorType.THROTTLING)) {
+            registry.counter(THROTTLES, tags).increment();
+        }
+        timer(LATENCY, "Total time in the gateway", tags).record(outcome.totalNanos(), TimeUnit.NANOSECONDS);
+        timer(MODEL_LATENCY, "Time waiting on SageMaker", tags).record(outcome.modelLatencyNanos(), TimeUnit.NANOSECONDS);
+        timer(OVERHEAD_LATENCY, "Time the gateway added beyond the model", tags)
+                .record(outcome.overheadNanos(), TimeUnit.NANOSECONDS);
+        bytes(REQUEST_BYTES, tags).record(outcome.request().body().length);
+        if (outcome.response() != null) {
+            bytes(RESPONSE_BYTES, tags).record(outcome.response().body().length);
+        }
+        if (outcome.tokens().inputTokens() != null) {
+            registry.counter(INPUT_TOKENS, tags).increment(outcome.tokens().inputTokens());
+        }
+        if (outcome.tokens().outputTokens() != null) {
+            registry.counter(OUTPUT_TOKENS, tags).increment(outcome.tokens().outputTokens());
+        }
+        if (outcome.costUsd() != null) {
+            Counter.builder(ESTIMATED_COST).baseUnit("usd").tags(tags).register(registry).increment(outcome.costUsd());
+        }
+    }
+
+    /** One record write attempt (in-progress or final) and whether it landed. */
+    public void recordWrite(String endpoint, long nanos, boolean written) {
+        Tags tags = Tags.of("endpoint", endpoint, "service", service);
+        timer(RECORD_WRITE_LATENCY, "One record write to DynamoDB", tags).record(nanos, TimeUnit.NANOSECONDS);
+        if (!written) {
+            registry.counter(RECORD_WRITE_FAILURES, tags).increment();
+        }
+    }
+
+    public void recordDeadLettered(String endpoint) {
+        registry.counter(RECORDS_DEAD_LETTERED, Tags.of("endpoint", endpoint, "service", service)).increment();
+    }
+
+    private Timer timer(String name, String description, Tags tags) {
+        return Timer.builder(name).description(description).tags(tags).publishPercentileHistogram().register(registry);
+    }
+
+    private DistributionSummary bytes(String name, Tags tags) {
+        return DistributionSummary.builder(name).baseUnit("bytes").tags(tags).register(registry);
+    }
+}
