@@ -95,6 +95,29 @@ public interface SagewatchConfig {
         /** The "service" dimension of every meter. */
         @WithDefault("sagewatch")
         String service();
+
+        Emf emf();
+    }
+
+    /** CloudWatch Embedded Metric Format lines on stdout (the Lambda default, see deploy/sam). */
+    interface Emf {
+        @WithDefault("false")
+        boolean enabled();
+
+        @WithDefault("Sagewatch")
+        String namespace();
+
+        /** How often the lines are written, on servers. */
+        @WithDefault("60s")
+        Duration step();
+
+        /** Write at the end of every inference instead, before its response (Lambda: a frozen process loses nothing). */
+        @WithDefault("false")
+        boolean flushPerInference();
+
+        /** Values a timer keeps between two writes; beyond, values count in the totals but not in the percentiles. */
+        @WithDefault("10000")
+        int maxValuesPerStep();
     }
 
     interface Store {

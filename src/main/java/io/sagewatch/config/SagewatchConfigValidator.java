@@ -33,6 +33,8 @@ public class SagewatchConfigValidator {
         notNegative(problems, "sagewatch.store.write-retries", config.store().writeRetries());
         positive(problems, "sagewatch.store.write-backoff", config.store().writeBackoff());
         positive(problems, "sagewatch.capture.max-bytes", config.capture().maxBytes());
+        positive(problems, "sagewatch.metrics.emf.step", config.metrics().emf().step());
+        positive(problems, "sagewatch.metrics.emf.max-values-per-step", config.metrics().emf().maxValuesPerStep());
         double percent = config.capture().samplePercent();
         if (!(percent >= 0 && percent <= 100)) {
             problems.add("sagewatch.capture.sample-percent must be from 0 to 100, not " + percent);

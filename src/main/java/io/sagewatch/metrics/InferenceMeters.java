@@ -1,5 +1,6 @@
 package io.sagewatch.metrics;
 
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -39,10 +40,14 @@ public class InferenceMeters {
 
     private final MeterRegistry registry;
     private final String service;
+    private final EmfMeterRegistry emf;
+    private final boolean flushPerInference;
 
-    InferenceMeters(MeterRegistry registry, SagewatchConfig config) {
+    InferenceMeters(MeterRegistry registry, EmfMeterRegistry emf, SagewatchConfig config) {
         this.registry = registry;
         this.service = config.metrics().service();
+        this.emf = emf;
+        this.flushPerInference = config.metrics().emf().enabled() && config.metrics().emf().flushPerInference();
     }
 
     public void record(InferenceOutcome outcome) {
@@ -75,6 +80,11 @@ public class InferenceMeters {
         }
         if (outcome.costUsd() != null) {
             Counter.builder(ESTIMATED_COST).baseUnit("usd").tags(tags).register(registry).increment(outcome.costUsd());
+        }
+        if (flushPerInference) {
+            // ids as EMF properties: searchable in the log, never dimensions
+            emf.publish(Map.of("request_id", outcome.request().requestId(),
+                    "inference_id", outcome.request().inferenceId()));
         }
     }
 
