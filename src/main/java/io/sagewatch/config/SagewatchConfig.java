@@ -97,6 +97,32 @@ public interface SagewatchConfig {
         String service();
 
         Emf emf();
+
+        CloudWatch cloudwatch();
+    }
+
+    /** PutMetricData every step, for servers without log-based metrics. */
+    interface CloudWatch {
+        @WithDefault("false")
+        boolean enabled();
+
+        @WithDefault("Sagewatch")
+        String namespace();
+
+        @WithDefault("60s")
+        Duration step();
+
+        /** URL of a CloudWatch-protocol server; unset means AWS. */
+        Optional<URI> endpointOverride();
+
+        Optional<String> region();
+
+        /** Batches kept for the next step when CloudWatch cannot be reached; beyond, the oldest are dropped. */
+        @WithDefault("60")
+        int maxPendingCalls();
+
+        @WithDefault("10000")
+        int maxValuesPerStep();
     }
 
     /** CloudWatch Embedded Metric Format lines on stdout (the Lambda default, see deploy/sam). */

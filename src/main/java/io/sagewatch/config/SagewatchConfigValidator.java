@@ -35,6 +35,10 @@ public class SagewatchConfigValidator {
         positive(problems, "sagewatch.capture.max-bytes", config.capture().maxBytes());
         positive(problems, "sagewatch.metrics.emf.step", config.metrics().emf().step());
         positive(problems, "sagewatch.metrics.emf.max-values-per-step", config.metrics().emf().maxValuesPerStep());
+        positive(problems, "sagewatch.metrics.cloudwatch.step", config.metrics().cloudwatch().step());
+        positive(problems, "sagewatch.metrics.cloudwatch.max-pending-calls", config.metrics().cloudwatch().maxPendingCalls());
+        positive(problems, "sagewatch.metrics.cloudwatch.max-values-per-step",
+                config.metrics().cloudwatch().maxValuesPerStep());
         double percent = config.capture().samplePercent();
         if (!(percent >= 0 && percent <= 100)) {
             problems.add("sagewatch.capture.sample-percent must be from 0 to 100, not " + percent);
