@@ -1,0 +1,174 @@
+package io.sagewatch.metrics;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.junit.jupiter.api.Test;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.MockClock;
+import io.micrometer.core.instrument.Tag;
+import io.sagewatch.config.SagewatchConfig;
+import io.sagewatch.inference.ErrorType;
+import io.sagewatch.inference.InferenceError;
+import io.sagewatch.inference.InferenceOutcome;
+import io.sagewatch.inference.InferenceRequest;
+import io.sagewatch.inference.TokenUsage;
+import io.sagewatch.sagemaker.ModelCall;
+import io.sagewatch.sagemaker.ModelResponse;
+import io.sagewatch.testing.CapturedLog;
+import io.sagewatch.testing.TestConfigs;
+
+/**
+ * deploy/observability/template.yaml against the code: every metric its dashboard and alarms use is one the code
+ * emits, with the same dimensions, in the same namespace; every field its Logs Insights queries use is in the log line.
+ */
+class ObservabilityTemplateTest {
+
+    private static final Path TEMPLATE = Path.of("deploy/observability/template.yaml");
+
+    /** metric name -> dimension keys, as the code emits them for a success, a throttle, a 5xx and record writes. */
+    private static Map<String, Set<String>> emitted() {
+        SagewatchConfig config = TestConfigs.sagewatch(Map.of());
+        EmfMeterRegistry registry = new EmfMeterRegistry(config.metrics().emf().namespace(), Duration.ofMinutes(1),
+                100, new MockClock(), line -> {
+                });
+        InferenceMeters meters = new InferenceMeters(registry, registry, config);
+        meters.record(outcome(null, new TokenUsage(10L, 20L), 0.01));
+        meters.record(outcome(InferenceError.of(ErrorType.THROTTLING, "slow down"), TokenUsage.NONE, null));
+        meters.record(outcome(InferenceError.of(ErrorType.INTERNAL_FAILURE, "boom"), TokenUsage.NONE, null));
+        meters.recordWrite("llm", 1_000_000, false);
+        meters.recordDeadLettered("llm");
+        Map<String, Set<String>> emitted = new HashMap<>();
+        for (Meter meter : registry.getMeters()) {
+            Set<String> keys = new TreeSet<>();
+            meter.getId().getTags().stream().map(Tag::getKey).forEach(keys::add);
+            emitted.put(meter.getId().getName(), keys);
+        }
+        return emitted;
+    }
+
+    private static InferenceOutcome outcome(InferenceError error, TokenUsage tokens, Double cost) {
+        InferenceRequest request = new InferenceRequest("r1", "i1", "llm", new byte[] { 1 }, "application/json", null,
+                null, null, null, null, null, null, null, Instant.now(), System.nanoTime());
+        ModelResponse response = error == null ? new ModelResponse(new byte[] { 2 }, "application/json", "AllTraffic",
+                null, null, null) : null;
+        return InferenceOutcome.of(request, new ModelCall(response, error, 1_000_000, 1), tokens, cost);
+    }
+
+    @Test
+    void everyMetricTheDashboardAndAlarmsUseIsEmittedWithTheSameDimensions() throws Exception {
+        String template = Files.readString(TEMPLATE, StandardCharsets.UTF_8);
+        Map<String, Set<String>> emitted = emitted();
+        Map<String, Set<Set<String>>> used = new HashMap<>();
+
+        // SEARCH('{Namespace,endpoint,service,variant} MetricName="X" ...')
+        Matcher search = Pattern.compile("\\{\\$\\{Namespace},([a-z,]+)} MetricName=\\\\\"(\\w+)\\\\\"").matcher(template);
+        while (search.find()) {
+            used.computeIfAbsent(search.group(2), k -> new HashSet<>()).add(Set.of(search.group(1).split(",")));
+        }
+        // SELECT SUM(X) FROM SCHEMA("Namespace", endpoint, service, variant)
+        Matcher insights = Pattern.compile("SELECT SUM\\((\\w+)\\) FROM SCHEMA\\(\\\\\"\\$\\{Namespace}\\\\\", ([a-z, ]+)\\)")
+                .matcher(template);
+        while (insights.find()) {
+            used.computeIfAbsent(insights.group(1), k -> new HashSet<>())
+                    .add(Set.of(insights.group(2).replace(" ", "").split(",")));
+        }
+        // MetricName: X followed by its Dimensions list
+        Matcher plain = Pattern.compile("MetricName: (\\w+)\\s+Dimensions:((?:\\s+- \\{Name: \\w+, Value: [^}]+})+)")
+                .matcher(template);
+        while (plain.find()) {
+            Set<String> keys = new HashSet<>();
+            Matcher name = Pattern.compile("Name: (\\w+),").matcher(plain.group(2));
+            while (name.find()) {
+                keys.add(name.group(1));
+            }
+            used.computeIfAbsent(plain.group(1), k -> new HashSet<>()).add(keys);
+        }
+
+        assertThat(used.keySet()).as("the template names metrics").contains("Invocations", "Latency", "ModelLatency",
+                "OverheadLatency", "Invocation4XXErrors", "Invocation5XXErrors", "InvocationThrottles", "InputTokens",
+                "OutputTokens", "EstimatedCost", "RecordWriteFailures");
+        used.forEach((metric, dimensionSets) -> {
+            assertTrue(emitted.containsKey(metric), metric + " is used by the template but the code never emits it");
+            for (Set<String> dimensions : dimensionSets) {
+                assertEquals(emitted.get(metric), new TreeSet<>(dimensions), metric + ": dimensions");
+            }
+        });
+        assertThat(template).contains("Default: " + TestConfigs.sagewatch(Map.of()).metrics().emf().namespace());
+        assertThat(template).contains("Default: " + TestConfigs.sagewatch(Map.of()).metrics().service());
+    }
+
+    @Test
+    void everyFieldTheLogsInsightsQueriesUseIsInTheLogLine() throws Exception {
+        String template = Files.readString(TEMPLATE, StandardCharsets.UTF_8);
+        List<String> queries = Pattern.compile("QueryString: \"([^\"]+)\"").matcher(template).results()
+                .map(m -> m.group(1)).toList();
+        assertEquals(4, queries.size(), "the four documented queries");
+
+        Set<String> fields = new TreeSet<>();
+        Set<String> aliases = new HashSet<>();
+        for (String query : queries) {
+            Pattern.compile("\\bas (\\w+)").matcher(query).results().forEach(m -> aliases.add(m.group(1)));
+            // identifiers that are not @fields, not functions, not inside /regular expressions/
+            Matcher identifiers = Pattern.compile("(?<![@\\w/])([a-z][a-z_]*[a-z])(?![\\w(])")
+                    .matcher(query.replaceAll("/[^/]*/", ""));
+            while (identifiers.find()) {
+                fields.add(identifiers.group(1));
+            }
+        }
+        fields.removeAll(aliases);
+        fields.removeAll(Set.of("fields", "filter", "like", "sort", "desc", "limit", "stats", "by", "as"));
+        assertThat(fields).containsExactlyInAnyOrder("request_id", "latency_ms", "model_id", "input_tokens",
+                "output_tokens");
+
+        Map<String, JsonNode> lines = logLines();
+        for (String field : fields) {
+            JsonNode line = lines.get("SUCCEEDED");
+            assertTrue(line.has(field), field + " is not in the log line " + line);
+            if (field.endsWith("_ms") || field.endsWith("_tokens")) {
+                assertTrue(line.get(field).isNumber(), field + " must be a JSON number for stats and comparisons");
+            }
+        }
+        assertThat(lines.get("FAILED").toString()).contains("ERROR").as("filter @message like /ERROR/");
+        assertThat(lines.get("SUCCEEDED").toString()).doesNotContain("ERROR");
+    }
+
+    private static Map<String, JsonNode> logLines() throws Exception {
+        ObjectMapper json = new ObjectMapper();
+        InferenceLog log = new InferenceLog(json);
+        try (CapturedLog captured = CapturedLog.of(InferenceLog.CATEGORY)) {
+            log.write(outcome(null, new TokenUsage(10L, 20L), 0.01));
+            log.write(outcome(InferenceError.of(ErrorType.INTERNAL_FAILURE, "boom"), TokenUsage.NONE, null));
+            Map<String, JsonNode> byStatus = new HashMap<>();
+            for (String message : captured.messages()) {
+                JsonNode line = json.readTree(message);
+                for (Iterator<JsonNode> it = line.elements(); it.hasNext();) {
+                    assertTrue(it.next().isValueNode(), "flat: " + line);
+                }
+                byStatus.put(line.get("status").asText(), line);
+            }
+            assertEquals(Set.of("SUCCEEDED", "FAILED"), byStatus.keySet());
+            return byStatus;
+        }
+    }
+}
