@@ -63,7 +63,7 @@ public class CloudWatchMeterRegistry extends DeltaMeterRegistry {
     }
 
     @Override
-    protected synchronized void publish() {
+    public synchronized void publish() {
         Instant timestamp = Instant.ofEpochMilli(clock.wallTime());
         List<MetricDatum> datums = new ArrayList<>();
         collect().forEach((tags, metrics) -> {

@@ -1,6 +1,7 @@
 package io.sagewatch.metrics;
 
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -42,6 +43,7 @@ public class InferenceMeters {
     private final String service;
     private final EmfMeterRegistry emf;
     private final boolean flushPerInference;
+    private final Map<String, EndpointMeters> byEndpoint = new ConcurrentHashMap<>();
 
     InferenceMeters(MeterRegistry registry, EmfMeterRegistry emf, SagewatchConfig config) {
         this.registry = registry;
@@ -51,40 +53,72 @@ public class InferenceMeters {
     }
 
     public void record(InferenceOutcome outcome) {
-        String variant = outcome.variant();
-        Tags tags = Tags.of("endpoint", outcome.request().endpointName(), "variant", variant == null ? "-" : variant,
-                "service", service);
-        registry.counter(INVOCATIONS, tags).increment();
+        String variant = outcome.variant() == null ? "-" : outcome.variant();
+        String endpoint = outcome.request().endpointName();
+        // Meters looked up once per (endpoint, variant): both are bounded (allowlist, deployed variants).
+        EndpointMeters m = byEndpoint.computeIfAbsent(endpoint + '\u0000' + variant,
+                key -> new EndpointMeters(Tags.of("endpoint", endpoint, "variant", variant, "service", service)));
+        m.invocations.increment();
         int status = outcome.httpStatus();
         if (status >= 400 && status < 500) {
-            registry.counter(ERRORS_4XX, tags).increment();
+            m.errors4xx.increment();
         } else if (status >= 500) {
-            registry.counter(ERRORS_5XX, tags).increment();
+            m.errors5xx.increment();
         }
         if (outcome.error() != null && outcome.error().is(ErrorType.THROTTLING)) {
-            registry.counter(THROTTLES, tags).increment();
+            m.throttles.increment();
         }
-        timer(LATENCY, "Total time in the gateway", tags).record(outcome.totalNanos(), TimeUnit.NANOSECONDS);
-        timer(MODEL_LATENCY, "Time waiting on SageMaker", tags).record(outcome.modelLatencyNanos(), TimeUnit.NANOSECONDS);
-        timer(OVERHEAD_LATENCY, "Time the gateway added beyond the model", tags)
-                .record(outcome.overheadNanos(), TimeUnit.NANOSECONDS);
-        bytes(REQUEST_BYTES, tags).record(outcome.request().body().length);
+        m.latency.record(outcome.totalNanos(), TimeUnit.NANOSECONDS);
+        m.modelLatency.record(outcome.modelLatencyNanos(), TimeUnit.NANOSECONDS);
+        m.overheadLatency.record(outcome.overheadNanos(), TimeUnit.NANOSECONDS);
+        m.requestBytes.record(outcome.request().body().length);
         if (outcome.response() != null) {
-            bytes(RESPONSE_BYTES, tags).record(outcome.response().body().length);
+            m.responseBytes.record(outcome.response().body().length);
         }
         if (outcome.tokens().inputTokens() != null) {
-            registry.counter(INPUT_TOKENS, tags).increment(outcome.tokens().inputTokens());
+            m.inputTokens.increment(outcome.tokens().inputTokens());
         }
         if (outcome.tokens().outputTokens() != null) {
-            registry.counter(OUTPUT_TOKENS, tags).increment(outcome.tokens().outputTokens());
+            m.outputTokens.increment(outcome.tokens().outputTokens());
         }
         if (outcome.costUsd() != null) {
-            Counter.builder(ESTIMATED_COST).baseUnit("usd").tags(tags).register(registry).increment(outcome.costUsd());
+            m.cost.increment(outcome.costUsd());
         }
         if (flushPerInference) {
             // ids as EMF properties: searchable in the log, never dimensions
             emf.publish(Map.of("request_id", outcome.request().requestId(),
                     "inference_id", outcome.request().inferenceId()));
+        }
+    }
+
+    /** The meters of one (endpoint, variant). */
+    private final class EndpointMeters {
+        final Counter invocations;
+        final Counter errors4xx;
+        final Counter errors5xx;
+        final Counter throttles;
+        final Timer latency;
+        final Timer modelLatency;
+        final Timer overheadLatency;
+        final DistributionSummary requestBytes;
+        final DistributionSummary responseBytes;
+        final Counter inputTokens;
+        final Counter outputTokens;
+        final Counter cost;
+
+        EndpointMeters(Tags tags) {
+            invocations = registry.counter(INVOCATIONS, tags);
+            errors4xx = registry.counter(ERRORS_4XX, tags);
+            errors5xx = registry.counter(ERRORS_5XX, tags);
+            throttles = registry.counter(THROTTLES, tags);
+            latency = timer(LATENCY, "Total time in the gateway", tags);
+            modelLatency = timer(MODEL_LATENCY, "Time waiting on SageMaker", tags);
+            overheadLatency = timer(OVERHEAD_LATENCY, "Time the gateway added beyond the model", tags);
+            requestBytes = bytes(REQUEST_BYTES, tags);
+            responseBytes = bytes(RESPONSE_BYTES, tags);
+            inputTokens = registry.counter(INPUT_TOKENS, tags);
+            outputTokens = registry.counter(OUTPUT_TOKENS, tags);
+            cost = Counter.builder(ESTIMATED_COST).baseUnit("usd").tags(tags).register(registry);
         }
     }
 

@@ -1,0 +1,167 @@
+package io.sagewatch.bench;
+
+import java.net.URI;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
+
+import io.micrometer.core.instrument.Clock;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.MockClock;
+import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
+import io.micrometer.core.instrument.config.MeterFilter;
+import io.micrometer.prometheus.PrometheusConfig;
+import io.micrometer.prometheus.PrometheusMeterRegistry;
+import io.sagewatch.config.SagewatchConfig;
+import io.sagewatch.inference.InferenceOutcome;
+import io.sagewatch.inference.InferenceRequest;
+import io.sagewatch.inference.TokenUsage;
+import io.sagewatch.metrics.CloudWatchMeterRegistry;
+import io.sagewatch.metrics.EmfMeterRegistry;
+import io.sagewatch.metrics.InferenceMetersAccess;
+import io.sagewatch.sagemaker.ModelCall;
+import io.sagewatch.sagemaker.ModelResponse;
+import io.sagewatch.testing.CloudWatchCborBridge;
+import io.sagewatch.testing.MotoServer;
+import io.sagewatch.testing.TestConfigs;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.cloudwatch.CloudWatchAsyncClient;
+
+/**
+ * What recording an inference's metrics costs, per sink, side by side in one run: nanoseconds per inference for
+ * InferenceMeters.record, and what 10 000 inferences cost in CloudWatch API calls (PutMetricData against moto_server)
+ * and EMF lines. Prints a Markdown table. Run by bench/metrics-cost.sh.
+ */
+public final class MetricsCostBenchmark {
+
+    private static final int WARMUP = 300_000;
+    private static final int MEASURED = 1_000_000;
+    private static final int ROUNDS = 3;
+
+    public static void main(String[] args) throws Exception {
+        int measured = args.length > 0 ? Integer.parseInt(args[0]) : MEASURED;
+        SagewatchConfig config = TestConfigs.sagewatch(Map.of());
+        List<InferenceOutcome> outcomes = outcomes();
+        AtomicLong emfLines = new AtomicLong();
+
+        Map<String, Supplier<MeterRegistry>> sinks = new java.util.LinkedHashMap<>();
+        sinks.put("none (meters denied)", () -> denied());
+        sinks.put("Prometheus", () -> new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+        sinks.put("EMF, per step", () -> new EmfMeterRegistry("B", Duration.ofMinutes(1), 10_000, Clock.SYSTEM,
+                line -> emfLines.incrementAndGet()));
+        sinks.put("CloudWatch PutMetricData, per step", () -> new CloudWatchMeterRegistry("B", Duration.ofMinutes(1),
+                10_000, 10, Duration.ofSeconds(5), Clock.SYSTEM, null));
+
+        System.out.println("| sink | ns per inference (best of " + ROUNDS + " rounds of " + measured
+                + ") | vs no sink |");
+        System.out.println("|---|---|---|");
+        double baseline = 0;
+        for (var sink : sinks.entrySet()) {
+            double best = Double.MAX_VALUE;
+            for (int round = 0; round < ROUNDS; round++) {
+                MeterRegistry registry = sink.getValue().get();
+                EmfMeterRegistry emf = registry instanceof EmfMeterRegistry e ? e : null;
+                var meters = InferenceMetersAccess.create(registry, emf, config);
+                for (int i = 0; i < WARMUP; i++) {
+                    meters.record(outcomes.get(i & 3));
+                    drainEvery(registry, i);
+                }
+                long start = System.nanoTime();
+                for (int i = 0; i < measured; i++) {
+                    meters.record(outcomes.get(i & 3));
+                    drainEvery(registry, i);
+                }
+                best = Math.min(best, (System.nanoTime() - start) / (double) measured);
+                registry.close();
+            }
+            if (baseline == 0) {
+                baseline = best;
+            }
+            System.out.printf(Locale.ROOT, "| %s | %.0f | %.2f× |%n", sink.getKey(), best, best / baseline);
+        }
+
+        System.out.println();
+        System.out.println("| sink | per 10 000 inferences | CloudWatch API calls |");
+        System.out.println("|---|---|---|");
+        emfLines.set(0);
+        EmfMeterRegistry perInference = new EmfMeterRegistry("B", Duration.ofMinutes(1), 10_000, Clock.SYSTEM,
+                line -> emfLines.incrementAndGet());
+        var lambdaMeters = InferenceMetersAccess.create(perInference, perInference, config);
+        for (int i = 0; i < 10_000; i++) {
+            lambdaMeters.record(outcomes.get(i & 3));
+            perInference.publish(Map.of("inference_id", "i" + i));
+        }
+        System.out.printf(Locale.ROOT, "| EMF, flush per inference (Lambda) | %d log lines | 0 |%n", emfLines.get());
+        emfLines.set(0);
+        EmfMeterRegistry perStep = new EmfMeterRegistry("B", Duration.ofMinutes(1), 10_000, Clock.SYSTEM,
+                line -> emfLines.incrementAndGet());
+        var stepMeters = InferenceMetersAccess.create(perStep, null, config);
+        for (int i = 0; i < 10_000; i++) {
+            stepMeters.record(outcomes.get(i & 3));
+        }
+        perStep.publish(Map.of());
+        System.out.printf(Locale.ROOT, "| EMF, one 60 s step (ECS) | %d log lines | 0 |%n", emfLines.get());
+
+        try (MotoServer moto = MotoServer.start(); CloudWatchCborBridge bridge = new CloudWatchCborBridge(moto.url());
+                CloudWatchAsyncClient client = CloudWatchAsyncClient.builder().endpointOverride(URI.create(bridge.url()))
+                        .region(Region.US_EAST_1).credentialsProvider(StaticCredentialsProvider.create(
+                                AwsBasicCredentials.create("bench", "bench")))
+                        .build()) {
+            for (int steps : new int[] { 1, 10 }) {
+                MockClock clock = new MockClock();
+                clock.add(Instant.now().toEpochMilli() - clock.wallTime(), TimeUnit.MILLISECONDS);
+                CloudWatchMeterRegistry cloudwatch = new CloudWatchMeterRegistry("SagewatchBench", Duration.ofMinutes(1),
+                        10_000, 10, Duration.ofSeconds(30), clock, client);
+                var cwMeters = InferenceMetersAccess.create(cloudwatch, null, config);
+                for (int step = 0; step < steps; step++) {
+                    for (int i = 0; i < 10_000 / steps; i++) {
+                        cwMeters.record(outcomes.get(i & 3));
+                    }
+                    cloudwatch.publish();
+                }
+                System.out.printf(Locale.ROOT, "| PutMetricData, spread over %d step(s) | %d calls | %d |%n", steps,
+                        cloudwatch.calls(), cloudwatch.calls());
+            }
+        }
+    }
+
+    /** A step registry holds values until its publish: drain like a 60 s step would at ~10 000 inferences/s. */
+    private static void drainEvery(MeterRegistry registry, int i) {
+        if ((i % 600_000) == 599_999 && registry instanceof EmfMeterRegistry emf) {
+            emf.publish(Map.of());
+        }
+    }
+
+    private static MeterRegistry denied() {
+        MeterRegistry registry = new CompositeMeterRegistry();
+        registry.config().meterFilter(MeterFilter.deny());
+        return registry;
+    }
+
+    /** Four typical outcomes: LLM success with tokens and cost, classic success, model error, throttle. */
+    private static List<InferenceOutcome> outcomes() {
+        List<InferenceOutcome> outcomes = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            InferenceRequest request = new InferenceRequest("r" + i, "i" + i, i % 2 == 0 ? "llm" : "churn",
+                    new byte[512], "application/json", null, null, null, null, null, null, null, null, Instant.now(),
+                    System.nanoTime() - 20_000_000L - i * 1_000_000L);
+            ModelResponse response = new ModelResponse(new byte[256], "application/json", "AllTraffic", null, null, null);
+            io.sagewatch.inference.InferenceError error = i == 2
+                    ? io.sagewatch.inference.InferenceError.modelError("bad input", 400, "bad input", null)
+                    : i == 3 ? io.sagewatch.inference.InferenceError.of(io.sagewatch.inference.ErrorType.THROTTLING, "slow")
+                            : null;
+            outcomes.add(InferenceOutcome.of(request, new ModelCall(error == null ? response : null, error,
+                    15_000_000L + i * 777_777L, 1), i == 0 ? new TokenUsage(900L, 120L) : TokenUsage.NONE,
+                    i == 0 ? 0.0042 : null));
+        }
+        return outcomes;
+    }
+}
