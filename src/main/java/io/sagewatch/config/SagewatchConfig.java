@@ -204,5 +204,9 @@ public interface SagewatchConfig {
 
         @WithDefault("18089")
         int demoModelPort();
+
+        /** How often dev mode logs a readable metrics summary per endpoint; 0 = never (the default outside dev). */
+        @WithDefault("0s")
+        Duration metricsSummaryInterval();
     }
 }

@@ -32,6 +32,7 @@ public class CloudWatchRegistryProducer {
         CloudWatchMeterRegistry registry = new CloudWatchMeterRegistry(cw.namespace(), cw.step(), cw.maxValuesPerStep(),
                 cw.maxPendingCalls(), Duration.ofSeconds(30), Clock.SYSTEM, client);
         if (cw.enabled()) {
+            registry.config().meterFilter(InferenceMeters.onlySagewatchMeters());
             registry.start(new NamedThreadFactory("sagewatch-cloudwatch"));
         } else {
             registry.config().meterFilter(MeterFilter.deny());

@@ -13,8 +13,8 @@ import io.micrometer.core.instrument.util.NamedThreadFactory;
 import io.sagewatch.config.SagewatchConfig;
 
 /**
- * The EMF sink, produced at runtime as a CDI bean (Quarkus adds it to its composite registry). When disabled it stays
- * registered but denies every meter, so it costs nothing. Lines go to the {@value #CATEGORY} log category, written raw
+ * The EMF sink, produced at runtime as a CDI bean (Quarkus adds it to its composite registry). It publishes only
+ * Sagewatch's own meters (CloudWatch bills every metric); when disabled it stays registered but denies every meter. Lines go to the {@value #CATEGORY} log category, written raw
  * on stdout (application.properties), where CloudWatch Logs turns them into metrics.
  */
 @ApplicationScoped
@@ -29,9 +29,8 @@ public class EmfRegistryProducer {
         SagewatchConfig.Emf emf = config.metrics().emf();
         EmfMeterRegistry registry = new EmfMeterRegistry(emf.namespace(), emf.step(), emf.maxValuesPerStep(),
                 Clock.SYSTEM, LINES::info);
-        if (!emf.enabled()) {
-            registry.config().meterFilter(MeterFilter.deny());
-        } else if (!emf.flushPerInference()) {
+        registry.config().meterFilter(emf.enabled() ? InferenceMeters.onlySagewatchMeters() : MeterFilter.deny());
+        if (emf.enabled() && !emf.flushPerInference()) {
             registry.start(new NamedThreadFactory("sagewatch-emf"));
         }
         return registry;

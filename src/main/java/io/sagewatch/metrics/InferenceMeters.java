@@ -1,6 +1,7 @@
 package io.sagewatch.metrics;
 
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
@@ -11,6 +12,7 @@ import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.config.MeterFilter;
 import io.sagewatch.config.SagewatchConfig;
 import io.sagewatch.inference.ErrorType;
 import io.sagewatch.inference.InferenceOutcome;
@@ -38,6 +40,16 @@ public class InferenceMeters {
     public static final String RECORD_WRITE_LATENCY = "RecordWriteLatency";
     public static final String RECORD_WRITE_FAILURES = "RecordWriteFailures";
     public static final String RECORDS_DEAD_LETTERED = "RecordsDeadLettered";
+
+    /** Every meter above: what the CloudWatch sinks publish (each metric and dimension set is billed there). */
+    public static final Set<String> NAMES = Set.of(INVOCATIONS, ERRORS_4XX, ERRORS_5XX, THROTTLES, LATENCY,
+            MODEL_LATENCY, OVERHEAD_LATENCY, REQUEST_BYTES, RESPONSE_BYTES, INPUT_TOKENS, OUTPUT_TOKENS, ESTIMATED_COST,
+            RECORD_WRITE_LATENCY, RECORD_WRITE_FAILURES, RECORDS_DEAD_LETTERED);
+
+    /** For the CloudWatch sinks: Sagewatch's own meters only, not the JVM and HTTP meters Quarkus adds. */
+    public static MeterFilter onlySagewatchMeters() {
+        return MeterFilter.denyUnless(id -> NAMES.contains(id.getName()));
+    }
 
     private final MeterRegistry registry;
     private final String service;

@@ -31,6 +31,7 @@ import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.cloudwatch.CloudWatchAsyncClient;
 import software.amazon.awssdk.services.cloudwatch.model.Datapoint;
 import software.amazon.awssdk.services.cloudwatch.model.Dimension;
+import software.amazon.awssdk.services.cloudwatch.model.MetricDataResult;
 import software.amazon.awssdk.services.cloudwatch.model.MetricDatum;
 import software.amazon.awssdk.services.cloudwatch.model.PutMetricDataRequest;
 import software.amazon.awssdk.services.cloudwatch.model.Statistic;
@@ -129,10 +130,21 @@ class CloudWatchMeterRegistryTest {
                 org.assertj.core.data.Percentage.withPercentage(0.5));
         assertEquals(1, registry.calls(), "one PutMetricData call for all of it");
 
+        MetricDataResult sum = client.getMetricData(b -> b.startTime(Instant.now().minusSeconds(600))
+                .endTime(Instant.now().plusSeconds(600)).metricDataQueries(q -> q.id("invocations")
+                        .metricStat(m -> m.stat("Sum").period(3600).metric(x -> x.namespace("SagewatchTest")
+                                .metricName("Invocations").dimensions(dimensions)))))
+                .get().metricDataResults().get(0);
+        assertEquals(List.of(400.0), sum.values(), "GetMetricData Sum");
+
         sent.clear();
         registry.publish();
         assertThat(sent).as("nothing new, no call").isEmpty();
+
+        // shutdown: what was recorded since the last step is published by close()
+        invocations.increment(5);
         registry.close();
+        assertEquals(405.0, statistics("Invocations", dimensions).sum());
     }
 
     private static Datapoint statistics(String metric, List<Dimension> dimensions) throws Exception {

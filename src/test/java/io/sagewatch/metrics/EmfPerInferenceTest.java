@@ -51,6 +51,12 @@ class EmfPerInferenceTest {
             assertEquals(40.0, invocation.path("InputTokens").asDouble());
             assertEquals(1, EmfLines.values(lines, "ModelLatency").size());
             assertEquals("echo", invocation.path("endpoint").asText());
+            // only Sagewatch's meters reach CloudWatch: not the JVM and HTTP meters Quarkus registers
+            emf.messages().stream().map(EmfLines::parseValid)
+                    .flatMap(line -> java.util.stream.StreamSupport.stream(
+                            line.path("_aws").path("CloudWatchMetrics").get(0).path("Metrics").spliterator(), false))
+                    .forEach(metric -> org.assertj.core.api.Assertions.assertThat(InferenceMeters.NAMES)
+                            .contains(metric.path("Name").asText()));
             EmfLines.assertDimensions(invocation, "endpoint", "service", "variant");
         }
     }

@@ -1,0 +1,63 @@
+package io.sagewatch.dev;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+
+import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.micrometer.prometheus.PrometheusConfig;
+import io.micrometer.prometheus.PrometheusMeterRegistry;
+import io.sagewatch.inference.ErrorType;
+import io.sagewatch.inference.InferenceError;
+import io.sagewatch.inference.InferenceOutcome;
+import io.sagewatch.inference.InferenceRequest;
+import io.sagewatch.inference.TokenUsage;
+import io.sagewatch.metrics.InferenceMetersAccess;
+import io.sagewatch.sagemaker.ModelCall;
+import io.sagewatch.sagemaker.ModelResponse;
+import io.sagewatch.testing.TestConfigs;
+
+class DevMetricsSummaryTest {
+
+    private static InferenceOutcome outcome(InferenceError error, long modelMillis) {
+        InferenceRequest request = new InferenceRequest("r", "i", "demo-llm", new byte[10], "application/json", null,
+                null, null, null, null, null, null, null, Instant.now(), System.nanoTime() - (modelMillis + 2) * 1_000_000);
+        ModelResponse response = error == null
+                ? new ModelResponse(new byte[5], "application/json", "AllTraffic", null, null, null) : null;
+        return InferenceOutcome.of(request, new ModelCall(response, error, modelMillis * 1_000_000, 1),
+                error == null ? new TokenUsage(6L, 16L) : TokenUsage.NONE, error == null ? 0.002 : null);
+    }
+
+    @Test
+    void oneReadableLinePerEndpointWithNewTraffic() {
+        // as in dev mode: a composite whose first child is a disabled sink, then the Prometheus registry
+        CompositeMeterRegistry registry = new CompositeMeterRegistry();
+        SimpleMeterRegistry disabledSink = new SimpleMeterRegistry();
+        disabledSink.config().meterFilter(io.micrometer.core.instrument.config.MeterFilter.deny());
+        registry.add(disabledSink);
+        registry.add(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+        var meters = InferenceMetersAccess.create(registry, null, TestConfigs.sagewatch(Map.of()));
+        DevMetricsSummary summary = new DevMetricsSummary(registry);
+        meters.record(outcome(null, 10));
+        meters.record(outcome(null, 30));
+        meters.record(outcome(InferenceError.of(ErrorType.THROTTLING, "slow down"), 5));
+        meters.record(outcome(InferenceError.of(ErrorType.INTERNAL_FAILURE, "boom"), 5));
+
+        List<String> lines = summary.summary();
+        assertThat(lines).hasSize(2); // AllTraffic, and "-" for the failures that named no variant
+        assertThat(lines.get(0)).startsWith("demo-llm (-): 2 invocations, 1 4xx, 1 5xx, 1 throttled");
+        assertThat(lines.get(1)).startsWith("demo-llm (AllTraffic): 2 invocations, 0 4xx, 0 5xx, 0 throttled")
+                .contains("tokens in/out 12/32").contains("est. cost $0.0040")
+                // 12 ms and 32 ms: the median lies in the bucket holding 12 ms, the p99 in the one holding 32 ms
+                .containsPattern("latency p50 ≤1[2-9]\\.\\d ms p99 ≤3[2-9]\\.\\d ms");
+
+        assertThat(summary.summary()).as("no new traffic, no line").isEmpty();
+        meters.record(outcome(null, 20));
+        assertThat(summary.summary()).singleElement().asString().startsWith("demo-llm (AllTraffic): 3 invocations");
+    }
+}
