@@ -141,7 +141,7 @@ public interface SagewatchConfig {
         @WithDefault("false")
         boolean flushPerInference();
 
-        /** Values a timer keeps between two writes; beyond, values count in the totals but not in the percentiles. */
+        /** Values a timer keeps between two writes; beyond, that step's further values are not published. */
         @WithDefault("10000")
         int maxValuesPerStep();
     }

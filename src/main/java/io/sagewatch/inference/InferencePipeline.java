@@ -64,9 +64,13 @@ public class InferencePipeline {
         log.write(outcome);
         CompletionStage<Void> written = store.finish(outcome);
         if (!awaitFinalWrite) {
+            meters.flush(outcome);
             return Uni.createFrom().item(outcome);
         }
         // Waits for the write without handing it our cancellation: a disconnect must not abort a record.
-        return Uni.createFrom().emitter(emitter -> written.whenComplete((ignored, failure) -> emitter.complete(outcome)));
+        return Uni.createFrom().emitter(emitter -> written.whenComplete((ignored, failure) -> {
+            meters.flush(outcome);
+            emitter.complete(outcome);
+        }));
     }
 }

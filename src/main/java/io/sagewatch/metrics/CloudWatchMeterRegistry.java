@@ -10,12 +10,16 @@ import java.util.Deque;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 
 import org.jboss.logging.Logger;
 
 import io.micrometer.core.instrument.Clock;
+import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import software.amazon.awssdk.services.cloudwatch.CloudWatchAsyncClient;
 import software.amazon.awssdk.services.cloudwatch.model.Dimension;
 import software.amazon.awssdk.services.cloudwatch.model.MetricDatum;
@@ -26,13 +30,16 @@ import software.amazon.awssdk.services.cloudwatch.model.StandardUnit;
  * The PutMetricData sink, for servers without log-based metrics. Publishes every step on its own thread, never in the
  * request path: at most {@value #MAX_DATUMS_PER_CALL} datums a call, timers and summaries as Values/Counts (at most
  * {@value #MAX_VALUES_PER_DATUM} distinct values a datum, values rounded to three significant digits) so CloudWatch
- * computes percentiles. Calls that fail after the SDK's retries wait for the next step in a bounded queue; when it is
- * full the oldest are dropped and counted. Closing publishes one last time.
+ * computes percentiles; batches also stay under the 1 MB request limit. Calls that fail after the SDK's retries wait
+ * for the next step in a bounded queue (when it is full the oldest are dropped and counted); a batch CloudWatch
+ * refuses for good (4xx other than throttling) is dropped at once. Closing publishes one last time.
  */
 public class CloudWatchMeterRegistry extends DeltaMeterRegistry {
 
     public static final int MAX_DATUMS_PER_CALL = 1000;
     public static final int MAX_VALUES_PER_DATUM = 150;
+    /** Below PutMetricData's 1 MB request limit, with room for the envelope. */
+    static final long MAX_CALL_BYTES = 900_000;
     private static final MathContext THREE_DIGITS = new MathContext(3);
     private static final Logger LOG = Logger.getLogger(CloudWatchMeterRegistry.class);
 
@@ -53,6 +60,10 @@ public class CloudWatchMeterRegistry extends DeltaMeterRegistry {
         this.callTimeout = callTimeout;
     }
 
+    java.util.Optional<CloudWatchAsyncClient> client() {
+        return java.util.Optional.ofNullable(client);
+    }
+
     /** PutMetricData calls made so far (for the benchmark's calls-per-inference figure). */
     public long calls() {
         return calls.get();
@@ -67,33 +78,78 @@ public class CloudWatchMeterRegistry extends DeltaMeterRegistry {
         Instant timestamp = Instant.ofEpochMilli(clock.wallTime());
         List<MetricDatum> datums = new ArrayList<>();
         collect().forEach((tags, metrics) -> {
-            List<Dimension> dimensions = tags.stream()
-                    .map(tag -> Dimension.builder().name(tag.getKey()).value(tag.getValue()).build()).toList();
-            metrics.forEach(metric -> datums.addAll(datums(metric, dimensions, timestamp)));
-        });
-        for (int from = 0; from < datums.size(); from += MAX_DATUMS_PER_CALL) {
-            List<MetricDatum> batch = datums.subList(from, Math.min(from + MAX_DATUMS_PER_CALL, datums.size()));
-            if (pending.size() == maxPendingCalls) {
-                pending.poll();
-                droppedCalls.incrementAndGet();
-                LOG.warn("CloudWatch metrics queue full: the oldest batch was dropped");
+            for (List<io.micrometer.core.instrument.Tag> set : dimensionSets(tags)) {
+                List<Dimension> dimensions = set.stream()
+                        .map(tag -> Dimension.builder().name(tag.getKey()).value(tag.getValue()).build()).toList();
+                metrics.forEach(metric -> datums.addAll(datums(metric, dimensions, timestamp)));
             }
-            pending.add(PutMetricDataRequest.builder().namespace(namespace).metricData(List.copyOf(batch)).build());
+        });
+        List<MetricDatum> batch = new ArrayList<>();
+        long batchBytes = 0;
+        for (MetricDatum datum : datums) {
+            long size = estimatedBytes(datum);
+            if (batch.size() == MAX_DATUMS_PER_CALL || batchBytes + size > MAX_CALL_BYTES) {
+                enqueue(batch);
+                batch = new ArrayList<>();
+                batchBytes = 0;
+            }
+            batch.add(datum);
+            batchBytes += size;
+        }
+        if (!batch.isEmpty()) {
+            enqueue(batch);
         }
         while (!pending.isEmpty()) {
+            CompletableFuture<?> call = client.putMetricData(pending.peek());
             try {
-                client.putMetricData(pending.peek()).get(callTimeout.toMillis(), TimeUnit.MILLISECONDS);
+                call.get(callTimeout.toMillis(), TimeUnit.MILLISECONDS);
                 pending.poll();
                 calls.incrementAndGet();
             } catch (InterruptedException e) {
+                call.cancel(true);
                 Thread.currentThread().interrupt();
                 return;
-            } catch (Exception e) {
+            } catch (ExecutionException e) {
+                if (isPermanent(e.getCause())) {
+                    // retrying will not help (bad parameter, access denied): drop it, don't block the rest
+                    pending.poll();
+                    droppedCalls.incrementAndGet();
+                    LOG.errorf("PutMetricData refused a batch, dropped: %s", e.getCause().toString());
+                    continue;
+                }
                 // the SDK retried with backoff already; keep the batch for the next step
-                LOG.warnf("PutMetricData failed, %d batches wait for the next step: %s", pending.size(), e.toString());
+                LOG.warnf("PutMetricData failed, %d batches wait for the next step: %s", pending.size(),
+                        e.getCause().toString());
+                return;
+            } catch (TimeoutException e) {
+                call.cancel(true); // so a late success cannot be sent twice
+                LOG.warnf("PutMetricData timed out, %d batches wait for the next step", pending.size());
                 return;
             }
         }
+    }
+
+    private void enqueue(List<MetricDatum> batch) {
+        if (pending.size() == maxPendingCalls) {
+            pending.poll();
+            droppedCalls.incrementAndGet();
+            LOG.warn("CloudWatch metrics queue full: the oldest batch was dropped");
+        }
+        pending.add(PutMetricDataRequest.builder().namespace(namespace).metricData(List.copyOf(batch)).build());
+    }
+
+    static boolean isPermanent(Throwable failure) {
+        return failure instanceof AwsServiceException service && service.statusCode() >= 400
+                && service.statusCode() < 500 && !service.isThrottlingException();
+    }
+
+    /** A generous estimate of a datum's encoded size, to keep a call under the 1 MB request limit. */
+    static long estimatedBytes(MetricDatum datum) {
+        long bytes = 64 + datum.metricName().length();
+        for (Dimension dimension : datum.dimensions()) {
+            bytes += 16 + dimension.name().length() + dimension.value().length();
+        }
+        return bytes + 24L * (datum.values().size() + datum.counts().size());
     }
 
     /** One datum per counter or gauge value; timers and summaries as Values/Counts, split at 150 distinct values. */

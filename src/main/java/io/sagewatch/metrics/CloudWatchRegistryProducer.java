@@ -30,7 +30,7 @@ public class CloudWatchRegistryProducer {
         SagewatchConfig.CloudWatch cw = config.metrics().cloudwatch();
         CloudWatchAsyncClient client = cw.enabled() ? client(cw) : null;
         CloudWatchMeterRegistry registry = new CloudWatchMeterRegistry(cw.namespace(), cw.step(), cw.maxValuesPerStep(),
-                cw.maxPendingCalls(), Duration.ofSeconds(30), Clock.SYSTEM, client);
+                cw.maxPendingCalls(), Duration.ofSeconds(10), Clock.SYSTEM, client);
         if (cw.enabled()) {
             registry.config().meterFilter(InferenceMeters.onlySagewatchMeters());
             registry.start(new NamedThreadFactory("sagewatch-cloudwatch"));
@@ -49,8 +49,9 @@ public class CloudWatchRegistryProducer {
         return builder.build();
     }
 
-    /** Closing publishes what the last step recorded. */
+    /** Closing publishes what the last step recorded, then releases the client. */
     void close(@Disposes CloudWatchMeterRegistry registry) {
         registry.close();
+        registry.client().ifPresent(CloudWatchAsyncClient::close);
     }
 }

@@ -73,6 +73,25 @@ public abstract class DeltaMeterRegistry extends PushMeterRegistry {
         };
     }
 
+    /**
+     * The dimension sets a meter is published under: its own tags, and the rollups CloudWatch alarms need across
+     * variants and endpoints — without {@code variant}, and {@code service} alone. Values are not repeated in EMF
+     * (one line lists all sets); PutMetricData sends a datum per set.
+     */
+    protected static List<List<Tag>> dimensionSets(List<Tag> tags) {
+        List<List<Tag>> sets = new ArrayList<>();
+        sets.add(tags);
+        List<Tag> withoutVariant = tags.stream().filter(tag -> !tag.getKey().equals("variant")).toList();
+        if (withoutVariant.size() < tags.size() && !withoutVariant.isEmpty()) {
+            sets.add(withoutVariant);
+        }
+        List<Tag> serviceOnly = tags.stream().filter(tag -> tag.getKey().equals("service")).toList();
+        if (!serviceOnly.isEmpty() && serviceOnly.size() < withoutVariant.size()) {
+            sets.add(serviceOnly);
+        }
+        return sets;
+    }
+
     /** A metric's values since the last collect, in CloudWatch's unit. */
     protected record MetricValues(String name, String unit, List<Double> values) {
     }
@@ -197,7 +216,10 @@ public abstract class DeltaMeterRegistry extends PushMeterRegistry {
         return new CumulativeFunctionCounter<>(id, obj, countFunction);
     }
 
-    /** Recorded values waiting for the next publish; beyond the cap a value still counts in count/total/max only. */
+    /**
+     * Recorded values waiting for the next publish, at most {@code cap}: beyond, a value is kept by the meter itself
+     * (Micrometer's count, total, max) but not published to CloudWatch.
+     */
     private static final class ValueBuffer {
         private final ConcurrentLinkedQueue<Double> values = new ConcurrentLinkedQueue<>();
         private final AtomicInteger size = new AtomicInteger();

@@ -18,7 +18,7 @@ import io.micrometer.core.instrument.Tag;
  * can run per step (ECS) or at the end of every invocation (Lambda, before the response, so a frozen process loses
  * nothing). Timers and distribution summaries are written as arrays of their recorded values, at most
  * {@value #MAX_VALUES} values and {@value #MAX_METRICS} metrics a line, split beyond, so that CloudWatch computes
- * percentiles from them. One dimension set per line: the meter's tags.
+ * percentiles from them. A line holds the meters of one tag set, published under that set and its rollups.
  */
 public class EmfMeterRegistry extends DeltaMeterRegistry {
 
@@ -53,11 +53,12 @@ public class EmfMeterRegistry extends DeltaMeterRegistry {
             more = false;
             ObjectNode line = JsonNodeFactory.instance.objectNode();
             ObjectNode directive = JsonNodeFactory.instance.objectNode().put("Namespace", namespace);
-            ArrayNode dimensions = directive.putArray("Dimensions").addArray();
-            tags.forEach(tag -> {
-                dimensions.add(tag.getKey());
-                line.put(tag.getKey(), tag.getValue());
-            });
+            ArrayNode dimensionSets = directive.putArray("Dimensions");
+            for (List<Tag> set : dimensionSets(tags)) {
+                ArrayNode keys = dimensionSets.addArray();
+                set.forEach(tag -> keys.add(tag.getKey()));
+            }
+            tags.forEach(tag -> line.put(tag.getKey(), tag.getValue()));
             ArrayNode definitions = directive.putArray("Metrics");
             int inLine = 0;
             for (int i = 0; i < metrics.size(); i++) {

@@ -65,7 +65,10 @@ public class InferenceMeters {
     }
 
     public void record(InferenceOutcome outcome) {
-        String variant = outcome.variant() == null ? "-" : outcome.variant();
+        // Only a variant SageMaker answered from: a client's Target-Variant header is any string until SageMaker
+        // validates it, and every distinct value would be a new (billed) metric.
+        String variant = outcome.response() != null && outcome.response().invokedProductionVariant() != null
+                ? outcome.response().invokedProductionVariant() : "none";
         String endpoint = outcome.request().endpointName();
         // Meters looked up once per (endpoint, variant): both are bounded (allowlist, deployed variants).
         EndpointMeters m = byEndpoint.computeIfAbsent(endpoint + '\u0000' + variant,
@@ -96,6 +99,13 @@ public class InferenceMeters {
         if (outcome.costUsd() != null) {
             m.cost.increment(outcome.costUsd());
         }
+    }
+
+    /**
+     * On Lambda, the end of an inference: writes its EMF lines (the final record write's meters included) before the
+     * response, so a frozen or reclaimed environment loses nothing. Lambda runs one inference at a time per instance.
+     */
+    public void flush(InferenceOutcome outcome) {
         if (flushPerInference) {
             // ids as EMF properties: searchable in the log, never dimensions
             emf.publish(Map.of("request_id", outcome.request().requestId(),

@@ -49,9 +49,9 @@ class DevMetricsSummaryTest {
         meters.record(outcome(InferenceError.of(ErrorType.INTERNAL_FAILURE, "boom"), 5));
 
         List<String> lines = summary.summary();
-        assertThat(lines).hasSize(2); // AllTraffic, and "-" for the failures that named no variant
-        assertThat(lines.get(0)).startsWith("demo-llm (-): 2 invocations, 1 4xx, 1 5xx, 1 throttled");
-        assertThat(lines.get(1)).startsWith("demo-llm (AllTraffic): 2 invocations, 0 4xx, 0 5xx, 0 throttled")
+        assertThat(lines).hasSize(2); // AllTraffic, and "none" for the failures SageMaker answered no variant for
+        assertThat(lines.get(1)).startsWith("demo-llm (none): 2 invocations, 1 4xx, 1 5xx, 1 throttled");
+        assertThat(lines.get(0)).startsWith("demo-llm (AllTraffic): 2 invocations, 0 4xx, 0 5xx, 0 throttled")
                 .contains("tokens in/out 12/32").contains("est. cost $0.0040")
                 // 12 ms and 32 ms: the median lies in the bucket holding 12 ms, the p99 in the one holding 32 ms
                 .containsPattern("latency p50 ≤1[2-9]\\.\\d ms p99 ≤3[2-9]\\.\\d ms");

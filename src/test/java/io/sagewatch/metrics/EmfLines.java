@@ -72,10 +72,20 @@ final class EmfLines {
         return values;
     }
 
-    static void assertDimensions(JsonNode line, String... keys) {
-        JsonNode set = line.path("_aws").path("CloudWatchMetrics").get(0).path("Dimensions").get(0);
-        List<String> actual = new ArrayList<>();
-        set.forEach(k -> actual.add(k.asText()));
-        assertEquals(List.of(keys), actual);
+    /** The line's dimension sets, each as its list of keys. */
+    static List<List<String>> dimensionSets(JsonNode line) {
+        List<List<String>> sets = new ArrayList<>();
+        for (JsonNode set : line.path("_aws").path("CloudWatchMetrics").get(0).path("Dimensions")) {
+            List<String> keys = new ArrayList<>();
+            set.forEach(k -> keys.add(k.asText()));
+            sets.add(keys);
+        }
+        return sets;
+    }
+
+    /** An inference meter's line: its tags, the rollup without variant, and service alone. */
+    static void assertInferenceDimensions(JsonNode line) {
+        assertEquals(List.of(List.of("endpoint", "service", "variant"), List.of("endpoint", "service"),
+                List.of("service")), dimensionSets(line));
     }
 }

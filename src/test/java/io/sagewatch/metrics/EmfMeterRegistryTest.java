@@ -49,7 +49,7 @@ class EmfMeterRegistryTest {
         assertEquals("Sagewatch", first.path("_aws").path("CloudWatchMetrics").get(0).path("Namespace").asText());
         assertEquals("Milliseconds", first.path("_aws").path("CloudWatchMetrics").get(0).path("Metrics").get(0)
                 .path("Unit").asText());
-        EmfLines.assertDimensions(first, "endpoint", "service", "variant");
+        EmfLines.assertInferenceDimensions(first);
         assertEquals("llm", first.path("endpoint").asText());
 
         List<Double> written = EmfLines.values(lines, "ModelLatency");
@@ -72,7 +72,7 @@ class EmfMeterRegistryTest {
         assertEquals(3.0, lines.get(0).path("Invocations").asDouble());
         assertEquals(512.0, lines.get(0).path("RequestBytes").asDouble());
         assertEquals("abc", lines.get(0).path("inference_id").asText(), "properties are members, not dimensions");
-        EmfLines.assertDimensions(lines.get(0), "endpoint", "service", "variant");
+        EmfLines.assertInferenceDimensions(lines.get(0));
 
         counter.increment(2);
         assertEquals(2.0, published(Map.of()).get(0).path("Invocations").asDouble());

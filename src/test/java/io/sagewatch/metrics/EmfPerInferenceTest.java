@@ -57,7 +57,7 @@ class EmfPerInferenceTest {
                             line.path("_aws").path("CloudWatchMetrics").get(0).path("Metrics").spliterator(), false))
                     .forEach(metric -> org.assertj.core.api.Assertions.assertThat(InferenceMeters.NAMES)
                             .contains(metric.path("Name").asText()));
-            EmfLines.assertDimensions(invocation, "endpoint", "service", "variant");
+            EmfLines.assertInferenceDimensions(invocation);
         }
     }
 }

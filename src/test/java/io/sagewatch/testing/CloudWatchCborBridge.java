@@ -1,5 +1,6 @@
 package io.sagewatch.testing;
 
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
@@ -10,6 +11,7 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.zip.GZIPInputStream;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -19,8 +21,8 @@ import com.sun.net.httpserver.HttpServer;
 
 /**
  * The AWS SDK for Java speaks CloudWatch's Smithy RPC v2 CBOR protocol; the installed moto_server understands the same
- * operations in the awsJson1_0 protocol only. This bridge changes the encoding and nothing else: CBOR request to JSON,
- * JSON answer to CBOR, same operation, same members, same signature headers.
+ * operations in the awsJson1_0 protocol only. This bridge changes the encoding and nothing else: CBOR request (gunzipped
+ * when the SDK compressed it) to JSON, JSON answer to CBOR, same operation, same members, same signature headers.
  */
 public final class CloudWatchCborBridge implements AutoCloseable {
 
@@ -57,6 +59,12 @@ public final class CloudWatchCborBridge implements AutoCloseable {
             try (InputStream in = exchange.getRequestBody()) {
                 body = in.readAllBytes();
             }
+            // the SDK compresses large PutMetricData bodies (request compression)
+            if ("gzip".equalsIgnoreCase(exchange.getRequestHeaders().getFirst("Content-Encoding"))) {
+                try (InputStream in = new GZIPInputStream(new ByteArrayInputStream(body))) {
+                    body = in.readAllBytes();
+                }
+            }
             JsonNode request = body.length == 0 ? JSON.createObjectNode() : CBOR.readTree(body);
             HttpRequest.Builder forward = HttpRequest.newBuilder(moto)
                     .timeout(Duration.ofSeconds(30))
@@ -76,6 +84,9 @@ public final class CloudWatchCborBridge implements AutoCloseable {
             exchange.getResponseBody().write(cbor);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        } catch (IOException | RuntimeException e) {
+            System.err.println("CloudWatchCborBridge: " + e);
+            throw e;
         }
     }
 
