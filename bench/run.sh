@@ -1,0 +1,128 @@
+#!/usr/bin/env bash
+# The benchmark harness: on loopback, the model fake, DynamoDB Local behind a delaying proxy (BenchServices) and the
+# gateway jar, loaded with wrk. Side by side in one run:
+#   P1 overhead   - model fake direct vs through the gateway, concurrency 64, no delays; record writes acknowledged
+#                   by the proxy (DynamoDB Local's few hundred writes/s would be measured instead of the gateway)
+#   P2 overlap    - model delay D1 = 50 ms, table delay D2 = 50 ms: gateway p50 vs max(D1, D2) and D1 + D2
+#   P6 CPU        - gateway CPU time per inference during P1 (from /proc)
+# Writes bench/results/latest.md. Usage: bench/run.sh [--smoke]   (--smoke: 2 s runs, for CI)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+DURATION=10s
+if [ "${1:-}" = "--smoke" ]; then DURATION=2s; fi
+CONNECTIONS=64
+
+command -v wrk > /dev/null || { apt-get update -qq && apt-get install -y -qq wrk > /dev/null; }
+if [ ! -f target/quarkus-app/quarkus-run.jar ] || ls target/quarkus-app/lib/main | grep -q quarkus-amazon-lambda; then
+  ./mvnw -B -q package -DskipTests
+fi
+./mvnw -B -q test-compile
+./mvnw -B -q dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/bench-classpath.txt
+CP="target/test-classes:target/classes:$(cat target/bench-classpath.txt)"
+mkdir -p bench/results target/bench
+export AWS_ACCESS_KEY_ID=bench AWS_SECRET_ACCESS_KEY=bench AWS_DEFAULT_REGION=us-east-1 AWS_EC2_METADATA_DISABLED=true
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+PIDS=""
+cleanup() { for p in $PIDS; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
+trap cleanup EXIT
+
+cat > target/bench/post.lua <<'LUA'
+wrk.method = "POST"
+wrk.body = '{"inputs": "the gateway measures the latency of the model"}'
+wrk.headers["Content-Type"] = "application/json"
+LUA
+
+# wrk --latency output -> "p50_ms p99_ms requests_per_s requests"
+summarize() {
+  python3 - "$1" <<'PY'
+import re, sys
+text = open(sys.argv[1]).read()
+def ms(value):
+    number, unit = re.match(r"([\d.]+)(us|ms|s)", value).groups()
+    return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+p50 = ms(re.search(r"^\s+50%\s+(\S+)", text, re.M).group(1))
+p99 = ms(re.search(r"^\s+99%\s+(\S+)", text, re.M).group(1))
+rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
+requests = int(re.search(r"(\d+) requests in", text).group(1))
+errors = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
+if errors:
+    sys.exit(f"{sys.argv[1]}: {errors.group(1)} failed responses")
+print(f"{p50:.3f} {p99:.3f} {rps:.1f} {requests}")
+PY
+}
+
+# start_stack D1 D2: services + gateway; sets MODEL, GATEWAY, GW_PID
+start_stack() {
+  local d1=$1 d2=$2 dynamo proxy http
+  dynamo=$(free_port); proxy=$(free_port); MODEL=$(free_port); http=$(free_port)
+  java -cp "$CP" io.sagewatch.bench.BenchServices "$dynamo" "$proxy" "$MODEL" "$d1" "$d2" \
+    > target/bench/services.log 2>&1 &
+  PIDS="$PIDS $!"
+  for _ in $(seq 1 100); do grep -q "ready" target/bench/services.log && break; sleep 0.2; done
+  aws dynamodb create-table --endpoint-url "http://127.0.0.1:$dynamo" --table-name sagewatch-inferences \
+    --billing-mode PAY_PER_REQUEST \
+    --attribute-definitions AttributeName=inference_id,AttributeType=S AttributeName=request_id,AttributeType=S \
+      AttributeName=endpoint,AttributeType=S AttributeName=received_at,AttributeType=S \
+    --key-schema AttributeName=inference_id,KeyType=HASH AttributeName=request_id,KeyType=RANGE \
+    --global-secondary-indexes 'IndexName=by-endpoint,KeySchema=[{AttributeName=endpoint,KeyType=HASH},{AttributeName=received_at,KeyType=RANGE}],Projection={ProjectionType=ALL}' \
+    > /dev/null
+  java -Dquarkus.http.port="$http" -Dquarkus.http.host=127.0.0.1 \
+    -Dquarkus.log.category.\"sagewatch.inference\".level=WARN \
+    -Dquarkus.dynamodb.endpoint-override="http://127.0.0.1:$proxy" -Dquarkus.dynamodb.aws.region=us-east-1 \
+    -Dquarkus.dynamodb.aws.credentials.type=static \
+    -Dquarkus.dynamodb.aws.credentials.static-provider.access-key-id=bench \
+    -Dquarkus.dynamodb.aws.credentials.static-provider.secret-access-key=bench \
+    -Dsagewatch.sagemaker.endpoint-override="http://127.0.0.1:$MODEL" -Dsagewatch.sagemaker.region=us-east-1 \
+    -Dsagewatch.sagemaker.access-key-id=bench -Dsagewatch.sagemaker.secret-access-key=bench \
+    -Dsagewatch.endpoints.allowed=bench \
+    -jar target/quarkus-app/quarkus-run.jar > target/bench/gateway.log 2>&1 &
+  GW_PID=$!
+  PIDS="$PIDS $GW_PID"
+  GATEWAY="http://127.0.0.1:$http"
+  for _ in $(seq 1 300); do
+    curl -fs -o /dev/null -H 'Content-Type: application/json' -d '{}' "$GATEWAY/endpoints/bench/invocations" && return 0
+    sleep 0.1
+  done
+  echo "gateway did not answer"; tail -30 target/bench/gateway.log; exit 1
+}
+stop_stack() { cleanup; PIDS=""; }
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+load() { wrk -t2 -c"$2" -d"$DURATION" --latency -s target/bench/post.lua "$1/endpoints/bench/invocations" > "$3"; }
+
+# ---- P1 overhead and P6 CPU: no delays, writes acknowledged by the proxy ----
+start_stack 0 -1
+load "$GATEWAY" "$CONNECTIONS" target/bench/warmup.txt   # JIT warm-up, discarded
+load "$GATEWAY" "$CONNECTIONS" target/bench/warmup.txt
+load "http://127.0.0.1:$MODEL" "$CONNECTIONS" target/bench/direct.txt
+before=$(cpu_ticks "$GW_PID")
+load "$GATEWAY" "$CONNECTIONS" target/bench/gateway.txt
+after=$(cpu_ticks "$GW_PID")
+read -r d50 d99 drps dreq <<< "$(summarize target/bench/direct.txt)"
+read -r g50 g99 grps greq <<< "$(summarize target/bench/gateway.txt)"
+ticks=$(getconf CLK_TCK)
+cpu_us=$(python3 -c "print(f'{($after - $before) / $ticks / $greq * 1e6:.0f}')")
+stop_stack
+
+# ---- P2 overlap: D1 = D2 = 50 ms ----
+start_stack 50 50
+load "$GATEWAY" 16 target/bench/warmup2.txt
+load "$GATEWAY" 16 target/bench/overlap.txt
+read -r o50 o99 orps oreq <<< "$(summarize target/bench/overlap.txt)"
+stop_stack
+
+python3 - "$d50" "$d99" "$drps" "$g50" "$g99" "$grps" "$cpu_us" "$o50" "$o99" "$DURATION" <<'PY' | tee bench/results/latest.md
+import sys
+d50, d99, drps, g50, g99, grps, cpu, o50, o99 = map(float, sys.argv[1:10])
+duration = sys.argv[10]
+def verdict(ok):
+    return "met" if ok else "missed"
+print(f"# Sagewatch benchmark ({duration} per load run, wrk, 2 threads, loopback, this machine)\n")
+print("| figure | direct | through the gateway | added / ratio | goal |")
+print("|---|---|---|---|---|")
+print(f"| P1 p50 latency, 64 connections | {d50:.2f} ms | {g50:.2f} ms | +{g50 - d50:.2f} ms | ≤ +0.5 ms: {verdict(g50 - d50 <= 0.5)} |")
+print(f"| P1 p99 latency | {d99:.2f} ms | {g99:.2f} ms | +{g99 - d99:.2f} ms | ≤ +3 ms: {verdict(g99 - d99 <= 3)} |")
+print(f"| P1 throughput | {drps:.0f} req/s | {grps:.0f} req/s | {grps / drps:.2f}× | ≥ 0.6×: {verdict(grps / drps >= 0.6)} |")
+print(f"| P2 p50, model 50 ms + table 50 ms, 16 connections | max 50 / sum 100 ms | {o50:.2f} ms | +{o50 - 50:.2f} ms over max | ≤ max + 2 ms: {verdict(o50 <= 52)} |")
+print(f"| P6 gateway CPU per inference (P1 run) | | {cpu:.0f} µs | | ≤ 100 µs: {verdict(cpu <= 100)} |")
+PY

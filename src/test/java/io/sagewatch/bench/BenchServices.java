@@ -1,0 +1,93 @@
+package io.sagewatch.bench;
+
+import java.util.concurrent.CountDownLatch;
+
+import io.sagewatch.dev.EmbeddedDynamoDb;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.RequestOptions;
+
+/**
+ * What the gateway talks to in a benchmark, on loopback and non-blocking so they are not the bottleneck:
+ * DynamoDB Local, a proxy in front of it that delays every PutItem by D2 ms, and a SageMaker-protocol model that
+ * echoes after D1 ms. D2 = -1: the proxy acknowledges PutItem itself without writing, so that the gateway's own
+ * overhead is measured rather than DynamoDB Local's write capacity (a few hundred writes/s on 2 cores).
+ * Usage: BenchServices DYNAMO_PORT PROXY_PORT MODEL_PORT D1_MS D2_MS. Runs until killed.
+ */
+public final class BenchServices {
+
+    public static void main(String[] args) throws Exception {
+        int dynamoPort = Integer.parseInt(args[0]);
+        int proxyPort = Integer.parseInt(args[1]);
+        int modelPort = Integer.parseInt(args[2]);
+        long modelDelay = Long.parseLong(args[3]);
+        long tableDelay = Long.parseLong(args[4]);
+
+        EmbeddedDynamoDb dynamo = EmbeddedDynamoDb.start(dynamoPort);
+        Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1));
+        HttpClient client = vertx.createHttpClient(new HttpClientOptions().setMaxPoolSize(256).setKeepAlive(true));
+
+        HttpServer model = vertx.createHttpServer().requestHandler(request -> request.body().onSuccess(body -> {
+            Runnable answer = () -> request.response()
+                    .putHeader("Content-Type", request.getHeader("Content-Type") == null ? "application/octet-stream"
+                            : request.getHeader("Content-Type"))
+                    .putHeader("x-Amzn-Invoked-Production-Variant", "AllTraffic")
+                    .end(body);
+            if (modelDelay > 0) {
+                vertx.setTimer(modelDelay, id -> answer.run());
+            } else {
+                answer.run();
+            }
+        }));
+        HttpServer proxy = vertx.createHttpServer().requestHandler(request -> request.body()
+                .onSuccess(body -> {
+                    String target = request.getHeader("X-Amz-Target");
+                    boolean putItem = target != null && target.endsWith(".PutItem");
+                    if (putItem && tableDelay < 0) {
+                        request.response().putHeader("Content-Type", "application/x-amz-json-1.0").end("{}");
+                        return;
+                    }
+                    long delay = putItem ? tableDelay : 0;
+                    if (delay > 0) {
+                        vertx.setTimer(delay, id -> forward(client, dynamoPort, request, body));
+                    } else {
+                        forward(client, dynamoPort, request, body);
+                    }
+                }));
+        model.listen(modelPort, "127.0.0.1").toCompletionStage().toCompletableFuture().join();
+        proxy.listen(proxyPort, "127.0.0.1").toCompletionStage().toCompletableFuture().join();
+        System.out.println("bench services ready");
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            vertx.close();
+            dynamo.close();
+        }));
+        new CountDownLatch(1).await();
+    }
+
+    private static void forward(HttpClient client, int port, HttpServerRequest request, Buffer body) {
+        RequestOptions options = new RequestOptions().setHost("127.0.0.1").setPort(port).setMethod(request.method())
+                .setURI(request.uri());
+        request.headers().forEach(h -> {
+            if (!h.getKey().equalsIgnoreCase("Host") && !h.getKey().equalsIgnoreCase("Content-Length")) {
+                options.addHeader(h.getKey(), h.getValue());
+            }
+        });
+        client.request(options)
+                .compose(out -> out.send(body))
+                .onSuccess(in -> in.body().onSuccess(answer -> {
+                    var response = request.response().setStatusCode(in.statusCode());
+                    in.headers().forEach(h -> {
+                        if (!h.getKey().equalsIgnoreCase("Content-Length")) {
+                            response.putHeader(h.getKey(), h.getValue());
+                        }
+                    });
+                    response.end(answer);
+                }))
+                .onFailure(failure -> request.response().setStatusCode(502).end());
+    }
+}
