@@ -15,9 +15,9 @@ import io.vertx.core.http.RequestOptions;
 /**
  * What the gateway talks to in a benchmark, on loopback and non-blocking so they are not the bottleneck:
  * DynamoDB Local, a proxy in front of it that delays every PutItem by D2 ms, and a SageMaker-protocol model that
- * echoes after D1 ms. D2 = -1: the proxy acknowledges PutItem itself without writing, so that the gateway's own
- * overhead is measured rather than DynamoDB Local's write capacity (a few hundred writes/s on 2 cores).
- * Usage: BenchServices DYNAMO_PORT PROXY_PORT MODEL_PORT D1_MS D2_MS. Runs until killed.
+ * echoes after D1 ms. TABLE = "ack": the proxy acknowledges PutItem itself (after D2) without writing, so that the
+ * gateway is measured rather than DynamoDB Local's write capacity (a few hundred writes/s on 2 cores); "write": it
+ * forwards them. Usage: BenchServices DYNAMO_PORT PROXY_PORT MODEL_PORT D1_MS D2_MS TABLE. Runs until killed.
  */
 public final class BenchServices {
 
@@ -27,6 +27,7 @@ public final class BenchServices {
         int modelPort = Integer.parseInt(args[2]);
         long modelDelay = Long.parseLong(args[3]);
         long tableDelay = Long.parseLong(args[4]);
+        boolean acknowledgeOnly = "ack".equals(args[5]);
 
         EmbeddedDynamoDb dynamo = EmbeddedDynamoDb.start(dynamoPort);
         Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1));
@@ -48,15 +49,13 @@ public final class BenchServices {
                 .onSuccess(body -> {
                     String target = request.getHeader("X-Amz-Target");
                     boolean putItem = target != null && target.endsWith(".PutItem");
-                    if (putItem && tableDelay < 0) {
-                        request.response().putHeader("Content-Type", "application/x-amz-json-1.0").end("{}");
-                        return;
-                    }
-                    long delay = putItem ? tableDelay : 0;
-                    if (delay > 0) {
-                        vertx.setTimer(delay, id -> forward(client, dynamoPort, request, body));
+                    Runnable pass = putItem && acknowledgeOnly
+                            ? () -> request.response().putHeader("Content-Type", "application/x-amz-json-1.0").end("{}")
+                            : () -> forward(client, dynamoPort, request, body);
+                    if (putItem && tableDelay > 0) {
+                        vertx.setTimer(tableDelay, id -> pass.run());
                     } else {
-                        forward(client, dynamoPort, request, body);
+                        pass.run();
                     }
                 }));
         model.listen(modelPort, "127.0.0.1").toCompletionStage().toCompletableFuture().join();
