@@ -7,6 +7,7 @@
 # cores) would otherwise be what is measured. The table and its schema are still created in DynamoDB Local.
 #   P6 CPU        - gateway CPU time per inference during P1 (from /proc)
 # Writes bench/results/latest.md. Usage: bench/run.sh [--smoke]   (--smoke: 2 s runs, for CI)
+# GATEWAY_OPTS="-Dkey=value ..." passes settings to the gateway, for side-by-side experiments.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DURATION=10s
@@ -77,7 +78,7 @@ start_stack() {
     -Dquarkus.dynamodb.aws.credentials.static-provider.secret-access-key=bench \
     -Dsagewatch.sagemaker.endpoint-override="http://127.0.0.1:$MODEL" -Dsagewatch.sagemaker.region=us-east-1 \
     -Dsagewatch.sagemaker.access-key-id=bench -Dsagewatch.sagemaker.secret-access-key=bench \
-    -Dsagewatch.endpoints.allowed=bench \
+    -Dsagewatch.endpoints.allowed=bench ${GATEWAY_OPTS:-} \
     -jar target/quarkus-app/quarkus-run.jar > target/bench/gateway.log 2>&1 &
   GW_PID=$!
   PIDS="$PIDS $GW_PID"
