@@ -3,9 +3,9 @@
 # gateway jar, loaded with wrk. Side by side in one run:
 #   P1 overhead   - model fake direct vs through the gateway, concurrency 64, no delays
 #   P2 overlap    - model delay D1 = 50 ms, table delay D2 = 50 ms: gateway p50 vs max(D1, D2) and D1 + D2
+#   P6 CPU        - gateway CPU time per inference during P1 (from /proc)
 # Record writes are acknowledged by the delaying proxy, not written: DynamoDB Local (a few hundred writes/s on two
 # cores) would otherwise be what is measured. The table and its schema are still created in DynamoDB Local.
-#   P6 CPU        - gateway CPU time per inference during P1 (from /proc)
 # Writes bench/results/latest.md. Usage: bench/run.sh [--smoke]   (--smoke: 2 s runs, for CI)
 # GATEWAY_OPTS="-Dkey=value ..." passes settings to the gateway, for side-by-side experiments.
 set -euo pipefail
