@@ -101,17 +101,25 @@ public interface SagewatchConfig {
         CloudWatch cloudwatch();
     }
 
-    /** PutMetricData every step, for servers without log-based metrics. */
-    interface CloudWatch {
+    /** What both CloudWatch sinks are configured with. */
+    interface CloudWatchSink {
         @WithDefault("false")
         boolean enabled();
 
         @WithDefault("Sagewatch")
         String namespace();
 
+        /** How often metrics are written, on servers. */
         @WithDefault("60s")
         Duration step();
 
+        /** Values a timer keeps between two writes; beyond, that step's further values are not published. */
+        @WithDefault("10000")
+        int maxValuesPerStep();
+    }
+
+    /** PutMetricData every step, for servers without log-based metrics. */
+    interface CloudWatch extends CloudWatchSink {
         /** URL of a CloudWatch-protocol server; unset means AWS. */
         Optional<URI> endpointOverride();
 
@@ -120,30 +128,13 @@ public interface SagewatchConfig {
         /** Batches kept for the next step when CloudWatch cannot be reached; beyond, the oldest are dropped. */
         @WithDefault("60")
         int maxPendingCalls();
-
-        @WithDefault("10000")
-        int maxValuesPerStep();
     }
 
     /** CloudWatch Embedded Metric Format lines on stdout (the Lambda default, see deploy/sam). */
-    interface Emf {
-        @WithDefault("false")
-        boolean enabled();
-
-        @WithDefault("Sagewatch")
-        String namespace();
-
-        /** How often the lines are written, on servers. */
-        @WithDefault("60s")
-        Duration step();
-
+    interface Emf extends CloudWatchSink {
         /** Write at the end of every inference instead, before its response (Lambda: a frozen process loses nothing). */
         @WithDefault("false")
         boolean flushPerInference();
-
-        /** Values a timer keeps between two writes; beyond, that step's further values are not published. */
-        @WithDefault("10000")
-        int maxValuesPerStep();
     }
 
     interface Store {

@@ -33,17 +33,19 @@ public class SagewatchConfigValidator {
         notNegative(problems, "sagewatch.store.write-retries", config.store().writeRetries());
         positive(problems, "sagewatch.store.write-backoff", config.store().writeBackoff());
         positive(problems, "sagewatch.capture.max-bytes", config.capture().maxBytes());
-        positive(problems, "sagewatch.metrics.emf.step", config.metrics().emf().step());
-        positive(problems, "sagewatch.metrics.emf.max-values-per-step", config.metrics().emf().maxValuesPerStep());
-        positive(problems, "sagewatch.metrics.cloudwatch.step", config.metrics().cloudwatch().step());
+        sink(problems, "sagewatch.metrics.emf", config.metrics().emf());
+        sink(problems, "sagewatch.metrics.cloudwatch", config.metrics().cloudwatch());
         positive(problems, "sagewatch.metrics.cloudwatch.max-pending-calls", config.metrics().cloudwatch().maxPendingCalls());
-        positive(problems, "sagewatch.metrics.cloudwatch.max-values-per-step",
-                config.metrics().cloudwatch().maxValuesPerStep());
         double percent = config.capture().samplePercent();
         if (!(percent >= 0 && percent <= 100)) {
             problems.add("sagewatch.capture.sample-percent must be from 0 to 100, not " + percent);
         }
         return problems;
+    }
+
+    private static void sink(List<String> problems, String prefix, SagewatchConfig.CloudWatchSink sink) {
+        positive(problems, prefix + ".step", sink.step());
+        positive(problems, prefix + ".max-values-per-step", sink.maxValuesPerStep());
     }
 
     private static void positive(List<String> problems, String key, Duration value) {
