@@ -16,35 +16,22 @@ fi
 [ -f target/bench-classpath.txt ] || ./mvnw -B -q dependency:build-classpath -Dmdep.includeScope=test \
   -Dmdep.outputFile=target/bench-classpath.txt
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+source bench/lib.sh
 DDB=$(free_port)
 "$JAVA" -cp "$(cat target/bench-classpath.txt)" com.amazonaws.services.dynamodbv2.local.main.ServerRunner \
   -inMemory -disableTelemetry -port "$DDB" > target/bench-dynamodb.log 2>&1 &
 DDB_PID=$!
 PIDS="$DDB_PID"
 trap 'kill $PIDS 2>/dev/null || true' EXIT
-export AWS_ACCESS_KEY_ID=bench AWS_SECRET_ACCESS_KEY=bench AWS_DEFAULT_REGION=us-east-1 AWS_EC2_METADATA_DISABLED=true
-for _ in $(seq 1 100); do aws dynamodb list-tables --endpoint-url "http://127.0.0.1:$DDB" > /dev/null 2>&1 && break; sleep 0.2; done
-aws dynamodb create-table --endpoint-url "http://127.0.0.1:$DDB" --table-name sagewatch-inferences \
-  --billing-mode PAY_PER_REQUEST \
-  --attribute-definitions AttributeName=inference_id,AttributeType=S AttributeName=request_id,AttributeType=S \
-    AttributeName=endpoint,AttributeType=S AttributeName=received_at,AttributeType=S \
-  --key-schema AttributeName=inference_id,KeyType=HASH AttributeName=request_id,KeyType=RANGE \
-  --global-secondary-indexes 'IndexName=by-endpoint,KeySchema=[{AttributeName=endpoint,KeyType=HASH},{AttributeName=received_at,KeyType=RANGE}],Projection={ProjectionType=ALL}' \
-  > /dev/null
+create_table "$DDB"
 
 echo "| run | start to first inference (ms) | RSS after first (MB) | RSS after $WARM more (MB) |"
 echo "|---|---|---|---|"
 for run in $(seq 1 "$RUNS"); do
   HTTP=$(free_port); MODEL=$(free_port)
   START=$(date +%s%N)
-  "$JAVA" -Dquarkus.http.port="$HTTP" -Dquarkus.http.host=127.0.0.1 \
-    -Dquarkus.dynamodb.endpoint-override="http://127.0.0.1:$DDB" -Dquarkus.dynamodb.aws.region=us-east-1 \
-    -Dquarkus.dynamodb.aws.credentials.type=static \
-    -Dquarkus.dynamodb.aws.credentials.static-provider.access-key-id=bench \
-    -Dquarkus.dynamodb.aws.credentials.static-provider.secret-access-key=bench \
-    -Dsagewatch.sagemaker.endpoint-override="http://127.0.0.1:$MODEL" -Dsagewatch.sagemaker.region=us-east-1 \
-    -Dsagewatch.sagemaker.access-key-id=bench -Dsagewatch.sagemaker.secret-access-key=bench \
+  # shellcheck disable=SC2046 # the flags are words
+  "$JAVA" $(gateway_flags "$HTTP" "$DDB" "$MODEL") \
     -Dsagewatch.dev.demo-model=true -Dsagewatch.dev.demo-model-port="$MODEL" \
     -Dsagewatch.endpoints.allowed=demo-sentiment \
     -jar target/quarkus-app/quarkus-run.jar > "target/bench-gateway-$run.log" 2>&1 &

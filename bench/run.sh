@@ -6,12 +6,14 @@
 #   P6 CPU        - gateway CPU time per inference during P1 (from /proc)
 # Record writes are acknowledged by the delaying proxy, not written: DynamoDB Local (a few hundred writes/s on two
 # cores) would otherwise be what is measured. The table and its schema are still created in DynamoDB Local.
-# Writes bench/results/latest.md. Usage: bench/run.sh [--smoke]   (--smoke: 2 s runs, for CI)
+# Writes bench/results/latest.md (a smoke run: target/bench/smoke.md). Usage: bench/run.sh [--smoke]   (--smoke: 2 s runs, for CI)
 # GATEWAY_OPTS="-Dkey=value ..." passes settings to the gateway, for side-by-side experiments.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DURATION=10s
-if [ "${1:-}" = "--smoke" ]; then DURATION=2s; fi
+RESULTS=bench/results/latest.md
+# a smoke run only checks that the harness works: its figures mean nothing and must not replace the real ones
+if [ "${1:-}" = "--smoke" ]; then DURATION=2s; RESULTS=target/bench/smoke.md; fi
 CONNECTIONS=64
 
 command -v wrk > /dev/null || { apt-get update -qq && apt-get install -y -qq wrk > /dev/null; }
@@ -22,9 +24,8 @@ fi
 ./mvnw -B -q dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/bench-classpath.txt
 CP="target/test-classes:target/classes:$(cat target/bench-classpath.txt)"
 mkdir -p bench/results target/bench
-export AWS_ACCESS_KEY_ID=bench AWS_SECRET_ACCESS_KEY=bench AWS_DEFAULT_REGION=us-east-1 AWS_EC2_METADATA_DISABLED=true
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+source bench/lib.sh
 PIDS=""
 cleanup() { for p in $PIDS; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
 trap cleanup EXIT
@@ -63,21 +64,10 @@ start_stack() {
     > target/bench/services.log 2>&1 &
   PIDS="$PIDS $!"
   for _ in $(seq 1 100); do grep -q "ready" target/bench/services.log && break; sleep 0.2; done
-  aws dynamodb create-table --endpoint-url "http://127.0.0.1:$dynamo" --table-name sagewatch-inferences \
-    --billing-mode PAY_PER_REQUEST \
-    --attribute-definitions AttributeName=inference_id,AttributeType=S AttributeName=request_id,AttributeType=S \
-      AttributeName=endpoint,AttributeType=S AttributeName=received_at,AttributeType=S \
-    --key-schema AttributeName=inference_id,KeyType=HASH AttributeName=request_id,KeyType=RANGE \
-    --global-secondary-indexes 'IndexName=by-endpoint,KeySchema=[{AttributeName=endpoint,KeyType=HASH},{AttributeName=received_at,KeyType=RANGE}],Projection={ProjectionType=ALL}' \
-    > /dev/null
-  java -Dquarkus.http.port="$http" -Dquarkus.http.host=127.0.0.1 \
+  create_table "$dynamo"
+  # shellcheck disable=SC2046 # the flags are words
+  java $(gateway_flags "$http" "$proxy" "$MODEL") \
     -Dquarkus.log.category.\"sagewatch.inference\".level=WARN \
-    -Dquarkus.dynamodb.endpoint-override="http://127.0.0.1:$proxy" -Dquarkus.dynamodb.aws.region=us-east-1 \
-    -Dquarkus.dynamodb.aws.credentials.type=static \
-    -Dquarkus.dynamodb.aws.credentials.static-provider.access-key-id=bench \
-    -Dquarkus.dynamodb.aws.credentials.static-provider.secret-access-key=bench \
-    -Dsagewatch.sagemaker.endpoint-override="http://127.0.0.1:$MODEL" -Dsagewatch.sagemaker.region=us-east-1 \
-    -Dsagewatch.sagemaker.access-key-id=bench -Dsagewatch.sagemaker.secret-access-key=bench \
     -Dsagewatch.endpoints.allowed=bench ${GATEWAY_OPTS:-} \
     -jar target/quarkus-app/quarkus-run.jar > target/bench/gateway.log 2>&1 &
   GW_PID=$!
@@ -114,7 +104,7 @@ load "$GATEWAY" 16 target/bench/overlap.txt
 read -r o50 o99 orps oreq <<< "$(summarize target/bench/overlap.txt)"
 stop_stack
 
-python3 - "$d50" "$d99" "$drps" "$g50" "$g99" "$grps" "$cpu_us" "$o50" "$o99" "$DURATION" <<'PY' | tee bench/results/latest.md
+python3 - "$d50" "$d99" "$drps" "$g50" "$g99" "$grps" "$cpu_us" "$o50" "$o99" "$DURATION" <<'PY' | tee "$RESULTS"
 import sys
 d50, d99, drps, g50, g99, grps, cpu, o50, o99 = map(float, sys.argv[1:10])
 duration = sys.argv[10]
