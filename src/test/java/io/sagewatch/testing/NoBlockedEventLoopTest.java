@@ -1,8 +1,10 @@
 package io.sagewatch.testing;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicReference;
 
 import jakarta.inject.Inject;
 
@@ -25,19 +27,26 @@ class NoBlockedEventLoopTest {
     @BlocksEventLoopOnPurpose
     void aBlockedEventLoopIsReported() {
         try (CapturedLog log = CapturedLog.of(NoBlockedEventLoop.CHECKER)) {
+            AtomicReference<String> blockedThread = new AtomicReference<>();
             // a verticle always gets an event-loop context of its own, whatever thread deploys it
             vertx.deployVerticle(new AbstractVerticle() {
                 @Override
                 public void start() {
-                    // spin rather than sleep: an interrupt must not cut the block short
-                    long until = System.nanoTime() + 2_500_000_000L; // over the test profile's 1 s limit
-                    while (System.nanoTime() < until) {
+                    blockedThread.set(Thread.currentThread().getName());
+                    // Spin (an interrupt must not cut the block short) until the checker reports it, 8 s at most:
+                    // well over the test profile's 1 s limit and its 1 s check interval, however the two align.
+                    long until = System.nanoTime() + 8_000_000_000L;
+                    while (System.nanoTime() < until && !reported(log)) {
                         Thread.onSpinWait();
                     }
                 }
             }).onSuccess(vertx::undeploy);
-            await().atMost(Duration.ofSeconds(10)).until(() -> log.messages().stream()
-                    .anyMatch(m -> m.contains("has been blocked for")));
+            await().atMost(Duration.ofSeconds(15)).until(() -> reported(log));
+            assertThat(blockedThread.get()).startsWith("vert.x-eventloop-thread-");
         }
+    }
+
+    private static boolean reported(CapturedLog log) {
+        return log.messages().stream().anyMatch(m -> m.contains("has been blocked for"));
     }
 }
