@@ -1,19 +1,24 @@
 #!/usr/bin/env bash
-# The benchmark harness: on loopback, the model fake, DynamoDB Local behind a delaying proxy (BenchServices) and the
-# gateway jar, loaded with wrk. Side by side in one run:
-#   P1 overhead   - model fake direct vs through the gateway, concurrency 64, no delays
+# The benchmark harness, one command: on loopback, the model fake, DynamoDB Local behind a delaying proxy
+# (BenchServices) and the gateway jar, loaded with wrk. Side by side in one run:
+#   P1 overhead   - model fake direct vs through the gateway, concurrency 64, no delays (+ the latency chart)
 #   P2 overlap    - model delay D1 = 50 ms, table delay D2 = 50 ms: gateway p50 vs max(D1, D2) and D1 + D2
+#   P3 start      - process start to first inference: jar, jar + JDK AOT cache, a Quarkus hello-world (bench/start.sh)
+#   P4 memory     - gateway RSS after N requests and after N more
+#   P5 CloudWatch - API calls per 1M inferences for each metrics sink (bench/metrics-cost.sh)
 #   P6 CPU        - gateway CPU time per inference during P1 (from /proc)
 # Record writes are acknowledged by the delaying proxy, not written: DynamoDB Local (a few hundred writes/s on two
 # cores) would otherwise be what is measured. The table and its schema are still created in DynamoDB Local.
-# Writes bench/results/latest.md (a smoke run: target/bench/smoke.md). Usage: bench/run.sh [--smoke]   (--smoke: 2 s runs, for CI)
+# Writes bench/results/latest.md and latency.svg. Usage: bench/run.sh [--smoke]
+# --smoke (CI): tiny N, seconds per figure, results in target/bench/smoke/: it proves the harness runs, its figures mean
+# nothing and never replace the real ones.
 # GATEWAY_OPTS="-Dkey=value ..." passes settings to the gateway, for side-by-side experiments.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-DURATION=10s
-RESULTS=bench/results/latest.md
-# a smoke run only checks that the harness works: its figures mean nothing and must not replace the real ones
-if [ "${1:-}" = "--smoke" ]; then DURATION=2s; RESULTS=target/bench/smoke.md; fi
+DURATION=10s; OUT=bench/results; START_ROUNDS=5; MEMORY_REQUESTS=100000; CW_INFERENCES=1000000; COST_INFERENCES=1000000
+if [ "${1:-}" = "--smoke" ]; then
+  DURATION=2s; OUT=target/bench/smoke; START_ROUNDS=1; MEMORY_REQUESTS=1000; CW_INFERENCES=10000; COST_INFERENCES=10000
+fi
 CONNECTIONS=64
 
 command -v wrk > /dev/null || { apt-get update -qq && apt-get install -y -qq wrk > /dev/null; }
@@ -23,18 +28,12 @@ fi
 ./mvnw -B -q test-compile
 ./mvnw -B -q dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/bench-classpath.txt
 CP="target/test-classes:target/classes:$(cat target/bench-classpath.txt)"
-mkdir -p bench/results target/bench
+mkdir -p "$OUT" target/bench
 
 source bench/lib.sh
 PIDS=""
 cleanup() { for p in $PIDS; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
 trap cleanup EXIT
-
-cat > target/bench/post.lua <<'LUA'
-wrk.method = "POST"
-wrk.body = '{"inputs": "the gateway measures the latency of the model"}'
-wrk.headers["Content-Type"] = "application/json"
-LUA
 
 # wrk --latency output -> "p50_ms p99_ms requests_per_s requests"
 summarize() {
@@ -81,7 +80,12 @@ start_stack() {
 }
 stop_stack() { cleanup; PIDS=""; }
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
-load() { wrk -t2 -c"$2" -d"$DURATION" --latency -s target/bench/post.lua "$1/endpoints/bench/invocations" > "$3"; }
+# load URL CONNECTIONS OUTPUT [DURATION]: wrk's report in OUTPUT, its latency distribution in OUTPUT.pct
+load() {
+  WRK_PERCENTILES="$3.pct" wrk -t2 -c"$2" -d"${4:-$DURATION}" --latency -s bench/wrk.lua \
+    "$1/endpoints/bench/invocations" > "$3"
+}
+rss_mb() { awk '/^VmRSS:/ {printf "%.0f", $2 / 1024}' "/proc/$1/status"; }
 
 # ---- P1 overhead and P6 CPU: no delays ----
 start_stack 0 0
@@ -93,29 +97,61 @@ load "$GATEWAY" "$CONNECTIONS" target/bench/gateway.txt
 after=$(cpu_ticks "$GW_PID")
 read -r d50 d99 drps dreq <<< "$(summarize target/bench/direct.txt)"
 read -r g50 g99 grps greq <<< "$(summarize target/bench/gateway.txt)"
-ticks=$(getconf CLK_TCK)
-cpu_us=$(python3 -c "print(f'{($after - $before) / $ticks / $greq * 1e6:.0f}')")
+cpu_us=$(python3 -c "print(f'{($after - $before) / $(getconf CLK_TCK) / $greq * 1e6:.0f}')")
 stop_stack
 
-# ---- P2 overlap: D1 = D2 = 50 ms ----
+# ---- P2 overlap: D1 = D2 = 50 ms, at a concurrency that leaves the CPU idle (P1 measures saturation) ----
 start_stack 50 50
-load "$GATEWAY" 16 target/bench/warmup2.txt
-load "$GATEWAY" 16 target/bench/overlap.txt
+load "$GATEWAY" 4 target/bench/warmup2.txt
+load "$GATEWAY" 4 target/bench/overlap.txt
 read -r o50 o99 orps oreq <<< "$(summarize target/bench/overlap.txt)"
 stop_stack
 
-python3 - "$d50" "$d99" "$drps" "$g50" "$g99" "$grps" "$cpu_us" "$o50" "$o99" "$DURATION" <<'PY' | tee "$RESULTS"
+# ---- P4 memory: RSS after N requests and after N more (a fresh gateway, default JVM flags) ----
+# wrk runs for a duration, not a count: 5 s rounds until N, bounded
+memory_round() {
+  local total=0 i
+  for i in $(seq 1 400); do
+    load "$GATEWAY" 16 target/bench/memory.txt 5s
+    total=$((total + $(summarize target/bench/memory.txt | cut -d' ' -f4)))
+    [ "$total" -ge "$MEMORY_REQUESTS" ] && break
+  done
+  echo "$total"
+}
+start_stack 0 0
+m1_requests=$(memory_round); m1_rss=$(rss_mb "$GW_PID")
+m2_requests=$(memory_round); m2_rss=$(rss_mb "$GW_PID")
+stop_stack
+
+# ---- P3 start and P5 CloudWatch calls (each its own script, also runnable alone) ----
+bench/start.sh "$START_ROUNDS" > target/bench/start.md
+bench/metrics-cost.sh "$COST_INFERENCES" "$CW_INFERENCES" > target/bench/metrics.md
+
+python3 bench/chart.py "$OUT/latency.svg" \
+  "Latency, $CONNECTIONS connections, no model delay ($DURATION per run)" \
+  "model fake, direct=target/bench/direct.txt.pct" "through the gateway=target/bench/gateway.txt.pct" \
+  "gateway, model 50 + table 50 ms=target/bench/overlap.txt.pct"
+
+python3 - "$d50" "$d99" "$drps" "$g50" "$g99" "$grps" "$cpu_us" "$o50" "$o99" \
+  "$m1_requests" "$m1_rss" "$m2_requests" "$m2_rss" "$DURATION" <<'PY' > "$OUT/latest.md"
 import sys
 d50, d99, drps, g50, g99, grps, cpu, o50, o99 = map(float, sys.argv[1:10])
-duration = sys.argv[10]
+m1n, m1, m2n, m2 = map(int, sys.argv[10:14])
+duration = sys.argv[14]
 def verdict(ok):
     return "met" if ok else "missed"
-print(f"# Sagewatch benchmark ({duration} per load run, wrk, 2 threads, loopback, this machine)\n")
+print(f"# Sagewatch benchmark (wrk, 2 threads, {duration} per load run, loopback, this machine)\n")
 print("| figure | direct | through the gateway | added / ratio | goal |")
 print("|---|---|---|---|---|")
 print(f"| P1 p50 latency, 64 connections | {d50:.2f} ms | {g50:.2f} ms | +{g50 - d50:.2f} ms | ≤ +0.5 ms: {verdict(g50 - d50 <= 0.5)} |")
 print(f"| P1 p99 latency | {d99:.2f} ms | {g99:.2f} ms | +{g99 - d99:.2f} ms | ≤ +3 ms: {verdict(g99 - d99 <= 3)} |")
-print(f"| P1 throughput | {drps:.0f} req/s | {grps:.0f} req/s | {grps / drps:.2f}× | ≥ 0.6×: {verdict(grps / drps >= 0.6)} |")
-print(f"| P2 p50, model 50 ms + table 50 ms, 16 connections | max 50 / sum 100 ms | {o50:.2f} ms | +{o50 - 50:.2f} ms over max | ≤ max + 2 ms: {verdict(o50 <= 52)} |")
+print(f"| P1 throughput | {drps:.0f} req/s | {grps:.0f} req/s | {grps / drps:.3f}× | ≥ 0.6×: {verdict(grps / drps >= 0.6)} |")
+print(f"| P2 p50, model 50 ms + table 50 ms, 4 connections | max 50 / sum 100 ms | {o50:.2f} ms | +{o50 - 50:.2f} ms over max | ≤ max + 2 ms: {verdict(o50 <= 52)} |")
+print(f"| P4 RSS after {m1n:,} / after {m2n:,} more requests | | {m1} MB / {m2} MB | {100 * (m2 - m1) / m1:+.1f} % | ≤ 150 MB: {verdict(max(m1, m2) <= 150)}; growth < 5 %: {verdict((m2 - m1) / m1 < 0.05)} |")
 print(f"| P6 gateway CPU per inference (P1 run) | | {cpu:.0f} µs | | ≤ 100 µs: {verdict(cpu <= 100)} |")
+print()
+print(open("target/bench/start.md").read())
+print(open("target/bench/metrics.md").read())
+print("![latency distribution](latency.svg)")
 PY
+cat "$OUT/latest.md"

@@ -89,47 +89,79 @@ public final class MetricsCostBenchmark {
         }
 
         System.out.println();
-        System.out.println("| sink | per 10 000 inferences | CloudWatch API calls |");
-        System.out.println("|---|---|---|");
-        emfLines.set(0);
+        cloudWatchCalls(args.length > 1 ? Integer.parseInt(args[1]) : 1_000_000, config, outcomes);
+    }
+
+    /**
+     * P5: CloudWatch API calls per N inferences (two endpoints) for each sink, at three steady rates, since a step sink
+     * publishes per step, not per inference. PutMetricData is counted where it arrives: a local CloudWatch endpoint
+     * (moto_server behind the CBOR bridge). Steps are simulated with a mock clock, so N = 1M takes seconds, not hours.
+     */
+    private static void cloudWatchCalls(int inferences, SagewatchConfig config, List<InferenceOutcome> outcomes)
+            throws Exception {
+        System.out.printf(Locale.ROOT, "| P5 sink, per %,d inferences | at 10/s | at 100/s | at 1 000/s |%n",
+                inferences);
+        System.out.println("|---|---|---|---|");
+        int[] rates = { 10, 100, 1000 };
+        AtomicLong emfLines = new AtomicLong();
         EmfMeterRegistry perInference = new EmfMeterRegistry("B", Duration.ofMinutes(1), 10_000, Clock.SYSTEM,
                 line -> emfLines.incrementAndGet());
         var lambdaMeters = InferenceMetersAccess.create(perInference, perInference, config);
-        for (int i = 0; i < 10_000; i++) {
+        for (int i = 0; i < inferences; i++) {
             lambdaMeters.record(outcomes.get(i & 3));
-            perInference.publish(Map.of("inference_id", "i" + i));
+            perInference.publish(Map.of("inference_id", "i"));
         }
-        System.out.printf(Locale.ROOT, "| EMF, flush per inference (Lambda) | %d log lines | 0 |%n", emfLines.get());
-        emfLines.set(0);
-        EmfMeterRegistry perStep = new EmfMeterRegistry("B", Duration.ofMinutes(1), 10_000, Clock.SYSTEM,
-                line -> emfLines.incrementAndGet());
-        var stepMeters = InferenceMetersAccess.create(perStep, null, config);
-        for (int i = 0; i < 10_000; i++) {
-            stepMeters.record(outcomes.get(i & 3));
+        long lambdaLines = emfLines.get();
+        System.out.printf(Locale.ROOT, "| EMF, flush per inference (Lambda): API calls (log lines) | %s | %s | %s |%n",
+                "0 (" + lambdaLines + ")", "0 (" + lambdaLines + ")", "0 (" + lambdaLines + ")");
+        List<String> perStep = new ArrayList<>();
+        for (int rate : rates) {
+            emfLines.set(0);
+            MockClock clock = new MockClock();
+            EmfMeterRegistry emf = new EmfMeterRegistry("B", Duration.ofMinutes(1), 10_000, clock,
+                    line -> emfLines.incrementAndGet());
+            var meters = InferenceMetersAccess.create(emf, null, config);
+            forEachStep(inferences, rate, outcomes, meters::record, () -> emf.publish(Map.of()));
+            perStep.add("0 (" + emfLines.get() + ")");
         }
-        perStep.publish(Map.of());
-        System.out.printf(Locale.ROOT, "| EMF, one 60 s step (ECS) | %d log lines | 0 |%n", emfLines.get());
-
-        try (MotoServer moto = MotoServer.start(); CloudWatchCborBridge bridge = new CloudWatchCborBridge(moto.url());
-                CloudWatchAsyncClient client = CloudWatchAsyncClient.builder().endpointOverride(URI.create(bridge.url()))
-                        .region(Region.US_EAST_1).credentialsProvider(StaticCredentialsProvider.create(
-                                AwsBasicCredentials.create("bench", "bench")))
+        System.out.printf(Locale.ROOT, "| EMF, one flush per 60 s step (ECS): API calls (log lines) | %s | %s | %s |%n",
+                perStep.toArray());
+        List<String> calls = new ArrayList<>();
+        try (MotoServer moto = MotoServer.start(); CloudWatchCborBridge endpoint = new CloudWatchCborBridge(moto.url());
+                CloudWatchAsyncClient client = CloudWatchAsyncClient.builder()
+                        .endpointOverride(URI.create(endpoint.url())).region(Region.US_EAST_1)
+                        .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("bench",
+                                "bench")))
                         .build()) {
-            for (int steps : new int[] { 1, 10 }) {
+            for (int rate : rates) {
+                long before = endpoint.received();
                 MockClock clock = new MockClock();
                 clock.add(Instant.now().toEpochMilli() - clock.wallTime(), TimeUnit.MILLISECONDS);
-                CloudWatchMeterRegistry cloudwatch = new CloudWatchMeterRegistry("SagewatchBench", Duration.ofMinutes(1),
-                        10_000, 10, Duration.ofSeconds(30), clock, client);
-                var cwMeters = InferenceMetersAccess.create(cloudwatch, null, config);
-                for (int step = 0; step < steps; step++) {
-                    for (int i = 0; i < 10_000 / steps; i++) {
-                        cwMeters.record(outcomes.get(i & 3));
-                    }
+                CloudWatchMeterRegistry cloudwatch = new CloudWatchMeterRegistry("SagewatchBench",
+                        Duration.ofMinutes(1), 10_000, 10, Duration.ofSeconds(30), clock, client);
+                var meters = InferenceMetersAccess.create(cloudwatch, null, config);
+                forEachStep(inferences, rate, outcomes, meters::record, () -> {
                     cloudwatch.publish();
-                }
-                System.out.printf(Locale.ROOT, "| PutMetricData, spread over %d step(s) | %d calls | %d |%n", steps,
-                        cloudwatch.calls(), cloudwatch.calls());
+                    clock.add(Duration.ofMinutes(1));
+                });
+                calls.add(String.valueOf(endpoint.received() - before));
             }
+        }
+        System.out.printf(Locale.ROOT, "| CloudWatch PutMetricData, per 60 s step | %s | %s | %s |%n", calls.toArray());
+        System.out.println("| Prometheus (scraped, not pushed) | 0 | 0 | 0 |");
+    }
+
+    /** Records N inferences at a steady rate: rate × 60 per step, then the step's publish. */
+    private static void forEachStep(int inferences, int rate, List<InferenceOutcome> outcomes,
+            java.util.function.Consumer<InferenceOutcome> record, Runnable publish) {
+        int perStep = rate * 60;
+        for (int done = 0; done < inferences;) {
+            int n = Math.min(perStep, inferences - done);
+            for (int i = 0; i < n; i++) {
+                record.accept(outcomes.get((done + i) & 3));
+            }
+            done += n;
+            publish.run();
         }
     }
 
