@@ -102,7 +102,9 @@ stop_stack
 
 # ---- P2 overlap: D1 = D2 = 50 ms, at a concurrency that leaves the CPU idle (P1 measures saturation) ----
 start_stack 50 50
-load "$GATEWAY" 4 target/bench/warmup2.txt
+# JIT warm-up at full load first: 4 connections × 20 req/s would leave the gateway interpreted for minutes
+load "$GATEWAY" 256 target/bench/warmup2.txt
+load "$GATEWAY" 256 target/bench/warmup2.txt
 load "$GATEWAY" 4 target/bench/overlap.txt
 read -r o50 o99 orps oreq <<< "$(summarize target/bench/overlap.txt)"
 stop_stack
