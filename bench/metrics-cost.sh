@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Per-inference cost of recording metrics for each sink (side by side, one run), and P5: CloudWatch API calls per
-# N inferences for each sink (PutMetricData counted where it arrives: moto_server on loopback).
+# N inferences for each sink (PutMetricData counted where it arrives: a counting CloudWatch endpoint on loopback).
 # Usage: bench/metrics-cost.sh [measured-inferences=1000000] [p5-inferences=1000000]
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -12,12 +12,14 @@ import jakarta.ws.rs.core.MediaType;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.jboss.resteasy.reactive.RestQuery;
 
+import io.sagewatch.auth.Caller;
 import io.sagewatch.inference.ErrorType;
 import io.sagewatch.inference.InferenceError;
 import io.sagewatch.store.InferenceRecord;
 import io.sagewatch.store.InferenceRecordStore;
 import io.sagewatch.store.RecordPage;
 import io.smallrye.mutiny.Uni;
+import io.vertx.ext.web.RoutingContext;
 
 /** Reads inference records back: one by id, or an endpoint's newest first, page by page. */
 @Path("/")
@@ -40,12 +42,15 @@ public class InferenceRecordResource {
     @GET
     @Path("inferences/{inferenceId}")
     @Operation(summary = "The record of one inference (the newest, if the client reused its inference id)")
-    public Uni<InferenceRecord> get(@PathParam("inferenceId") String inferenceId) {
+    public Uni<InferenceRecord> get(@PathParam("inferenceId") String inferenceId, RoutingContext routing) {
         if (!InvocationRequestParser.INFERENCE_ID.matcher(inferenceId).matches()) {
             throw InferenceError.validation("Inference id must be 1 to 64 printable characters");
         }
+        // a record of an endpoint the caller may not read does not exist, as far as the caller can tell
+        Caller caller = routing.get(Caller.CONTEXT_KEY);
         return store.find(inferenceId)
-                .map(found -> found.filter(record -> isAllowed(record.endpoint()))
+                .map(found -> found.filter(record -> isAllowed(record.endpoint())
+                        && (caller == null || caller.mayUse(record.endpoint())))
                         .orElseThrow(() -> InferenceError.of(ErrorType.RESOURCE_NOT_FOUND,
                                 "No inference record with id " + inferenceId)));
     }

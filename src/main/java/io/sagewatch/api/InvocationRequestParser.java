@@ -31,7 +31,7 @@ public class InvocationRequestParser {
         this.maxPayloadBytes = config.maxPayloadBytes();
     }
 
-    public InferenceRequest parse(String endpointName, HttpHeaders headers, byte[] body) {
+    public InferenceRequest parse(String endpointName, HttpHeaders headers, byte[] body, String caller) {
         long start = System.nanoTime();
         Instant received = Instant.now();
         access.check(endpointName);
@@ -57,7 +57,8 @@ public class InvocationRequestParser {
                 header(headers, SageMakerHeaders.SESSION_ID, PRINTABLE, 256),
                 header(headers, SageMakerHeaders.ENABLE_EXPLANATIONS, PRINTABLE, 64),
                 received,
-                start);
+                start,
+                caller);
     }
 
     /** Also called before the body is read, from the declared Content-Length. */

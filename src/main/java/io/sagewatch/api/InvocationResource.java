@@ -12,11 +12,13 @@ import jakarta.ws.rs.core.Response;
 
 import org.eclipse.microprofile.openapi.annotations.Operation;
 
+import io.sagewatch.auth.Caller;
 import io.sagewatch.inference.InferenceOutcome;
 import io.sagewatch.inference.InferencePipeline;
 import io.sagewatch.inference.InferenceRequest;
 import io.sagewatch.sagemaker.ModelResponse;
 import io.smallrye.mutiny.Uni;
+import io.vertx.ext.web.RoutingContext;
 
 /** SageMaker runtime's InvokeEndpoint, wire-compatible: a SageMaker client only changes its endpoint URL. */
 @Path("/endpoints/{EndpointName}/invocations")
@@ -24,10 +26,12 @@ public class InvocationResource {
 
     private final InvocationRequestParser parser;
     private final InferencePipeline pipeline;
+    private final IdempotentInvocation idempotent;
 
-    InvocationResource(InvocationRequestParser parser, InferencePipeline pipeline) {
+    InvocationResource(InvocationRequestParser parser, InferencePipeline pipeline, IdempotentInvocation idempotent) {
         this.parser = parser;
         this.pipeline = pipeline;
+        this.idempotent = idempotent;
     }
 
     @POST
@@ -35,8 +39,14 @@ public class InvocationResource {
     @Produces(MediaType.WILDCARD)
     @Operation(summary = "Invoke a SageMaker endpoint (InvokeEndpoint) and record the inference")
     public Uni<Response> invoke(@PathParam("EndpointName") String endpointName, @Context HttpHeaders headers,
-            byte[] body) {
-        InferenceRequest request = parser.parse(endpointName, headers, body);
+            RoutingContext routing, byte[] body) {
+        Caller caller = routing.get(Caller.CONTEXT_KEY);
+        InferenceRequest request = parser.parse(endpointName, headers, body, caller == null ? null : caller.name());
+        String idempotencyKey = headers.getHeaderString(IdempotentInvocation.HEADER);
+        if (idempotencyKey != null && !idempotencyKey.isEmpty()) {
+            IdempotentInvocation.validate(idempotencyKey);
+            return idempotent.run(request, idempotencyKey, InvocationResource::toResponse);
+        }
         // Quarkus cancels this Uni when the client disconnects: the pipeline then cancels the model call and records it.
         return pipeline.run(request).map(InvocationResource::toResponse);
     }

@@ -37,6 +37,9 @@ public class SageMakerErrorResponses {
         if (inferenceId != null) {
             response.header(SageMakerHeaders.SAGEWATCH_INFERENCE_ID, inferenceId);
         }
+        if (error.retryAfterSeconds() != null) {
+            response.header("Retry-After", error.retryAfterSeconds());
+        }
         return response.build();
     }
 

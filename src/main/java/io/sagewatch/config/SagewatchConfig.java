@@ -4,6 +4,7 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.Set;
 
 import io.smallrye.config.ConfigMapping;
@@ -24,6 +25,12 @@ public interface SagewatchConfig {
 
     /** Per-endpoint settings, keyed by endpoint name: {@code sagewatch.endpoint."churn-model".price.per-invocation}. */
     Map<String, EndpointSettings> endpoint();
+
+    Limits limits();
+
+    Auth auth();
+
+    Idempotency idempotency();
 
     Metrics metrics();
 
@@ -49,7 +56,7 @@ public interface SagewatchConfig {
         @WithDefault("60s")
         Duration timeout();
 
-        /** Retries after a throttling answer; never for model errors. */
+        /** Retries after a throttling or ServiceUnavailable (503) answer, within the deadline; never for model errors. */
         @WithDefault("2")
         int throttleRetries();
 
@@ -58,6 +65,63 @@ public interface SagewatchConfig {
 
         @WithDefault("256")
         int maxConnections();
+
+        CircuitBreaker circuitBreaker();
+    }
+
+    /** Requests with an {@code Idempotency-Key} header. */
+    interface Idempotency {
+        /** How long a key stays claimed: a duplicate within it gets the first answer, never a second model call. */
+        @WithDefault("24h")
+        Duration window();
+    }
+
+    /** API keys on the invocation and record routes. */
+    interface Auth {
+        /** Require an API key ({@code X-Api-Key} or {@code Authorization: Bearer}) on every invocation and record route. */
+        @WithDefault("false")
+        boolean enabled();
+
+        /** Keyed by a name for the key (it appears in records and logs; the key never does). */
+        Map<String, ApiKey> keys();
+    }
+
+    interface ApiKey {
+        /** SHA-256 of the key, 64 hex digits: {@code printf %s "$KEY" | sha256sum}. */
+        String sha256();
+
+        /** The endpoints this key may invoke and read records of; unset: every allowed endpoint. */
+        Optional<Set<String>> endpoints();
+
+        /** A revoked key is refused, with its own message. */
+        @WithDefault("false")
+        boolean revoked();
+    }
+
+    /** Load shedding: work beyond these is refused at once (with Retry-After), never queued. */
+    interface Limits {
+        /** Invocations in flight across all endpoints; beyond it: 503 ServiceUnavailable. */
+        @WithDefault("512")
+        int maxConcurrent();
+
+        /** Invocations in flight per endpoint (unless the endpoint sets its own); beyond it: 429 ThrottlingException. */
+        @WithDefault("256")
+        int maxConcurrentPerEndpoint();
+
+        /** The Retry-After a refused client is given. */
+        @WithDefault("1s")
+        Duration retryAfter();
+    }
+
+    /** Per endpoint: after repeated server failures, fail fast for a while, then let one probe through. */
+    interface CircuitBreaker {
+        /** Consecutive server failures (5xx, unreachable, deadline) that open the circuit; 0 = never. */
+        @WithDefault("5")
+        int failureThreshold();
+
+        /** How long an open circuit refuses before a probe is let through. */
+        @WithDefault("10s")
+        Duration openFor();
     }
 
     interface Endpoints {
@@ -73,6 +137,12 @@ public interface SagewatchConfig {
         Optional<String> inputTokensPointer();
 
         Optional<String> outputTokensPointer();
+
+        /** This endpoint's deadline, instead of sagewatch.sagemaker.timeout. */
+        Optional<Duration> timeout();
+
+        /** This endpoint's in-flight bound, instead of sagewatch.limits.max-concurrent-per-endpoint. */
+        OptionalInt maxConcurrent();
 
         Price price();
     }
@@ -163,12 +233,27 @@ public interface SagewatchConfig {
         @WithDefault("1s")
         Duration writeTimeout();
 
-        /** Retries of a failed final record write before it is dead-lettered to the log. */
+        /**
+         * With await-final-write (Lambda): retries of a failed final record write before it is dead-lettered to the
+         * log. Without it, final records are held in the spool and retried until the table answers.
+         */
         @WithDefault("3")
         int writeRetries();
 
+        /** First backoff after a failed write; doubles per consecutive failure, up to 5 s. */
         @WithDefault("50ms")
         Duration writeBackoff();
+
+        /**
+         * Bound of the final-record spool (records waiting for the table, estimated item bytes). A record that does
+         * not fit while the table is failing is dead-lettered to the log at once.
+         */
+        @WithDefault("67108864")
+        long spoolMaxBytes();
+
+        /** Record-write calls (BatchWriteItem, up to 25 records each) under way at once. */
+        @WithDefault("4")
+        int maxConcurrentWrites();
     }
 
     interface Capture {

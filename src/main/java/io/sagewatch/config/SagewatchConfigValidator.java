@@ -36,6 +36,18 @@ public class SagewatchConfigValidator {
         sink(problems, "sagewatch.metrics.emf", config.metrics().emf());
         sink(problems, "sagewatch.metrics.cloudwatch", config.metrics().cloudwatch());
         positive(problems, "sagewatch.metrics.cloudwatch.max-pending-calls", config.metrics().cloudwatch().maxPendingCalls());
+        positive(problems, "sagewatch.limits.max-concurrent", config.limits().maxConcurrent());
+        positive(problems, "sagewatch.limits.max-concurrent-per-endpoint", config.limits().maxConcurrentPerEndpoint());
+        positive(problems, "sagewatch.store.spool-max-bytes", config.store().spoolMaxBytes());
+        positive(problems, "sagewatch.store.max-concurrent-writes", config.store().maxConcurrentWrites());
+        if (config.auth().enabled() && config.auth().keys().isEmpty()) {
+            problems.add("sagewatch.auth.enabled is set but no key is configured (sagewatch.auth.keys.\"NAME\".sha256)");
+        }
+        config.auth().keys().forEach((name, key) -> {
+            if (!key.sha256().matches("[0-9a-fA-F]{64}")) {
+                problems.add("sagewatch.auth.keys.\"" + name + "\".sha256 must be 64 hex digits (a SHA-256 of the key)");
+            }
+        });
         double percent = config.capture().samplePercent();
         if (!(percent >= 0 && percent <= 100)) {
             problems.add("sagewatch.capture.sample-percent must be from 0 to 100, not " + percent);

@@ -12,6 +12,14 @@ public enum ErrorType {
     INTERNAL_FAILURE("InternalFailure", 500),
     SERVICE_UNAVAILABLE("ServiceUnavailable", 503),
     INTERNAL_DEPENDENCY("InternalDependencyException", 530),
+    /** API keys: no key sent (as AWS answers a request without credentials). */
+    MISSING_AUTHENTICATION_TOKEN("MissingAuthenticationTokenException", 403),
+    /** API keys: an unknown or revoked key. */
+    UNRECOGNIZED_CLIENT("UnrecognizedClientException", 403),
+    /** API keys: a valid key that may not use this endpoint. */
+    ACCESS_DENIED("AccessDeniedException", 403),
+    /** Idempotency: a request with the same Idempotency-Key is running, or its answer was not kept. */
+    CONFLICT("ConflictException", 409),
     /** Record routes only: no such inference. */
     RESOURCE_NOT_FOUND("ResourceNotFound", 404),
     /** Records only: the client went away before the answer (nginx's 499). */

@@ -13,10 +13,17 @@ public final class InferenceError extends RuntimeException {
     private final String originalMessage;
     private final String logStreamArn;
     private final byte[] rawBody;
+    private final Integer retryAfterSeconds;
 
     private InferenceError(String code, int status, String message, Integer originalStatusCode, String originalMessage,
             String logStreamArn, byte[] rawBody, Throwable cause) {
+        this(code, status, message, originalStatusCode, originalMessage, logStreamArn, rawBody, cause, null);
+    }
+
+    private InferenceError(String code, int status, String message, Integer originalStatusCode, String originalMessage,
+            String logStreamArn, byte[] rawBody, Throwable cause, Integer retryAfterSeconds) {
         super(message, cause, false, false);
+        this.retryAfterSeconds = retryAfterSeconds;
         this.code = code;
         this.status = status;
         this.originalStatusCode = originalStatusCode;
@@ -48,6 +55,19 @@ public final class InferenceError extends RuntimeException {
             String originalMessage, String logStreamArn, byte[] rawBody) {
         return new InferenceError(code, status, message, originalStatusCode, originalMessage, logStreamArn, rawBody,
                 null);
+    }
+
+    /**
+     * The gateway refusing work it cannot take now (overload, an open circuit): answered at once, with a
+     * {@code Retry-After}. {@code status} may differ from the type's (429 for a busy endpoint).
+     */
+    public static InferenceError refused(ErrorType type, int status, String message, int retryAfterSeconds) {
+        return new InferenceError(type.code(), status, message, null, null, null, null, null, retryAfterSeconds);
+    }
+
+    /** Seconds for the {@code Retry-After} header, or null. */
+    public Integer retryAfterSeconds() {
+        return retryAfterSeconds;
     }
 
     public String code() {

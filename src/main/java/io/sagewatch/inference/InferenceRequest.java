@@ -8,6 +8,7 @@ import java.time.Instant;
  * @param requestId the gateway's own id of this HTTP request (unique, time-ordered)
  * @param inferenceId the client's {@code X-Amzn-SageMaker-Inference-Id}, else the request id
  * @param startNanos {@link System#nanoTime()} when the request was accepted, the origin of every latency
+ * @param caller the name of the API key the request carried, or null when API keys are off
  */
 public record InferenceRequest(
         String requestId,
@@ -24,5 +25,6 @@ public record InferenceRequest(
         String sessionId,
         String enableExplanations,
         Instant receivedAt,
-        long startNanos) {
+        long startNanos,
+        String caller) {
 }

@@ -42,6 +42,7 @@ public class InferenceLog {
         // model_id: the model that answered as precisely as known (multi-model endpoints name it per request)
         line.put("model_id", request.targetModel() != null ? request.targetModel() : request.endpointName());
         putIfPresent(line, "variant", outcome.variant());
+        putIfPresent(line, "caller", request.caller());
         line.put("status", outcome.succeeded() ? "SUCCEEDED" : "FAILED");
         line.put("http_status", outcome.httpStatus());
         if (!outcome.succeeded()) {

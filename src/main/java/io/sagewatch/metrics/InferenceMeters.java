@@ -40,11 +40,12 @@ public class InferenceMeters {
     public static final String RECORD_WRITE_LATENCY = "RecordWriteLatency";
     public static final String RECORD_WRITE_FAILURES = "RecordWriteFailures";
     public static final String RECORDS_DEAD_LETTERED = "RecordsDeadLettered";
+    public static final String INVOCATIONS_SHED = "InvocationsShed";
 
     /** Every meter above: what the CloudWatch sinks publish (each metric and dimension set is billed there). */
     public static final Set<String> NAMES = Set.of(INVOCATIONS, ERRORS_4XX, ERRORS_5XX, THROTTLES, LATENCY,
             MODEL_LATENCY, OVERHEAD_LATENCY, REQUEST_BYTES, RESPONSE_BYTES, INPUT_TOKENS, OUTPUT_TOKENS, ESTIMATED_COST,
-            RECORD_WRITE_LATENCY, RECORD_WRITE_FAILURES, RECORDS_DEAD_LETTERED);
+            RECORD_WRITE_LATENCY, RECORD_WRITE_FAILURES, RECORDS_DEAD_LETTERED, INVOCATIONS_SHED);
 
     /** For the CloudWatch sinks: Sagewatch's own meters only, not the JVM and HTTP meters Quarkus adds. */
     public static MeterFilter onlySagewatchMeters() {
@@ -151,6 +152,22 @@ public class InferenceMeters {
         if (!written) {
             registry.counter(RECORD_WRITE_FAILURES, tags).increment();
         }
+    }
+
+    /**
+     * The final-record spool's depth (records and estimated bytes waiting for the table). Prometheus only: a gauge is
+     * a per-instance reading, and the CloudWatch sinks publish only the per-inference meters above.
+     */
+    public void spoolGauges(java.util.function.Supplier<Number> records, java.util.function.Supplier<Number> bytes) {
+        io.micrometer.core.instrument.Gauge.builder("RecordsSpooled", records).strongReference(true)
+                .description("Final records waiting for the table").tag("service", service).register(registry);
+        io.micrometer.core.instrument.Gauge.builder("RecordsSpooledBytes", bytes).strongReference(true)
+                .baseUnit("bytes").tag("service", service).register(registry);
+    }
+
+    /** An invocation refused at once because a concurrency bound was reached (load shedding). */
+    public void recordShed(String endpoint) {
+        registry.counter(INVOCATIONS_SHED, Tags.of("endpoint", endpoint, "service", service)).increment();
     }
 
     public void recordDeadLettered(String endpoint) {

@@ -19,22 +19,37 @@ import software.amazon.awssdk.services.sagemakerruntime.model.InvokeEndpointRequ
 import software.amazon.awssdk.services.sagemakerruntime.model.InvokeEndpointResponse;
 import software.amazon.awssdk.services.sagemakerruntime.model.ModelErrorException;
 
-/** Calls InvokeEndpoint without blocking, retries throttles within the deadline, and never fails: see {@link ModelCall}. */
+/**
+ * Calls InvokeEndpoint without blocking, through the endpoint's circuit breaker; retries throttles and 503s within the
+ * endpoint's deadline; never fails: see {@link ModelCall}.
+ */
 @ApplicationScoped
 public class SageMakerInvoker {
 
     private final SageMakerRuntimeAsyncClient client;
     private final SagewatchConfig.SageMaker config;
+    private final java.util.Map<String, SagewatchConfig.EndpointSettings> endpoints;
 
-    SageMakerInvoker(SageMakerRuntimeAsyncClient client, SagewatchConfig config) {
+    private final CircuitBreakers breakers;
+
+    SageMakerInvoker(SageMakerRuntimeAsyncClient client, CircuitBreakers breakers, SagewatchConfig config) {
         this.client = client;
+        this.breakers = breakers;
         this.config = config.sagemaker();
+        this.endpoints = config.endpoint();
     }
 
     public Uni<ModelCall> invoke(InferenceRequest request) {
         InvokeEndpointRequest sdkRequest = toSdkRequest(request);
+        String endpoint = request.endpointName();
         return Uni.createFrom().deferred(() -> {
             long start = System.nanoTime();
+            CircuitBreakers.Permit permit;
+            try {
+                permit = breakers.acquire(endpoint);
+            } catch (InferenceError open) {
+                return Uni.createFrom().item(new ModelCall(null, open, System.nanoTime() - start, 0));
+            }
             AtomicInteger attempts = new AtomicInteger();
             Uni<InvokeEndpointResponse> call = Uni.createFrom()
                     .completionStage(() -> {
@@ -44,21 +59,34 @@ public class SageMakerInvoker {
                     .onFailure().transform(SageMakerInvoker::translate);
             if (config.throttleRetries() > 0) {
                 Duration backoff = config.throttleBackoff();
-                call = call.onFailure(SageMakerInvoker::isThrottle).retry()
+                call = call.onFailure(SageMakerInvoker::isRetryable).retry()
                         .withBackOff(backoff, backoff.multipliedBy(16)).withJitter(0.5)
                         .atMost(config.throttleRetries());
             }
+            Duration deadline = timeout(endpoint);
             return call
-                    .ifNoItem().after(config.timeout()).failWith(() -> timeout(config.timeout()))
+                    .ifNoItem().after(deadline).failWith(() -> timeout(deadline))
                     .map(response -> new ModelCall(toModelResponse(response), null, System.nanoTime() - start,
                             attempts.get()))
                     .onFailure().recoverWithItem(failure -> new ModelCall(null, translate(failure),
-                            System.nanoTime() - start, Math.max(1, attempts.get())));
+                            System.nanoTime() - start, Math.max(1, attempts.get())))
+                    .invoke(done -> breakers.completed(endpoint, permit, done.error()))
+                    .onCancellation().invoke(() -> breakers.abandoned(endpoint, permit));
         });
     }
 
-    static boolean isThrottle(Throwable failure) {
-        return failure instanceof InferenceError error && error.is(ErrorType.THROTTLING);
+    /**
+     * Throttling and SageMaker's own ServiceUnavailable (503) say "try again". A failure to reach SageMaker is not
+     * retried here: the request may have been delivered, and an inference is not idempotent.
+     */
+    static boolean isRetryable(Throwable failure) {
+        return failure instanceof InferenceError error && (error.is(ErrorType.THROTTLING)
+                || (error.is(ErrorType.SERVICE_UNAVAILABLE) && error.rawBody() != null));
+    }
+
+    private Duration timeout(String endpoint) {
+        var settings = endpoints.get(endpoint);
+        return settings != null && settings.timeout().isPresent() ? settings.timeout().get() : config.timeout();
     }
 
     private static InferenceError timeout(Duration timeout) {

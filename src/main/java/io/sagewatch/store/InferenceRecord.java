@@ -28,6 +28,7 @@ public record InferenceRecord(
         String targetVariant,
         String targetContainerHostname,
         String inferenceComponent,
+        String caller,
         Instant receivedAt,
         Instant finishedAt,
         Double latencyMs,

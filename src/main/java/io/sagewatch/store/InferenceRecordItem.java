@@ -32,6 +32,7 @@ final class InferenceRecordItem {
         putS(item, "target_variant", r.targetVariant());
         putS(item, "target_container_hostname", r.targetContainerHostname());
         putS(item, "inference_component", r.inferenceComponent());
+        putS(item, "caller", r.caller());
         putS(item, RECEIVED_AT, InferenceTable.timestamp(r.receivedAt()));
         putS(item, "finished_at", r.finishedAt() == null ? null : InferenceTable.timestamp(r.finishedAt()));
         putN(item, "latency_ms", r.latencyMs());
@@ -65,6 +66,7 @@ final class InferenceRecordItem {
                 s(item, "target_variant"),
                 s(item, "target_container_hostname"),
                 s(item, "inference_component"),
+                s(item, "caller"),
                 instant(item, RECEIVED_AT),
                 instant(item, "finished_at"),
                 decimal(item, "latency_ms"),
@@ -81,6 +83,25 @@ final class InferenceRecordItem {
                 payload(item, "input"),
                 payload(item, "output"),
                 longValue(item, EXPIRES_AT));
+    }
+
+    /** An item's size as DynamoDB counts it, roughly (names + values), for the spool's bound. */
+    static long estimatedBytes(Map<String, AttributeValue> item) {
+        long bytes = 0;
+        for (Map.Entry<String, AttributeValue> e : item.entrySet()) {
+            bytes += e.getKey().length() + estimatedBytes(e.getValue());
+        }
+        return bytes;
+    }
+
+    private static long estimatedBytes(AttributeValue v) {
+        if (v.s() != null) {
+            return v.s().length();
+        }
+        if (v.n() != null) {
+            return v.n().length();
+        }
+        return v.hasM() ? estimatedBytes(v.m()) : 8;
     }
 
     private static void putS(Map<String, AttributeValue> item, String name, String value) {

@@ -5,14 +5,9 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -27,21 +22,16 @@ import io.sagewatch.inference.InferenceRequest;
 import io.sagewatch.metrics.InferenceMeters;
 import io.sagewatch.sagemaker.ModelResponse;
 import io.smallrye.mutiny.Uni;
-import software.amazon.awssdk.awscore.AwsRequestOverrideConfiguration;
-import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
-import software.amazon.awssdk.core.SdkPlugin;
-import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.services.dynamodb.DynamoDbAsyncClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
-import software.amazon.awssdk.services.dynamodb.model.DynamoDbException;
 import software.amazon.awssdk.services.dynamodb.model.PutItemResponse;
 import software.amazon.awssdk.services.dynamodb.model.QueryRequest;
 import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
 
 /**
  * Inference records in DynamoDB. Each request is written twice under the same key: an in-progress record while the
- * model runs ({@link #open}), then the final one ({@link #finish}), which carries every field and so does not depend on
- * the first having landed.
+ * model runs ({@link #open}), then the final one ({@link #finish}, through the {@link RecordSpool}), which carries
+ * every field and so does not depend on the first having landed.
  */
 @ApplicationScoped
 public class InferenceRecordStore {
@@ -49,26 +39,23 @@ public class InferenceRecordStore {
     /** Captures are capped so that two of them, base64-encoded, stay well inside DynamoDB's 400 KB item limit. */
     public static final int MAX_CAPTURE_BYTES = 128 * 1024;
     private static final Duration MAX_DRAIN = Duration.ofSeconds(30);
+    private static final Duration MIN_DRAIN = Duration.ofSeconds(5);
 
     private static final Logger LOG = Logger.getLogger(InferenceRecordStore.class);
 
-    /** Record writes are retried here, on our schedule, not also by the SDK (which would multiply the attempts). */
-    private static final SdkPlugin NO_SDK_RETRIES = client -> client.overrideConfiguration(
-            client.overrideConfiguration().toBuilder().retryStrategy(AwsRetryStrategy.doNotRetry()).build());
 
     private final DynamoDbAsyncClient dynamo;
     private final InferenceTable table;
-    private final DeadLetterLog deadLetters;
     private final InferenceMeters meters;
     private final SagewatchConfig.Store config;
     private final SagewatchConfig.Capture capture;
-    private final Map<CompletableFuture<Void>, InferenceRecord> pending = new ConcurrentHashMap<>();
+    private final RecordSpool spool;
 
-    InferenceRecordStore(DynamoDbAsyncClient dynamo, InferenceTable table, DeadLetterLog deadLetters,
+    InferenceRecordStore(DynamoDbAsyncClient dynamo, InferenceTable table, RecordSpool spool,
             InferenceMeters meters, SagewatchConfig config) {
         this.dynamo = dynamo;
         this.table = table;
-        this.deadLetters = deadLetters;
+        this.spool = spool;
         this.meters = meters;
         this.config = config.store();
         this.capture = config.capture();
@@ -79,6 +66,10 @@ public class InferenceRecordStore {
      * Conditional, so that a late arrival can never overwrite the final record.
      */
     public Uni<Boolean> open(InferenceRequest request) {
+        if (spool.tableFailing()) {
+            // the table is down: don't make every inference wait out a write timeout; the final record is spooled
+            return Uni.createFrom().item(Boolean.FALSE);
+        }
         InferenceRecord record = started(request);
         return put(record, "attribute_not_exists(" + InferenceTable.INFERENCE_ID + ")")
                 .replaceWith(Boolean.TRUE)
@@ -88,67 +79,29 @@ public class InferenceRecordStore {
     }
 
     /**
-     * Writes the final record, retrying transient failures; a record that still cannot be written is dead-lettered to
-     * the log. Starts at once and cannot be cancelled by the caller; the stage completes when the record is stored or
-     * dead-lettered, never exceptionally.
+     * Hands the final record to the spool, which writes it (batched, retried while the table fails) or dead-letters
+     * it. Starts at once and cannot be cancelled by the caller; the stage completes when the record is stored or
+     * dead-lettered, never exceptionally. With await-final-write the record has a deadline: a waiting caller (a Lambda
+     * invocation) is not held longer than the configured retries take.
      */
     public CompletionStage<Void> finish(InferenceOutcome outcome) {
-        InferenceRecord record = finished(outcome);
-        CompletableFuture<Void> done = new CompletableFuture<>();
-        // Whoever takes the record out of `pending` first settles it: the write, its failure, or a shutdown drain.
-        pending.put(done, record);
-        try {
-            put(record, null)
-                    .onFailure(InferenceRecordStore::isTransient).retry()
-                    .withBackOff(config.writeBackoff(), config.writeBackoff().multipliedBy(20)).withJitter(0.5)
-                    .atMost(config.writeRetries())
-                    .subscribe().with(
-                            written -> settle(done, null),
-                            failure -> settle(done, failure));
-        } catch (RuntimeException e) {
-            settle(done, e);
-        }
-        return done;
+        return spool.submit(finished(outcome), config.awaitFinalWrite() ? patience() : null);
     }
 
-    private void settle(CompletableFuture<Void> done, Throwable failure) {
-        InferenceRecord record = pending.remove(done);
-        if (record != null && failure != null) {
-            deadLetters.write(table.name(), record, failure);
-        }
-        done.complete(null);
+    /** What the configured write retries may take, in all. */
+    private Duration patience() {
+        return config.writeTimeout().multipliedBy(config.writeRetries() + 1L)
+                .plus(config.writeBackoff().multipliedBy(4L * config.writeRetries()));
     }
 
-    /**
-     * Waits (blocking: shutdown only) for the final writes still under way, then dead-letters what is left, so that a
-     * stopping instance loses no record. Returns how many were dead-lettered.
-     */
+    /** Flushes the spool (blocking: shutdown only) and dead-letters what is left; returns how many were. */
     public int drain(Duration patience) {
-        CompletableFuture<?>[] underWay = pending.keySet().toArray(CompletableFuture[]::new);
-        try {
-            CompletableFuture.allOf(underWay).get(patience.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (TimeoutException | ExecutionException e) {
-            // dead-lettered below
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        int left = 0;
-        for (CompletableFuture<Void> done : List.copyOf(pending.keySet())) {
-            InferenceRecord record = pending.remove(done);
-            if (record != null) {
-                deadLetters.write(table.name(), record,
-                        new IllegalStateException("shutting down before the record was written"));
-                done.complete(null);
-                left++;
-            }
-        }
-        return left;
+        return spool.flush(patience);
     }
 
     /** Early among shutdown observers: the client (and, in dev mode, DynamoDB Local) must still be up. */
     void onShutdown(@Observes @Priority(1) ShutdownEvent event) {
-        Duration patience = config.writeTimeout().multipliedBy(config.writeRetries() + 1L)
-                .plus(config.writeBackoff().multipliedBy(20L * config.writeRetries()));
+        Duration patience = patience().compareTo(MIN_DRAIN) < 0 ? MIN_DRAIN : patience();
         int left = drain(patience.compareTo(MAX_DRAIN) > 0 ? MAX_DRAIN : patience);
         if (left > 0) {
             LOG.warnf("%d inference records were not written before shutdown and went to the dead-letter log", left);
@@ -168,7 +121,10 @@ public class InferenceRecordStore {
                 .build();
         return Uni.createFrom().completionStage(() -> dynamo.query(query))
                 .onFailure(CompletionException.class).transform(Throwable::getCause)
-                .map(response -> response.items().stream().findFirst().map(InferenceRecordItem::fromItem));
+                // idempotency items share the table, under their own prefix: never served as records
+                .map(response -> response.items().stream()
+                        .filter(item -> !IdempotencyStore.SORT_KEY.equals(item.get(InferenceTable.REQUEST_ID).s()))
+                        .findFirst().map(InferenceRecordItem::fromItem));
     }
 
     /** An endpoint's records received in [since, until], newest first. */
@@ -202,20 +158,17 @@ public class InferenceRecordStore {
                     .completionStage(() -> dynamo.putItem(b -> b.tableName(table.name())
                             .item(InferenceRecordItem.toItem(record))
                             .conditionExpression(condition)
-                            .overrideConfiguration(this::oneBoundedAttempt)))
+                            .overrideConfiguration(o -> RecordSpool.oneBoundedAttempt(o, config.writeTimeout()))))
                     .onItemOrFailure().invoke((written, failure) -> meters.recordWrite(record.endpoint(),
                             System.nanoTime() - start, failure == null));
         });
     }
 
-    /** A slow or absent table must not hold the inference: one attempt, bounded in time. */
-    private void oneBoundedAttempt(AwsRequestOverrideConfiguration.Builder request) {
-        request.addPlugin(NO_SDK_RETRIES).apiCallTimeout(config.writeTimeout());
-    }
 
     /** Is the table there and reachable? For readiness. */
     public Uni<String> tableStatus() {
         return Uni.createFrom().completionStage(() -> dynamo.describeTable(b -> b.tableName(table.name())))
+                .onFailure(CompletionException.class).transform(Throwable::getCause)
                 .map(response -> response.table().tableStatusAsString());
     }
 
@@ -225,20 +178,11 @@ public class InferenceRecordStore {
         return new RecordPage(items, more ? PageToken.encode(response.lastEvaluatedKey()) : null);
     }
 
-    static boolean isTransient(Throwable failure) {
-        Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause()
-                : failure;
-        if (cause instanceof DynamoDbException dynamoError) {
-            return dynamoError.isThrottlingException() || dynamoError.statusCode() >= 500
-                    || dynamoError.statusCode() == 0;
-        }
-        return cause instanceof SdkClientException;
-    }
 
     private InferenceRecord started(InferenceRequest r) {
         return new InferenceRecord(r.inferenceId(), r.requestId(), r.endpointName(), InferenceRecord.Status.IN_PROGRESS,
                 null, null, null, null, r.targetModel(), r.targetVariant(), r.targetContainerHostname(),
-                r.inferenceComponentName(), r.receivedAt(), null, null, null, null, null, r.body().length, null,
+                r.inferenceComponentName(), r.caller(), r.receivedAt(), null, null, null, null, null, r.body().length, null,
                 r.contentType(), null, null, null, null, null, null, expiresAt(r));
     }
 
@@ -254,7 +198,7 @@ public class InferenceRecordStore {
                 o.succeeded() ? null : o.error().getMessage(),
                 response == null ? null : response.invokedProductionVariant(),
                 r.targetModel(), r.targetVariant(), r.targetContainerHostname(), r.inferenceComponentName(),
-                r.receivedAt(), o.finishedAt(),
+                r.caller(), r.receivedAt(), o.finishedAt(),
                 InferenceOutcome.millis(o.totalNanos()), InferenceOutcome.millis(o.modelLatencyNanos()), InferenceOutcome.millis(o.overheadNanos()),
                 o.modelCall().attempts(),
                 r.body().length,

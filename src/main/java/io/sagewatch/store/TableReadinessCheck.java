@@ -3,33 +3,56 @@ package io.sagewatch.store;
 import java.time.Duration;
 
 import org.eclipse.microprofile.health.HealthCheckResponse;
+import org.eclipse.microprofile.health.HealthCheckResponseBuilder;
 import org.eclipse.microprofile.health.Readiness;
 
+import io.sagewatch.config.SagewatchConfig;
 import io.smallrye.health.api.AsyncHealthCheck;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
+import software.amazon.awssdk.services.dynamodb.model.ResourceNotFoundException;
 
-/** Ready only when the record table answers: an instance that cannot record should not take traffic. */
+/**
+ * Ready when the record table is there. While the table fails (unreachable, erroring), the instance still serves and
+ * holds final records in its spool: ready, with state "degraded" and the spool's depth. Not ready when the table is
+ * missing or the spool is full, when records would go to the dead-letter log rather than the table.
+ */
 @Readiness
 @ApplicationScoped
 public class TableReadinessCheck implements AsyncHealthCheck {
 
     private final InferenceRecordStore store;
     private final InferenceTable table;
+    private final RecordSpool spool;
+    private final long spoolMaxBytes;
 
-    TableReadinessCheck(InferenceRecordStore store, InferenceTable table) {
+    TableReadinessCheck(InferenceRecordStore store, InferenceTable table, RecordSpool spool, SagewatchConfig config) {
         this.store = store;
         this.table = table;
+        this.spool = spool;
+        this.spoolMaxBytes = config.store().spoolMaxBytes();
     }
 
     @Override
     public Uni<HealthCheckResponse> call() {
         return store.tableStatus()
                 .ifNoItem().after(Duration.ofSeconds(3)).fail()
-                .map(status -> HealthCheckResponse.named("inference-table").status("ACTIVE".equals(status))
-                        .withData("table", table.name()).withData("status", status).build())
-                .onFailure().recoverWithItem(failure -> HealthCheckResponse.named("inference-table").down()
-                        .withData("table", table.name()).withData("error", String.valueOf(failure.getMessage()))
-                        .build());
+                .map(status -> withSpool(HealthCheckResponse.named("inference-table").status("ACTIVE".equals(status))
+                        .withData("status", status), spool.tableFailing()))
+                .onFailure().recoverWithItem(failure -> withSpool(HealthCheckResponse.named("inference-table")
+                        .status(!(failure instanceof ResourceNotFoundException))
+                        .withData("error", String.valueOf(failure.getMessage())), true));
+    }
+
+    private HealthCheckResponse withSpool(HealthCheckResponseBuilder response, boolean failing) {
+        boolean full = spool.queuedBytes() * 10 >= spoolMaxBytes * 9L;
+        if (full) {
+            response.down();
+        }
+        return response.withData("table", table.name())
+                .withData("state", failing || full ? "degraded" : "ok")
+                .withData("spooled_records", spool.queued())
+                .withData("spooled_bytes", spool.queuedBytes())
+                .build();
     }
 }

@@ -139,6 +139,16 @@ class InvocationResourceTest {
     }
 
     @Test
+    void sageMakersServiceUnavailableIsRetriedAsSafely() {
+        String id = newInferenceId();
+        given().header("X-Amzn-SageMaker-Inference-Id", id).body("again")
+                .post("/endpoints/unavailable-once/invocations")
+                .then().statusCode(200).body(equalTo("again"));
+        assertEquals(2, modelCallsFor(id));
+        assertEquals(2, awaitFinalRecord(id).getInt("attempts"));
+    }
+
+    @Test
     void modelErrorsAreNeverRetried() {
         String id = newInferenceId();
         given().header("X-Amzn-SageMaker-Inference-Id", id).body("x")

@@ -27,8 +27,6 @@ import io.sagewatch.metrics.EmfMeterRegistry;
 import io.sagewatch.metrics.InferenceMetersAccess;
 import io.sagewatch.sagemaker.ModelCall;
 import io.sagewatch.sagemaker.ModelResponse;
-import io.sagewatch.testing.CloudWatchCborBridge;
-import io.sagewatch.testing.MotoServer;
 import io.sagewatch.testing.TestConfigs;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
@@ -37,8 +35,8 @@ import software.amazon.awssdk.services.cloudwatch.CloudWatchAsyncClient;
 
 /**
  * What recording an inference's metrics costs, per sink, side by side in one run: nanoseconds per inference for
- * InferenceMeters.record, and what 10 000 inferences cost in CloudWatch API calls (PutMetricData against moto_server)
- * and EMF lines. Prints a Markdown table. Run by bench/metrics-cost.sh.
+ * InferenceMeters.record; and P5, what N inferences cost in CloudWatch API calls and EMF lines. Prints Markdown tables.
+ * Run by bench/metrics-cost.sh.
  */
 public final class MetricsCostBenchmark {
 
@@ -95,7 +93,7 @@ public final class MetricsCostBenchmark {
     /**
      * P5: CloudWatch API calls per N inferences (two endpoints) for each sink, at three steady rates, since a step sink
      * publishes per step, not per inference. PutMetricData is counted where it arrives: a local CloudWatch endpoint
-     * (moto_server behind the CBOR bridge). Steps are simulated with a mock clock, so N = 1M takes seconds, not hours.
+     * ({@link CountingCloudWatch}). Steps are simulated with a mock clock, so N = 1M takes seconds, not hours.
      */
     private static void cloudWatchCalls(int inferences, SagewatchConfig config, List<InferenceOutcome> outcomes)
             throws Exception {
@@ -127,14 +125,15 @@ public final class MetricsCostBenchmark {
         System.out.printf(Locale.ROOT, "| EMF, one flush per 60 s step (ECS): API calls (log lines) | %s | %s | %s |%n",
                 perStep.toArray());
         List<String> calls = new ArrayList<>();
-        try (MotoServer moto = MotoServer.start(); CloudWatchCborBridge endpoint = new CloudWatchCborBridge(moto.url());
+        try (CountingCloudWatch endpoint = new CountingCloudWatch();
                 CloudWatchAsyncClient client = CloudWatchAsyncClient.builder()
                         .endpointOverride(URI.create(endpoint.url())).region(Region.US_EAST_1)
                         .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("bench",
                                 "bench")))
                         .build()) {
             for (int rate : rates) {
-                long before = endpoint.received();
+                long before = endpoint.calls();
+                long bytesBefore = endpoint.bytes();
                 MockClock clock = new MockClock();
                 clock.add(Instant.now().toEpochMilli() - clock.wallTime(), TimeUnit.MILLISECONDS);
                 CloudWatchMeterRegistry cloudwatch = new CloudWatchMeterRegistry("SagewatchBench",
@@ -144,10 +143,12 @@ public final class MetricsCostBenchmark {
                     cloudwatch.publish();
                     clock.add(Duration.ofMinutes(1));
                 });
-                calls.add(String.valueOf(endpoint.received() - before));
+                calls.add(String.format(Locale.ROOT, "%d (%.1f MB)", endpoint.calls() - before,
+                        (endpoint.bytes() - bytesBefore) / 1e6));
             }
         }
-        System.out.printf(Locale.ROOT, "| CloudWatch PutMetricData, per 60 s step | %s | %s | %s |%n", calls.toArray());
+        System.out.printf(Locale.ROOT, "| CloudWatch PutMetricData, per 60 s step: API calls (bytes sent) | %s | %s | %s |%n",
+                calls.toArray());
         System.out.println("| Prometheus (scraped, not pushed) | 0 | 0 | 0 |");
     }
 
@@ -184,7 +185,7 @@ public final class MetricsCostBenchmark {
         for (int i = 0; i < 4; i++) {
             InferenceRequest request = new InferenceRequest("r" + i, "i" + i, i % 2 == 0 ? "llm" : "churn",
                     new byte[512], "application/json", null, null, null, null, null, null, null, null, Instant.now(),
-                    System.nanoTime() - 20_000_000L - i * 1_000_000L);
+                    System.nanoTime() - 20_000_000L - i * 1_000_000L, null);
             ModelResponse response = new ModelResponse(new byte[256], "application/json", "AllTraffic", null, null, null);
             io.sagewatch.inference.InferenceError error = i == 2
                     ? io.sagewatch.inference.InferenceError.modelError("bad input", 400, "bad input", null)

@@ -26,7 +26,7 @@ class DevMetricsSummaryTest {
 
     private static InferenceOutcome outcome(InferenceError error, long modelMillis) {
         InferenceRequest request = new InferenceRequest("r", "i", "demo-llm", new byte[10], "application/json", null,
-                null, null, null, null, null, null, null, Instant.now(), System.nanoTime() - (modelMillis + 2) * 1_000_000);
+                null, null, null, null, null, null, null, Instant.now(), System.nanoTime() - (modelMillis + 2) * 1_000_000, null);
         ModelResponse response = error == null
                 ? new ModelResponse(new byte[5], "application/json", "AllTraffic", null, null, null) : null;
         return InferenceOutcome.of(request, new ModelCall(response, error, modelMillis * 1_000_000, 1),

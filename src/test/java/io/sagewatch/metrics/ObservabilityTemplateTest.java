@@ -74,7 +74,7 @@ class ObservabilityTemplateTest {
 
     private static InferenceOutcome outcome(InferenceError error, TokenUsage tokens, Double cost) {
         InferenceRequest request = new InferenceRequest("r1", "i1", "llm", new byte[] { 1 }, "application/json", null,
-                null, null, null, null, null, null, null, Instant.now(), System.nanoTime());
+                null, null, null, null, null, null, null, Instant.now(), System.nanoTime(), null);
         ModelResponse response = error == null ? new ModelResponse(new byte[] { 2 }, "application/json", "AllTraffic",
                 null, null, null) : null;
         return InferenceOutcome.of(request, new ModelCall(response, error, 1_000_000, 1), tokens, cost);

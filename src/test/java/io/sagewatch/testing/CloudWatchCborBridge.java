@@ -11,7 +11,6 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.zip.GZIPInputStream;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -35,7 +34,6 @@ public final class CloudWatchCborBridge implements AutoCloseable {
     private final ExecutorService executor = Executors.newFixedThreadPool(4);
     private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
     private final URI moto;
-    private final AtomicLong received = new AtomicLong();
 
     public CloudWatchCborBridge(String motoUrl) throws IOException {
         this.moto = URI.create(motoUrl + "/");
@@ -43,11 +41,6 @@ public final class CloudWatchCborBridge implements AutoCloseable {
         server.setExecutor(executor);
         server.createContext("/", this::bridge);
         server.start();
-    }
-
-    /** CloudWatch API calls this endpoint has received. */
-    public long received() {
-        return received.get();
     }
 
     public String url() {
@@ -61,7 +54,6 @@ public final class CloudWatchCborBridge implements AutoCloseable {
                 exchange.sendResponseHeaders(404, -1);
                 return;
             }
-            received.incrementAndGet();
             String operation = path.substring(PREFIX.length());
             byte[] body;
             try (InputStream in = exchange.getRequestBody()) {

@@ -35,9 +35,18 @@ public final class Gateway {
 
     /** The final record of an inference, waiting (bounded) while the record is still in progress or not yet there. */
     public static JsonPath awaitFinalRecord(String inferenceId) {
+        return awaitFinalRecord(inferenceId, null);
+    }
+
+    /** The same, reading with an API key. */
+    public static JsonPath awaitFinalRecord(String inferenceId, String apiKey) {
         AtomicReference<JsonPath> record = new AtomicReference<>();
         await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(25)).until(() -> {
-            Response response = given().get("/inferences/{id}", inferenceId);
+            var request = given();
+            if (apiKey != null) {
+                request.header("X-Api-Key", apiKey);
+            }
+            Response response = request.get("/inferences/{id}", inferenceId);
             if (response.statusCode() != 200) {
                 return false;
             }
@@ -64,6 +73,21 @@ public final class Gateway {
     /** Final-record writes that reached the table gate for an inference (failed ones included). */
     public static int finalWritesFor(String inferenceId) {
         return Integer.parseInt(get(gateUrl() + "/_gate/writes/" + inferenceId));
+    }
+
+    /** Makes the fake's "breaker" endpoint fail (HTTP 500) or heal. */
+    public static void breakerEndpointFailing(boolean failing) {
+        get(fakeUrl() + "/_fake/breaker/" + (failing ? "fail" : "heal"));
+    }
+
+    /** BatchWriteItem calls (final records) that reached the table. */
+    public static int batchWrites() {
+        return Integer.parseInt(get(gateUrl() + "/_gate/batches"));
+    }
+
+    /** Makes the table unreachable (every connection closed unanswered), or reachable again. */
+    public static void tableOutage(boolean on) {
+        get(gateUrl() + "/_gate/outage/" + (on ? "on" : "off"));
     }
 
     private static String fakeUrl() {

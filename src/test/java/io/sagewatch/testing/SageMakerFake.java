@@ -30,6 +30,8 @@ public final class SageMakerFake implements AutoCloseable {
     private final Map<String, AtomicInteger> callsByEndpoint = new ConcurrentHashMap<>();
     private final Map<String, AtomicInteger> callsByInferenceId = new ConcurrentHashMap<>();
     private final Map<String, String> lastHeadersByInferenceId = new ConcurrentHashMap<>();
+    /** The "breaker" endpoint answers 500 while this is set ({@code /_fake/breaker/fail}, {@code /_fake/breaker/heal}). */
+    private volatile boolean breakerFailing;
 
     public SageMakerFake() throws IOException {
         server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 128);
@@ -90,6 +92,22 @@ public final class SageMakerFake implements AutoCloseable {
                     "InternalDependencyException");
             case "error-unknown" -> send(exchange, 502, "text/html", "<html>Bad Gateway</html>", null);
             case "throttled" -> throttle(exchange);
+            case "unavailable-once" -> {
+                if (call == 1) {
+                    send(exchange, 503, "application/json",
+                            "{\"message\":\"Service is unavailable. Try again later.\"}", "ServiceUnavailable");
+                } else {
+                    echo(exchange, body);
+                }
+            }
+            case "breaker" -> {
+                if (breakerFailing) {
+                    send(exchange, 500, "application/json", "{\"message\":\"An internal failure occurred.\"}",
+                            "InternalFailure");
+                } else {
+                    echo(exchange, body);
+                }
+            }
             case "throttled-once" -> {
                 if (call == 1) {
                     throttle(exchange);
@@ -171,6 +189,9 @@ public final class SageMakerFake implements AutoCloseable {
                 answer = Integer.toString(callsByInferenceId.getOrDefault(path[3], new AtomicInteger()).get());
             } else if (path.length == 5 && "inference".equals(path[2]) && "headers".equals(path[4])) {
                 answer = lastHeadersByInferenceId.getOrDefault(path[3], "{}");
+            } else if (path.length == 4 && "breaker".equals(path[2])) {
+                breakerFailing = "fail".equals(path[3]);
+                answer = Boolean.toString(breakerFailing);
             } else {
                 send(exchange, 404, "text/plain", "unknown control path", null);
                 return;

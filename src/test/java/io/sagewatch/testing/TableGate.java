@@ -25,11 +25,16 @@ import com.sun.net.httpserver.HttpServer;
  * An HTTP proxy in front of DynamoDB Local that can hold or fail record writes, chosen by the record's endpoint:
  * <ul>
  * <li>{@code rendezvous}: holds the in-progress write until the model call arrives ({@link Rendezvous});</li>
- * <li>{@code table-flaky}: the first two final writes of each inference fail with HTTP 500;</li>
- * <li>{@code table-down}: every write fails with HTTP 500;</li>
- * <li>{@code table-slow}: final writes are held for {@value #SLOW_WRITE_MILLIS} ms, then written.</li>
+ * <li>{@code table-flaky}: the first two final writes of each inference are not taken (HTTP 500 for a PutItem; in a
+ * BatchWriteItem, returned as UnprocessedItems as DynamoDB does);</li>
+ * <li>{@code table-down}: the table refuses the record: HTTP 500 for a PutItem, a ValidationException for a
+ * BatchWriteItem that holds it (as for an item DynamoDB will never take);</li>
+ * <li>{@code table-slow}: the first final write is held for {@value #SLOW_WRITE_MILLIS} ms, then written.</li>
  * </ul>
- * Counts writes per inference id, readable at {@code /_gate/writes/{inferenceId}}.
+ * Counts final writes per inference id, readable at {@code /_gate/writes/{inferenceId}}, and BatchWriteItem calls
+ * that reached the table, at {@code /_gate/batches}. {@code /_gate/outage/on} makes
+ * the table unreachable for everything (connections are closed unanswered, as a stopped DynamoDB would), until
+ * {@code /_gate/outage/off}.
  */
 public final class TableGate implements AutoCloseable {
 
@@ -39,6 +44,8 @@ public final class TableGate implements AutoCloseable {
             "upgrade", "transfer-encoding", "keep-alive");
     private static final String INTERNAL_ERROR = "{\"__type\":\"com.amazonaws.dynamodb.v20120810#InternalServerError\","
             + "\"message\":\"injected by the test gate\"}";
+    private static final String VALIDATION_ERROR = "{\"__type\":\"com.amazon.coral.validate#ValidationException\","
+            + "\"message\":\"the test gate refuses this item\"}";
 
     private final HttpServer server;
     private final ExecutorService executor = Executors.newFixedThreadPool(64);
@@ -46,6 +53,8 @@ public final class TableGate implements AutoCloseable {
             .connectTimeout(Duration.ofSeconds(5)).build();
     private final URI target;
     private final Map<String, AtomicInteger> finalWrites = new ConcurrentHashMap<>();
+    private volatile boolean outage;
+    private final AtomicInteger batchWrites = new AtomicInteger();
 
     public TableGate(int dynamoPort) throws IOException {
         target = URI.create("http://127.0.0.1:" + dynamoPort + "/");
@@ -67,13 +76,29 @@ public final class TableGate implements AutoCloseable {
                 reply(exchange, 200, Integer.toString(finalWrites.getOrDefault(id, new AtomicInteger()).get()));
                 return;
             }
+            if (path.equals("/_gate/batches")) {
+                reply(exchange, 200, Integer.toString(batchWrites.get()));
+                return;
+            }
+            if (path.startsWith("/_gate/outage/")) {
+                outage = path.endsWith("/on");
+                reply(exchange, 200, String.valueOf(outage));
+                return;
+            }
             byte[] body;
             try (InputStream in = exchange.getRequestBody()) {
                 body = in.readAllBytes();
             }
+            if (outage) {
+                return; // closed without an answer: the client sees a broken connection
+            }
             String operation = exchange.getRequestHeaders().getFirst("X-Amz-Target");
             if (operation != null && operation.endsWith(".PutItem") && !admit(body)) {
                 reply(exchange, 500, INTERNAL_ERROR);
+                return;
+            }
+            if (operation != null && operation.endsWith(".BatchWriteItem")) {
+                batch(exchange, body);
                 return;
             }
             forward(exchange, body);
@@ -82,40 +107,68 @@ public final class TableGate implements AutoCloseable {
         }
     }
 
-    /** Applies the endpoint's rule to one PutItem; false means: fail it. */
-    private boolean admit(byte[] body) throws IOException, InterruptedException {
-        JsonNode request = JSON.readTree(body);
-        JsonNode item = request.path("Item");
-        String endpoint = item.path("endpoint").path("S").asText();
-        String inferenceId = item.path("inference_id").path("S").asText();
-        boolean inProgress = request.has("ConditionExpression");
-        if (!inProgress) {
-            int attempt = finalWrites.computeIfAbsent(inferenceId, id -> new AtomicInteger()).incrementAndGet();
-            if ("table-slow".equals(endpoint)) {
-                Thread.sleep(SLOW_WRITE_MILLIS);
+    /**
+     * Applies each item's rule to a BatchWriteItem (final records): items not taken come back as UnprocessedItems, the
+     * rest are forwarded; a refused item refuses the whole call.
+     */
+    private void batch(HttpExchange exchange, byte[] body) throws IOException, InterruptedException {
+        var request = (com.fasterxml.jackson.databind.node.ObjectNode) JSON.readTree(body);
+        var tables = (com.fasterxml.jackson.databind.node.ObjectNode) request.path("RequestItems");
+        String tableName = tables.fieldNames().next();
+        var forwarded = JSON.createArrayNode();
+        var unprocessed = JSON.createArrayNode();
+        for (JsonNode write : tables.path(tableName)) {
+            JsonNode item = write.path("PutRequest").path("Item");
+            if ("table-down".equals(item.path("endpoint").path("S").asText())) {
+                finalWrites.computeIfAbsent(item.path("inference_id").path("S").asText(), id -> new AtomicInteger())
+                        .incrementAndGet();
+                reply(exchange, 400, VALIDATION_ERROR);
+                return;
             }
-            return switch (endpoint) {
-                case "table-down" -> false;
-                case "table-flaky" -> attempt > 2;
-                default -> true;
-            };
+            (admitFinal(item) ? forwarded : unprocessed).add(write);
         }
+        batchWrites.incrementAndGet();
+        if (forwarded.isEmpty()) {
+            reply(exchange, 200, JSON.writeValueAsString(JSON.createObjectNode()
+                    .set("UnprocessedItems", JSON.createObjectNode().set(tableName, unprocessed))));
+            return;
+        }
+        tables.set(tableName, forwarded);
+        if (unprocessed.isEmpty()) {
+            forward(exchange, JSON.writeValueAsBytes(request));
+            return;
+        }
+        // forward the taken items, then add the others to DynamoDB Local's answer
+        HttpResponse<byte[]> answer = send(exchange, JSON.writeValueAsBytes(request));
+        var merged = (com.fasterxml.jackson.databind.node.ObjectNode) JSON.readTree(answer.body());
+        var left = merged.with("UnprocessedItems").withArray(tableName);
+        unprocessed.forEach(left::add);
+        reply(exchange, answer.statusCode(), JSON.writeValueAsString(merged));
+    }
+
+    /** The rule for one final record: false means not taken this time. */
+    private boolean admitFinal(JsonNode item) throws InterruptedException {
+        String endpoint = item.path("endpoint").path("S").asText();
+        int attempt = finalWrites.computeIfAbsent(item.path("inference_id").path("S").asText(),
+                id -> new AtomicInteger()).incrementAndGet();
+        if ("table-slow".equals(endpoint) && attempt == 1) {
+            Thread.sleep(SLOW_WRITE_MILLIS);
+        }
+        return !"table-flaky".equals(endpoint) || attempt > 2;
+    }
+
+    /** Applies the endpoint's rule to one PutItem (the in-progress record); false means: fail it. */
+    private boolean admit(byte[] body) throws IOException, InterruptedException {
+        JsonNode item = JSON.readTree(body).path("Item");
+        String endpoint = item.path("endpoint").path("S").asText();
         if ("rendezvous".equals(endpoint)) {
-            Rendezvous.holdWrite(inferenceId);
+            Rendezvous.holdWrite(item.path("inference_id").path("S").asText());
         }
         return !"table-down".equals(endpoint);
     }
 
     private void forward(HttpExchange exchange, byte[] body) throws IOException, InterruptedException {
-        HttpRequest.Builder request = HttpRequest.newBuilder(target.resolve(exchange.getRequestURI().getRawPath()))
-                .timeout(Duration.ofSeconds(30))
-                .method(exchange.getRequestMethod(), HttpRequest.BodyPublishers.ofByteArray(body));
-        exchange.getRequestHeaders().forEach((name, values) -> {
-            if (!NOT_FORWARDED.contains(name.toLowerCase())) {
-                values.forEach(value -> request.header(name, value));
-            }
-        });
-        HttpResponse<byte[]> response = client.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
+        HttpResponse<byte[]> response = send(exchange, body);
         response.headers().map().forEach((name, values) -> {
             if (!NOT_FORWARDED.contains(name.toLowerCase()) && !name.startsWith(":")) {
                 values.forEach(value -> exchange.getResponseHeaders().add(name, value));
@@ -126,6 +179,18 @@ public final class TableGate implements AutoCloseable {
         if (answer.length > 0) {
             exchange.getResponseBody().write(answer);
         }
+    }
+
+    private HttpResponse<byte[]> send(HttpExchange exchange, byte[] body) throws IOException, InterruptedException {
+        HttpRequest.Builder request = HttpRequest.newBuilder(target.resolve(exchange.getRequestURI().getRawPath()))
+                .timeout(Duration.ofSeconds(30))
+                .method(exchange.getRequestMethod(), HttpRequest.BodyPublishers.ofByteArray(body));
+        exchange.getRequestHeaders().forEach((name, values) -> {
+            if (!NOT_FORWARDED.contains(name.toLowerCase())) {
+                values.forEach(value -> request.header(name, value));
+            }
+        });
+        return client.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
     }
 
     private static void reply(HttpExchange exchange, int status, String body) throws IOException {

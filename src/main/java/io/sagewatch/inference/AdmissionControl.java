@@ -1,0 +1,67 @@
+package io.sagewatch.inference;
+
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import io.sagewatch.config.SagewatchConfig;
+import io.sagewatch.metrics.InferenceMeters;
+
+/**
+ * Bounded concurrency: invocations in flight, per endpoint and in all. Over a bound a request is refused at once
+ * (never queued, so overload cannot grow memory), with the error a SageMaker client retries with backoff: 429
+ * ThrottlingException for a busy endpoint, 503 ServiceUnavailable for a busy gateway. Counted in InvocationsShed.
+ */
+@ApplicationScoped
+public class AdmissionControl {
+
+    private final SagewatchConfig config;
+    private final InferenceMeters meters;
+    private final AtomicInteger total = new AtomicInteger();
+    private final Map<String, AtomicInteger> byEndpoint = new ConcurrentHashMap<>();
+    private final int retryAfterSeconds;
+
+    AdmissionControl(SagewatchConfig config, InferenceMeters meters) {
+        this.config = config;
+        this.meters = meters;
+        this.retryAfterSeconds = (int) Math.max(1, (config.limits().retryAfter().toMillis() + 999) / 1000);
+    }
+
+    /** Takes a slot for an invocation of an allowed endpoint, or throws the refusal. Pair with {@link #release}. */
+    public void admit(String endpoint) {
+        AtomicInteger inFlight = byEndpoint.computeIfAbsent(endpoint, name -> new AtomicInteger());
+        int limit = endpointLimit(endpoint);
+        if (inFlight.incrementAndGet() > limit) {
+            inFlight.decrementAndGet();
+            meters.recordShed(endpoint);
+            throw InferenceError.refused(ErrorType.THROTTLING, 429, "Endpoint " + endpoint + " has " + limit
+                    + " invocations in flight on this gateway, its limit; retry after " + retryAfterSeconds + " s",
+                    retryAfterSeconds);
+        }
+        if (total.incrementAndGet() > config.limits().maxConcurrent()) {
+            total.decrementAndGet();
+            inFlight.decrementAndGet();
+            meters.recordShed(endpoint);
+            throw InferenceError.refused(ErrorType.SERVICE_UNAVAILABLE, 503, "The gateway has "
+                    + config.limits().maxConcurrent() + " invocations in flight, its limit; retry after "
+                    + retryAfterSeconds + " s", retryAfterSeconds);
+        }
+    }
+
+    public void release(String endpoint) {
+        total.decrementAndGet();
+        byEndpoint.get(endpoint).decrementAndGet();
+    }
+
+    public int inFlight() {
+        return total.get();
+    }
+
+    private int endpointLimit(String endpoint) {
+        var settings = config.endpoint().get(endpoint);
+        return settings != null && settings.maxConcurrent().isPresent() ? settings.maxConcurrent().getAsInt()
+                : config.limits().maxConcurrentPerEndpoint();
+    }
+}

@@ -1,0 +1,102 @@
+package io.sagewatch.sagemaker;
+
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import io.sagewatch.config.SagewatchConfig;
+import io.sagewatch.inference.ErrorType;
+import io.sagewatch.inference.InferenceError;
+
+/**
+ * One circuit per endpoint. Closed: calls pass, consecutive server failures are counted. Open (threshold reached):
+ * calls are refused at once with a 503 and Retry-After, sparing a failing endpoint and the callers' time. After
+ * open-for, half-open: one probe passes; its success closes the circuit, its failure opens it again.
+ */
+@ApplicationScoped
+public class CircuitBreakers {
+
+    private final int threshold;
+    private final long openForNanos;
+    private final Map<String, Circuit> circuits = new ConcurrentHashMap<>();
+
+    CircuitBreakers(SagewatchConfig config) {
+        this.threshold = config.sagemaker().circuitBreaker().failureThreshold();
+        this.openForNanos = config.sagemaker().circuitBreaker().openFor().toNanos();
+    }
+
+    /** A call's permit: pass it to {@link #completed}, or {@link #abandoned} when the call never finished. */
+    public enum Permit {
+        CALL, PROBE
+    }
+
+    /** Lets the call through (CALL, or PROBE when half-open), or throws the refusal. */
+    public Permit acquire(String endpoint) {
+        if (threshold <= 0) {
+            return Permit.CALL;
+        }
+        Circuit circuit = circuits.computeIfAbsent(endpoint, name -> new Circuit());
+        synchronized (circuit) {
+            if (circuit.openedAt == 0) {
+                return Permit.CALL;
+            }
+            long now = System.nanoTime();
+            long left = circuit.openedAt + openForNanos - now;
+            if (left <= 0 && !circuit.probing) {
+                circuit.probing = true;
+                return Permit.PROBE;
+            }
+            int retryAfter = (int) Math.max(1, (Math.max(left, 0) + 999_999_999L) / 1_000_000_000L);
+            throw InferenceError.refused(ErrorType.SERVICE_UNAVAILABLE, 503, "Endpoint " + endpoint + " failed "
+                    + threshold + " times in a row; Sagewatch stops calling it for a while (circuit open). Retry after "
+                    + retryAfter + " s", retryAfter);
+        }
+    }
+
+    public void completed(String endpoint, Permit permit, InferenceError error) {
+        if (threshold <= 0) {
+            return;
+        }
+        Circuit circuit = circuits.get(endpoint);
+        synchronized (circuit) {
+            if (permit == Permit.PROBE) {
+                circuit.probing = false;
+            }
+            if (error == null || !isServerFailure(error)) {
+                circuit.failures = 0;
+                circuit.openedAt = 0;
+            } else if (permit == Permit.PROBE || ++circuit.failures >= threshold) {
+                circuit.openedAt = System.nanoTime();
+            }
+        }
+    }
+
+    /** The call was cancelled (the client left): a probe must not keep the circuit half-open for ever. */
+    public void abandoned(String endpoint, Permit permit) {
+        if (permit == Permit.PROBE) {
+            Circuit circuit = circuits.get(endpoint);
+            synchronized (circuit) {
+                circuit.probing = false;
+            }
+        }
+    }
+
+    /** What says the endpoint (or the way to it) is failing, rather than the request or the load. */
+    static boolean isServerFailure(InferenceError error) {
+        if (error.is(ErrorType.THROTTLING) || error.is(ErrorType.MODEL_NOT_READY)) {
+            return false;
+        }
+        if (error.is(ErrorType.MODEL_ERROR)) {
+            // the gateway's own deadline is a hung endpoint; a model's 4xx/5xx answer is about the request
+            return error.rawBody() == null && Integer.valueOf(504).equals(error.originalStatusCode());
+        }
+        return error.status() >= 500;
+    }
+
+    private static final class Circuit {
+        int failures;
+        long openedAt;
+        boolean probing;
+    }
+}

@@ -1,0 +1,372 @@
+package io.sagewatch.store;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import org.jboss.logging.Logger;
+
+import io.sagewatch.config.SagewatchConfig;
+import io.sagewatch.metrics.InferenceMeters;
+import io.smallrye.mutiny.infrastructure.Infrastructure;
+import software.amazon.awssdk.awscore.AwsRequestOverrideConfiguration;
+import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
+import software.amazon.awssdk.core.SdkPlugin;
+import software.amazon.awssdk.core.exception.SdkClientException;
+import software.amazon.awssdk.services.dynamodb.DynamoDbAsyncClient;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.dynamodb.model.BatchWriteItemResponse;
+import software.amazon.awssdk.services.dynamodb.model.DynamoDbException;
+import software.amazon.awssdk.services.dynamodb.model.PutRequest;
+import software.amazon.awssdk.services.dynamodb.model.WriteRequest;
+
+/**
+ * The final records on their way to the table: a bounded write-behind queue.
+ * <ul>
+ * <li>Records go out in BatchWriteItem calls of up to 25, as soon as a call slot is free: alone when the gateway is
+ * quiet (no added delay), in fuller batches under load (fewer SDK calls, which are most of the gateway's CPU).</li>
+ * <li>When the table fails, records stay queued and the queue retries with backoff until it answers again: inferences
+ * keep being served. The queue is bounded in bytes; a record that does not fit is dead-lettered at once.</li>
+ * <li>A record with a deadline (Lambda, where a frozen process cannot hold anything) is dead-lettered when the
+ * deadline passes unwritten. Items DynamoDB rejects as invalid are dead-lettered one by one.</li>
+ * </ul>
+ * Every record ends in the table or in a dead-letter line; {@link #submit}'s stage completes then, never exceptionally.
+ */
+@ApplicationScoped
+public class RecordSpool {
+
+    /** BatchWriteItem's own limit. */
+    static final int MAX_BATCH = 25;
+    private static final Duration MAX_BACKOFF = Duration.ofSeconds(5);
+    private static final Logger LOG = Logger.getLogger(RecordSpool.class);
+
+    /** Retries are ours (the spool's backoff), not also the SDK's. */
+    private static final SdkPlugin NO_SDK_RETRIES = client -> client.overrideConfiguration(
+            client.overrideConfiguration().toBuilder().retryStrategy(AwsRetryStrategy.doNotRetry()).build());
+
+    private final DynamoDbAsyncClient dynamo;
+    private final InferenceTable table;
+    private final DeadLetterLog deadLetters;
+    private final InferenceMeters meters;
+    private final SagewatchConfig.Store config;
+
+    private final ConcurrentLinkedDeque<Entry> queue = new ConcurrentLinkedDeque<>();
+    private final AtomicLong queuedBytes = new AtomicLong();
+    private final AtomicInteger queued = new AtomicInteger();
+    private final AtomicInteger callsInFlight = new AtomicInteger();
+    private final Set<Entry> inFlight = ConcurrentHashMap.newKeySet();
+    /** Consecutive failed calls; > 0 means the table is failing and calls wait out a backoff. */
+    private final AtomicInteger failures = new AtomicInteger();
+    private volatile long retryAtNanos;
+    private volatile String lastFailure;
+
+    RecordSpool(DynamoDbAsyncClient dynamo, InferenceTable table, DeadLetterLog deadLetters, InferenceMeters meters,
+            SagewatchConfig config) {
+        this.dynamo = dynamo;
+        this.table = table;
+        this.deadLetters = deadLetters;
+        this.meters = meters;
+        this.config = config.store();
+        meters.spoolGauges(queued::get, queuedBytes::get);
+    }
+
+    /** One record on its way; {@code single}: write it alone (its batch was refused as invalid). */
+    private record Entry(InferenceRecord record, Map<String, AttributeValue> item, long bytes, long deadlineNanos,
+            boolean single, AtomicBoolean settled, CompletableFuture<Void> done) {
+
+        Entry alone() {
+            return new Entry(record, item, bytes, deadlineNanos, true, settled, done);
+        }
+
+        // identity: the queue and the in-flight set must not hash whole items
+        @Override
+        public boolean equals(Object other) {
+            return this == other;
+        }
+
+        @Override
+        public int hashCode() {
+            return System.identityHashCode(this);
+        }
+    }
+
+    /**
+     * Queues a final record. {@code deadline}: how long it may stay unwritten before it is dead-lettered (null: as long
+     * as it takes, within the spool's bound).
+     */
+    public CompletionStage<Void> submit(InferenceRecord record, Duration deadline) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        Map<String, AttributeValue> item = InferenceRecordItem.toItem(record);
+        long bytes = InferenceRecordItem.estimatedBytes(item);
+        if (queuedBytes.addAndGet(bytes) > config.spoolMaxBytes()) {
+            queuedBytes.addAndGet(-bytes);
+            deadLetters.write(table.name(), record, new IllegalStateException("the record spool is full ("
+                    + config.spoolMaxBytes() + " bytes) while the table is failing: " + lastFailure));
+            done.complete(null);
+            return done;
+        }
+        long deadlineNanos = deadline == null ? Long.MAX_VALUE : System.nanoTime() + deadline.toNanos();
+        queued.incrementAndGet();
+        queue.addLast(new Entry(record, item, bytes, deadlineNanos, false, new AtomicBoolean(), done));
+        pump();
+        return done;
+    }
+
+    /** True while the table is failing: the spool is holding records, and other writes should not wait on it. */
+    public boolean tableFailing() {
+        return failures.get() > 0;
+    }
+
+    public int queued() {
+        return queued.get();
+    }
+
+    public long queuedBytes() {
+        return queuedBytes.get();
+    }
+
+    public String lastFailure() {
+        return lastFailure;
+    }
+
+    /** Starts calls while there are records and free call slots (and no backoff is running). */
+    private void pump() {
+        while (!queue.isEmpty() && System.nanoTime() >= retryAtNanos) {
+            int inFlight = callsInFlight.get();
+            if (inFlight >= config.maxConcurrentWrites() || !callsInFlight.compareAndSet(inFlight, inFlight + 1)) {
+                if (callsInFlight.get() >= config.maxConcurrentWrites()) {
+                    return;
+                }
+                continue;
+            }
+            List<Entry> batch = take();
+            if (batch.isEmpty()) {
+                callsInFlight.decrementAndGet();
+                return;
+            }
+            write(batch);
+        }
+    }
+
+    /** Up to 25 records, oldest first; a record that must go alone goes alone. */
+    private List<Entry> take() {
+        List<Entry> batch = new ArrayList<>();
+        Entry next;
+        while (batch.size() < MAX_BATCH && (next = queue.pollFirst()) != null) {
+            if (next.single() && !batch.isEmpty()) {
+                queue.addFirst(next);
+                break;
+            }
+            batch.add(next);
+            if (next.single()) {
+                break;
+            }
+        }
+        return batch;
+    }
+
+    private void write(List<Entry> batch) {
+        inFlight.addAll(batch);
+        long start = System.nanoTime();
+        List<WriteRequest> puts = batch.stream()
+                .map(e -> WriteRequest.builder().putRequest(PutRequest.builder().item(e.item()).build()).build())
+                .toList();
+        CompletableFuture<BatchWriteItemResponse> call;
+        try {
+            call = dynamo.batchWriteItem(b -> b.requestItems(Map.of(table.name(), puts))
+                    .overrideConfiguration(o -> oneBoundedAttempt(o, config.writeTimeout())));
+        } catch (RuntimeException e) {
+            call = CompletableFuture.failedFuture(e);
+        }
+        call.whenComplete((response, failure) -> {
+            batch.forEach(inFlight::remove);
+            // a shutdown flush may have dead-lettered some meanwhile: those are done, whatever this call did
+            List<Entry> live = batch.stream().filter(entry -> !entry.settled().get()).toList();
+            try {
+                if (failure == null) {
+                    written(live, response, System.nanoTime() - start);
+                } else {
+                    failed(live, failure, System.nanoTime() - start);
+                }
+            } finally {
+                callsInFlight.decrementAndGet();
+                pump();
+            }
+        });
+    }
+
+    private void written(List<Entry> batch, BatchWriteItemResponse response, long nanos) {
+        List<WriteRequest> unprocessed = response.hasUnprocessedItems()
+                ? response.unprocessedItems().getOrDefault(table.name(), List.of())
+                : List.of();
+        List<Entry> retry = new ArrayList<>();
+        for (Entry entry : batch) {
+            boolean notWritten = unprocessed.stream().anyMatch(w -> sameKey(w.putRequest().item(), entry.item()));
+            meters.recordWrite(entry.record().endpoint(), nanos, !notWritten);
+            if (notWritten) {
+                retry.add(entry);
+            } else {
+                settle(entry);
+            }
+        }
+        if (retry.isEmpty()) {
+            recovered();
+        } else {
+            // DynamoDB could not take them now (throttled partition, say): back off as if the call had failed
+            requeue(retry, "BatchWriteItem left " + retry.size() + " items unprocessed");
+        }
+    }
+
+    private void failed(List<Entry> batch, Throwable failure, long nanos) {
+        Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause()
+                : failure;
+        batch.forEach(entry -> meters.recordWrite(entry.record().endpoint(), nanos, false));
+        if (batch.isEmpty()) {
+            return;
+        }
+        if (isTransient(cause)) {
+            requeue(batch, cause.toString());
+        } else if (batch.size() > 1) {
+            // one bad item refuses the whole batch: find it by writing each alone
+            for (int i = batch.size() - 1; i >= 0; i--) {
+                queue.addFirst(batch.get(i).alone());
+            }
+        } else {
+            batch.forEach(entry -> deadLetter(entry, cause));
+        }
+    }
+
+    /** Puts a batch back at the head (order kept) and starts the backoff; entries past their deadline go to the log. */
+    private void requeue(List<Entry> batch, String reason) {
+        lastFailure = reason;
+        int failed = failures.incrementAndGet();
+        if (failed == 1) {
+            LOG.warnf("The record table is failing (%s); records are held in the spool and retried", reason);
+        }
+        long now = System.nanoTime();
+        for (int i = batch.size() - 1; i >= 0; i--) {
+            Entry entry = batch.get(i);
+            if (entry.deadlineNanos() <= now) {
+                deadLetter(entry, new IllegalStateException("not written within its deadline: " + reason));
+            } else {
+                queue.addFirst(entry);
+            }
+        }
+        Duration backoff = backoff(failed);
+        retryAtNanos = now + backoff.toNanos();
+        Infrastructure.getDefaultWorkerPool().schedule(this::pump, backoff.toMillis(), TimeUnit.MILLISECONDS);
+        expireQueued(now);
+    }
+
+    /** Entries with a deadline must not wait behind a long backoff. */
+    private void expireQueued(long now) {
+        for (Entry entry : queue) {
+            if (entry.deadlineNanos() <= now + backoff(failures.get()).toNanos() && queue.removeFirstOccurrence(entry)) {
+                deadLetter(entry, new IllegalStateException("not written within its deadline: " + lastFailure));
+            }
+        }
+    }
+
+    private void recovered() {
+        if (failures.getAndSet(0) > 0) {
+            retryAtNanos = 0;
+            LOG.infof("The record table answers again; %d records still queued", queued.get());
+        }
+    }
+
+    private Duration backoff(int failed) {
+        long base = config.writeBackoff().toMillis() << Math.min(failed - 1, 16);
+        long capped = Math.min(base, MAX_BACKOFF.toMillis());
+        return Duration.ofMillis(capped / 2 + ThreadLocalRandom.current().nextLong(capped / 2 + 1));
+    }
+
+    /** Whoever claims an entry first settles it: its write, its failure, or the shutdown flush. */
+    private boolean claim(Entry entry) {
+        if (!entry.settled().compareAndSet(false, true)) {
+            return false;
+        }
+        queued.decrementAndGet();
+        queuedBytes.addAndGet(-entry.bytes());
+        return true;
+    }
+
+    private void settle(Entry entry) {
+        if (claim(entry)) {
+            entry.done().complete(null);
+        }
+    }
+
+    private void deadLetter(Entry entry, Throwable reason) {
+        if (claim(entry)) {
+            deadLetters.write(table.name(), entry.record(), reason);
+            entry.done().complete(null);
+        }
+    }
+
+    /**
+     * Shutdown: keeps writing for up to {@code patience} (blocking: shutdown only), then dead-letters what is left.
+     * Returns how many were dead-lettered.
+     */
+    public int flush(Duration patience) {
+        long until = System.nanoTime() + patience.toNanos();
+        retryAtNanos = 0;
+        pump();
+        while ((queued.get() > 0) && System.nanoTime() < until) {
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+            if (System.nanoTime() >= retryAtNanos) {
+                pump();
+            }
+        }
+        // what is still queued or under way goes to the log; a write that lands later leaves it in both, never neither
+        List<Entry> left = new ArrayList<>(inFlight);
+        Entry entry;
+        while ((entry = queue.pollFirst()) != null) {
+            left.add(entry);
+        }
+        int deadLettered = 0;
+        for (Entry unwritten : left) {
+            if (!unwritten.settled().get()) {
+                deadLetter(unwritten, new IllegalStateException("shutting down before the record was written"));
+                deadLettered++;
+            }
+        }
+        return deadLettered;
+    }
+
+    /** Every record write: one attempt (retries are the caller's), bounded in time, so a slow table holds nothing. */
+    static void oneBoundedAttempt(AwsRequestOverrideConfiguration.Builder request, Duration timeout) {
+        request.addPlugin(NO_SDK_RETRIES).apiCallTimeout(timeout);
+    }
+
+    private static boolean sameKey(Map<String, AttributeValue> a, Map<String, AttributeValue> b) {
+        return a.get(InferenceTable.INFERENCE_ID).equals(b.get(InferenceTable.INFERENCE_ID))
+                && a.get(InferenceTable.REQUEST_ID).equals(b.get(InferenceTable.REQUEST_ID));
+    }
+
+    static boolean isTransient(Throwable cause) {
+        if (cause instanceof DynamoDbException dynamoError) {
+            return dynamoError.isThrottlingException() || dynamoError.statusCode() >= 500
+                    || dynamoError.statusCode() == 0;
+        }
+        return cause instanceof SdkClientException;
+    }
+}

@@ -1,0 +1,107 @@
+package io.sagewatch.auth;
+
+import static io.restassured.RestAssured.given;
+import static io.sagewatch.testing.Gateway.awaitFinalRecord;
+import static io.sagewatch.testing.Gateway.modelCallsFor;
+import static io.sagewatch.testing.Gateway.newInferenceId;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
+import io.restassured.specification.RequestSpecification;
+import io.sagewatch.testing.CapturedLog;
+import io.sagewatch.testing.GatewayTestResource;
+
+/** Every refusal: 403 in AWS' terms, no model call, no record; the caller's name (never its key) in the record. */
+@QuarkusTest
+@WithTestResource(GatewayTestResource.class)
+@TestProfile(ApiKeysTest.ThreeKeys.class)
+class ApiKeysTest {
+
+    static final String TEAM_A = "team-a-secret-key-0001";
+    static final String TEAM_B = "team-b-secret-key-0002";
+    static final String REVOKED = "old-revoked-key-0003";
+
+    public static class ThreeKeys implements QuarkusTestProfile {
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            return Map.of("sagewatch.auth.enabled", "true",
+                    "sagewatch.auth.keys.team-a.sha256", "4b74c3ce75289f40de75abf29f85f12b862f2f851079a6a77ead465beebff548",
+                    "sagewatch.auth.keys.team-b.sha256", "1c73a033db798de72736d36bd72ac1bed38696a93d378e1a483f6e8ad1ee1e8e",
+                    "sagewatch.auth.keys.team-b.endpoints", "echo",
+                    "sagewatch.auth.keys.old.sha256", "3f56d3047c9066ff1bb6cb74631ac0496efebf3c3ec3d000f77e6667f5a69443",
+                    "sagewatch.auth.keys.old.revoked", "true");
+        }
+    }
+
+    private static RequestSpecification invoke(String id) {
+        return given().header("X-Amzn-SageMaker-Inference-Id", id).body("x");
+    }
+
+    private static void refused(RequestSpecification request, String endpoint, String errorType, String message) {
+        request.post("/endpoints/{e}/invocations", endpoint).then().statusCode(403)
+                .header("x-amzn-ErrorType", errorType)
+                .body("Message", containsString(message));
+    }
+
+    @Test
+    void aRequestWithoutAKeyIsRefusedAndNothingIsCalledOrWritten() {
+        String id = newInferenceId();
+        refused(invoke(id), "echo", "MissingAuthenticationTokenException", "Missing API key");
+        assertEquals(0, modelCallsFor(id));
+        given().header(ApiKeys.HEADER, TEAM_A).get("/inferences/{id}", id).then().statusCode(404);
+    }
+
+    @Test
+    void aWrongKeyAndARevokedKeyAreRefused() {
+        String wrong = newInferenceId();
+        refused(invoke(wrong).header(ApiKeys.HEADER, "team-a-secret-key-0009"), "echo", "UnrecognizedClientException",
+                "not valid");
+        String revoked = newInferenceId();
+        refused(invoke(revoked).header(ApiKeys.HEADER, REVOKED), "echo", "UnrecognizedClientException", "revoked");
+        refused(invoke(revoked).header("Authorization", "Bearer " + REVOKED), "echo",
+                "UnrecognizedClientException", "revoked");
+        assertEquals(0, modelCallsFor(wrong) + modelCallsFor(revoked));
+        given().get("/endpoints/echo/inferences").then().statusCode(403);
+        given().header(ApiKeys.HEADER, REVOKED).get("/inferences/{id}", wrong).then().statusCode(403);
+    }
+
+    @Test
+    void aKeyLimitedToOneEndpointCannotUseOrReadAnother() {
+        String other = newInferenceId();
+        refused(invoke(other).header(ApiKeys.HEADER, TEAM_B), "slow", "AccessDeniedException",
+                "may not use endpoint slow");
+        assertEquals(0, modelCallsFor(other));
+        given().header(ApiKeys.HEADER, TEAM_B).get("/endpoints/slow/inferences").then().statusCode(403)
+                .header("x-amzn-ErrorType", "AccessDeniedException");
+
+        // team-a writes a record on "slow"; team-b cannot tell it exists
+        String onSlow = newInferenceId();
+        invoke(onSlow).header(ApiKeys.HEADER, TEAM_A).post("/endpoints/slow/invocations").then().statusCode(200);
+        given().header(ApiKeys.HEADER, TEAM_A).get("/inferences/{id}", onSlow).then().statusCode(200);
+        given().header(ApiKeys.HEADER, TEAM_B).get("/inferences/{id}", onSlow).then().statusCode(404);
+    }
+
+    @Test
+    void theRecordAndTheLogLineNameTheCallerNeverTheKey() {
+        String id = newInferenceId();
+        try (CapturedLog lines = CapturedLog.of("sagewatch.inference")) {
+            invoke(id).header("Authorization", "Bearer " + TEAM_B).post("/endpoints/echo/invocations").then()
+                    .statusCode(200).body(equalTo("x"));
+            given().header(ApiKeys.HEADER, TEAM_B).get("/inferences/{id}", id).then().statusCode(200)
+                    .body("caller", equalTo("team-b"));
+            assertEquals("team-b", awaitFinalRecord(id, TEAM_B).getString("caller"));
+            String line = lines.messages().stream().filter(l -> l.contains(id)).findFirst().orElseThrow();
+            org.assertj.core.api.Assertions.assertThat(line).contains("\"caller\":\"team-b\"")
+                    .doesNotContain(TEAM_B);
+        }
+    }
+}

@@ -1,0 +1,90 @@
+package io.sagewatch.inference;
+
+import static io.restassured.RestAssured.given;
+import static io.sagewatch.testing.Gateway.modelCalls;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.Test;
+
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
+import io.restassured.response.Response;
+import io.sagewatch.testing.GatewayTestResource;
+
+/** Overload beyond the configured bounds is refused at once, in SageMaker's shape, with Retry-After; never queued. */
+@QuarkusTest
+@WithTestResource(GatewayTestResource.class)
+@TestProfile(AdmissionControlTest.SmallLimits.class)
+class AdmissionControlTest {
+
+    public static class SmallLimits implements QuarkusTestProfile {
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            return Map.of("sagewatch.limits.max-concurrent", "6",
+                    "sagewatch.limits.max-concurrent-per-endpoint", "4",
+                    "sagewatch.endpoint.hung.max-concurrent", "2",
+                    "sagewatch.endpoint.hung.timeout", "2s",
+                    "sagewatch.limits.retry-after", "3s");
+        }
+    }
+
+    @Test
+    void aBusyEndpointAnswers429AndABusyGateway503AtOnce() throws Exception {
+        ExecutorService clients = Executors.newFixedThreadPool(8);
+        try {
+            // "hung" never answers (its deadline here: 2 s), so its slots stay taken while we probe the bounds
+            List<CompletableFuture<Response>> held = new ArrayList<>();
+            for (int i = 0; i < 2; i++) {
+                held.add(CompletableFuture.supplyAsync(() -> given().body("x").post("/endpoints/hung/invocations"),
+                        clients));
+            }
+            List<CompletableFuture<Response>> slow = new ArrayList<>();
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(5))
+                    .until(() -> modelCalls("hung") >= 2);
+            int hungCalls = modelCalls("hung");
+
+            // the endpoint's own bound (2): refused with 429 ThrottlingException and Retry-After, no model call
+            long start = System.nanoTime();
+            given().body("x").post("/endpoints/hung/invocations").then().statusCode(429)
+                    .header("x-amzn-ErrorType", "ThrottlingException")
+                    .header("Retry-After", "3");
+            assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).isLessThan(1000);
+            assertEquals(hungCalls, modelCalls("hung"));
+
+            // the global bound (6): 2 hung + 4 slow in flight, the next one anywhere gets 503 ServiceUnavailable
+            for (int i = 0; i < 4; i++) {
+                slow.add(CompletableFuture.supplyAsync(() -> given().body("x").post("/endpoints/slow/invocations"),
+                        clients));
+            }
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(5))
+                    .until(() -> modelCalls("slow") >= 4);
+            given().body("x").post("/endpoints/echo/invocations").then().statusCode(503)
+                    .header("x-amzn-ErrorType", "ServiceUnavailable")
+                    .header("Retry-After", "3");
+
+            // the held requests end normally (deadline, echo), and their slots come back
+            for (CompletableFuture<Response> response : held) {
+                assertEquals(424, response.get(10, TimeUnit.SECONDS).statusCode());
+            }
+            for (CompletableFuture<Response> response : slow) {
+                assertEquals(200, response.get(10, TimeUnit.SECONDS).statusCode());
+            }
+            given().body("x").post("/endpoints/echo/invocations").then().statusCode(200);
+            given().get("/q/metrics").then().statusCode(200)
+                    .body(org.hamcrest.Matchers.containsString("InvocationsShed_total{endpoint=\"hung\""));
+        } finally {
+            clients.shutdownNow();
+        }
+    }
+}
