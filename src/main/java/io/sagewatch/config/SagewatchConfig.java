@@ -2,6 +2,7 @@ package io.sagewatch.config;
 
 import java.net.URI;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
@@ -111,6 +112,18 @@ public interface SagewatchConfig {
         /** The Retry-After a refused client is given. */
         @WithDefault("1s")
         Duration retryAfter();
+
+        /** Headers per request; more is a ValidationError. */
+        @WithDefault("64")
+        int maxHeaders();
+
+        /** All header names and values together, in bytes. */
+        @WithDefault("16384")
+        int maxHeaderBytes();
+
+        /** Characters in the request path. */
+        @WithDefault("1024")
+        int maxPathLength();
     }
 
     /** Per endpoint: after repeated server failures, fail fast for a while, then let one probe through. */
@@ -264,6 +277,12 @@ public interface SagewatchConfig {
         /** Cap per captured payload; larger payloads are truncated (and flagged). */
         @WithDefault("16384")
         int maxBytes();
+
+        /**
+         * JSON pointers (RFC 6901) whose values are replaced by "[REDACTED]" in captured inputs and outputs before they
+         * are stored. While any is set, a payload that cannot be parsed as JSON is not captured at all.
+         */
+        Optional<List<String>> redactPointers();
     }
 
     interface Dev {

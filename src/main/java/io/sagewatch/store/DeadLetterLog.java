@@ -14,7 +14,8 @@ import io.sagewatch.metrics.InferenceMeters;
 
 /**
  * Where a record goes when the table will not take it: one JSON line on the {@value #CATEGORY} log category, holding
- * the whole record, so it can be replayed from CloudWatch Logs. Nothing is lost silently.
+ * the record (all but its captured payloads, which never go to logs), so it can be replayed from CloudWatch Logs.
+ * Nothing is lost silently.
  */
 @ApplicationScoped
 public class DeadLetterLog {
@@ -36,7 +37,8 @@ public class DeadLetterLog {
         line.put("dead_letter", "inference_record");
         line.put("table", table);
         line.put("reason", String.valueOf(failure));
-        line.put("record", record);
+        // everything but the captured payloads: no payload goes to the logs
+        line.put("record", record.withoutPayloads());
         try {
             LOG.error(json.writeValueAsString(line));
         } catch (JsonProcessingException e) {

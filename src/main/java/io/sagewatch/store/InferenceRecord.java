@@ -46,6 +46,14 @@ public record InferenceRecord(
         CapturedPayload output,
         long expiresAt) {
 
+    /** The same record without its captured input and output (for logs). */
+    public InferenceRecord withoutPayloads() {
+        return new InferenceRecord(inferenceId, requestId, endpoint, status, httpStatus, errorType, errorMessage, variant,
+                targetModel, targetVariant, targetContainerHostname, inferenceComponent, caller, receivedAt, finishedAt,
+                latencyMs, modelLatencyMs, overheadMs, attempts, requestBytes, responseBytes, requestContentType,
+                responseContentType, inputTokens, outputTokens, costUsd, null, null, expiresAt);
+    }
+
     public enum Status {
         IN_PROGRESS, SUCCEEDED, FAILED
     }

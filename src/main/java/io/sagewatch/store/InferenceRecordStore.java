@@ -50,9 +50,11 @@ public class InferenceRecordStore {
     private final SagewatchConfig.Store config;
     private final SagewatchConfig.Capture capture;
     private final RecordSpool spool;
+    private final PayloadRedactor redactor;
 
     InferenceRecordStore(DynamoDbAsyncClient dynamo, InferenceTable table, RecordSpool spool,
-            InferenceMeters meters, SagewatchConfig config) {
+            PayloadRedactor redactor, InferenceMeters meters, SagewatchConfig config) {
+        this.redactor = redactor;
         this.dynamo = dynamo;
         this.table = table;
         this.spool = spool;
@@ -208,9 +210,15 @@ public class InferenceRecordStore {
                 o.tokens().inputTokens(),
                 o.tokens().outputTokens(),
                 o.costUsd(),
-                captured ? CapturedPayload.of(r.body(), r.contentType(), cap) : null,
-                captured && response != null ? CapturedPayload.of(response.body(), response.contentType(), cap) : null,
+                captured ? capture(r.body(), r.contentType(), cap) : null,
+                captured && response != null ? capture(response.body(), response.contentType(), cap) : null,
                 expiresAt(r));
+    }
+
+    /** Redacted first (configured JSON pointers), then capped; null when redaction says not to keep it. */
+    private CapturedPayload capture(byte[] payload, String contentType, int cap) {
+        byte[] kept = redactor.redact(payload);
+        return kept == null ? null : CapturedPayload.of(kept, contentType, cap);
     }
 
     private boolean sampled() {
