@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# Side by side: two or more gateway builds or JVM settings under the same load, interleaved round by round so the
+# machine's noise hits all alike (P1 load: 64 connections, no delays; records acknowledged by the delaying proxy).
+# Usage: bench/ab.sh ROUNDS "label|quarkus-app dir|JVM flags" "label|dir|flags" ...
+# e.g.   bench/ab.sh 3 "main|target/quarkus-app|" "lean|target/quarkus-app|-XX:+UseSerialGC -Xmx96m"
+# Prints a Markdown table of medians: req/s, p50, p99, gateway CPU per inference, RSS after the run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROUNDS=$1; shift
+DURATION=${DURATION:-10s}
+command -v wrk > /dev/null || { apt-get update -qq && apt-get install -y -qq wrk > /dev/null; }
+./mvnw -B -q test-compile
+[ -f target/bench-classpath.txt ] || ./mvnw -B -q dependency:build-classpath -Dmdep.includeScope=test \
+  -Dmdep.outputFile=target/bench-classpath.txt
+CP="target/test-classes:target/classes:$(cat target/bench-classpath.txt)"
+mkdir -p target/bench
+source bench/lib.sh
+
+PIDS=""
+cleanup() { for p in $PIDS; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; PIDS=""; }
+trap cleanup EXIT
+dynamo=$(free_port); proxy=$(free_port); model=$(free_port)
+java -cp "$CP" io.sagewatch.bench.BenchServices "$dynamo" "$proxy" "$model" 0 0 ack > target/bench/ab-services.log 2>&1 &
+SERVICES=$!
+for _ in $(seq 1 100); do grep -q "ready" target/bench/ab-services.log && break; sleep 0.2; done
+create_table "$dynamo"
+
+load() {
+  WRK_PERCENTILES="$2.pct" wrk -t2 -c64 -d"$DURATION" --latency -s bench/wrk.lua "$1/endpoints/bench/invocations" > "$2"
+}
+
+: > target/bench/ab.txt
+for round in $(seq 1 "$ROUNDS"); do
+  for spec in "$@"; do
+    IFS='|' read -r label dir flags <<< "$spec"
+    http=$(free_port)
+    # shellcheck disable=SC2046,SC2086 # the flags are words
+    java $flags $(gateway_flags "$http" "$proxy" "$model") -Dquarkus.log.category.\"sagewatch.inference\".level=WARN \
+      -Dsagewatch.endpoints.allowed=bench -jar "$dir/quarkus-run.jar" > "target/bench/ab-${label// /_}.log" 2>&1 &
+    gw=$!
+    for _ in $(seq 1 300); do
+      curl -fs -o /dev/null -H 'Content-Type: application/json' -d '{}' "http://127.0.0.1:$http/endpoints/bench/invocations" && break
+      sleep 0.1
+    done
+    load "http://127.0.0.1:$http" target/bench/ab-warmup.txt
+    load "http://127.0.0.1:$http" target/bench/ab-warmup.txt
+    before=$(awk '{print $14 + $15}' "/proc/$gw/stat")
+    load "http://127.0.0.1:$http" "target/bench/ab-${label// /_}.txt"
+    after=$(awk '{print $14 + $15}' "/proc/$gw/stat")
+    rss=$(awk '/^VmRSS:/ {printf "%.0f", $2 / 1024}' "/proc/$gw/status")
+    python3 - "target/bench/ab-${label// /_}.txt" "$label" "$before" "$after" "$(getconf CLK_TCK)" "$rss" <<'PY' >> target/bench/ab.txt
+import re, sys
+text = open(sys.argv[1]).read()
+def ms(v):
+    n, u = re.match(r"([\d.]+)(us|ms|s)", v).groups()
+    return float(n) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[u]
+requests = int(re.search(r"(\d+) requests in", text).group(1))
+if re.search(r"Non-2xx or 3xx responses", text):
+    sys.exit(sys.argv[1] + ": failed responses")
+cpu_us = (int(sys.argv[4]) - int(sys.argv[3])) / int(sys.argv[5]) / requests * 1e6
+print(sys.argv[2], re.search(r"Requests/sec:\s+([\d.]+)", text).group(1),
+      ms(re.search(r"^\s+50%\s+(\S+)", text, re.M).group(1)), ms(re.search(r"^\s+99%\s+(\S+)", text, re.M).group(1)),
+      f"{cpu_us:.0f}", sys.argv[6], sep="\t")
+PY
+    kill "$gw"; wait "$gw" 2>/dev/null || true
+  done
+done
+kill "$SERVICES"; wait "$SERVICES" 2>/dev/null || true
+
+python3 - target/bench/ab.txt "$ROUNDS" "$DURATION" <<'PY'
+import statistics, sys
+rows = {}
+for line in open(sys.argv[1]):
+    label, *values = line.rstrip("\n").split("\t")
+    rows.setdefault(label, []).append([float(v) for v in values])
+first = None
+print(f"| variant (median of {sys.argv[2]} interleaved {sys.argv[3]} runs, 64 connections) | req/s | vs first | p50 ms | p99 ms | CPU µs per inference | RSS MB after |")
+print("|---|---|---|---|---|---|---|")
+for label, runs in rows.items():
+    med = [statistics.median(column) for column in zip(*runs)]
+    first = first or med[0]
+    print(f"| {label} | {med[0]:.0f} | {med[0] / first:.2f}× | {med[1]:.1f} | {med[2]:.1f} | {med[3]:.0f} | {med[4]:.0f} |")
+PY
