@@ -1,6 +1,9 @@
 package io.sagewatch.api;
 
 import java.time.Instant;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeSet;
 import java.util.regex.Pattern;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -25,10 +28,12 @@ public class InvocationRequestParser {
 
     private final EndpointAccess access;
     private final long maxPayloadBytes;
+    private final Map<String, SagewatchConfig.EndpointSettings> endpoints;
 
     InvocationRequestParser(EndpointAccess access, SagewatchConfig config) {
         this.access = access;
         this.maxPayloadBytes = config.maxPayloadBytes();
+        this.endpoints = config.endpoint();
     }
 
     public InferenceRequest parse(String endpointName, HttpHeaders headers, byte[] body, String caller) {
@@ -40,6 +45,8 @@ public class InvocationRequestParser {
                     + "constraint: Member must not be null or empty");
         }
         checkSize(body.length);
+        String contentType = header(headers, HttpHeaders.CONTENT_TYPE, PRINTABLE, 1024);
+        checkContentType(endpointName, contentType);
         String requestId = InferenceIds.newRequestId();
         String inferenceId = header(headers, SageMakerHeaders.INFERENCE_ID, INFERENCE_ID, 64);
         return new InferenceRequest(
@@ -47,7 +54,7 @@ public class InvocationRequestParser {
                 inferenceId != null ? inferenceId : requestId,
                 endpointName,
                 body,
-                header(headers, HttpHeaders.CONTENT_TYPE, PRINTABLE, 1024),
+                contentType,
                 header(headers, HttpHeaders.ACCEPT, PRINTABLE, 1024),
                 header(headers, SageMakerHeaders.CUSTOM_ATTRIBUTES, PRINTABLE, 1024),
                 header(headers, SageMakerHeaders.TARGET_MODEL, PRINTABLE, 1024),
@@ -59,6 +66,19 @@ public class InvocationRequestParser {
                 received,
                 start,
                 caller);
+    }
+
+    /** An endpoint configured with content types takes only those (the media type, parameters aside). */
+    private void checkContentType(String endpointName, String contentType) {
+        var settings = endpoints.get(endpointName);
+        if (settings == null || settings.contentTypes().isEmpty()) {
+            return;
+        }
+        String mediaType = contentType == null ? "" : contentType.split(";", 2)[0].trim().toLowerCase(Locale.ROOT);
+        if (!settings.contentTypes().get().contains(mediaType)) {
+            throw InferenceError.validation("Content type '" + mediaType + "' is not accepted by endpoint "
+                    + endpointName + "; it accepts " + String.join(", ", new TreeSet<>(settings.contentTypes().get())));
+        }
     }
 
     /** Also called before the body is read, from the declared Content-Length. */

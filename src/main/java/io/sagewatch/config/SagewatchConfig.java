@@ -154,6 +154,9 @@ public interface SagewatchConfig {
         /** This endpoint's deadline, instead of sagewatch.sagemaker.timeout. */
         Optional<Duration> timeout();
 
+        /** Content types this endpoint accepts (media type, no parameters); unset: any, as SageMaker. */
+        Optional<Set<String>> contentTypes();
+
         /** This endpoint's in-flight bound, instead of sagewatch.limits.max-concurrent-per-endpoint. */
         OptionalInt maxConcurrent();
 

@@ -85,6 +85,9 @@ class BadInputSuiteTest {
         cases.add(header("Accept", "a/" + "b".repeat(1025), "Accept"));
         cases.add(header("Content-Type", "text/" + "p".repeat(1025), "Content-Type"));
         cases.add(header("Idempotency-Key", "k".repeat(257), "Idempotency-Key"));
+        // an endpoint that takes JSON and CSV only
+        cases.add(invoke("typed", Map.of(), "body", "is not accepted by endpoint typed"));
+        cases.add(invoke("typed", Map.of("Content-Type", "application/xml"), "<a/>", "it accepts application/json, text/csv"));
         // request limits: header count, header bytes, path length
         Map<String, String> many = new LinkedHashMap<>();
         for (int i = 0; i < 70; i++) {
@@ -146,6 +149,12 @@ class BadInputSuiteTest {
     @Test
     void theTableHasAtLeastFiftyCases() {
         assertEquals(true, cases().count() >= 50, "the issue asks for 50 or more bad inputs");
+    }
+
+    @Test
+    void anAcceptedContentTypePassesWithItsParameters() {
+        given().contentType("text/csv; charset=utf-8").body("1,2,3").post("/endpoints/typed/invocations").then()
+                .statusCode(200).body(org.hamcrest.Matchers.equalTo("1,2,3"));
     }
 
     @Test
