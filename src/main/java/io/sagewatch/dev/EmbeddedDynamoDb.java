@@ -20,11 +20,20 @@ public final class EmbeddedDynamoDb implements AutoCloseable {
 
     /** In memory, no telemetry (which would also write a metadata file into the working directory). */
     public static EmbeddedDynamoDb start(int port) {
+        return start(port, new String[] { "-inMemory", "-disableTelemetry", "-port", Integer.toString(port) });
+    }
+
+    /** On disk in {@code directory} (one shared database file): data outlives a stop and a start on it again. */
+    public static EmbeddedDynamoDb start(int port, java.nio.file.Path directory) {
+        return start(port, new String[] { "-sharedDb", "-dbPath", directory.toString(), "-disableTelemetry", "-port",
+                Integer.toString(port) });
+    }
+
+    private static EmbeddedDynamoDb start(int port, String[] arguments) {
         try {
             Class<?> runner = Class.forName(SERVER_RUNNER, true, Thread.currentThread().getContextClassLoader());
             Object server = runner.getMethod("createServerFromCommandLineArgs", String[].class)
-                    .invoke(null, (Object) new String[] { "-inMemory", "-disableTelemetry", "-port",
-                            Integer.toString(port) });
+                    .invoke(null, (Object) arguments);
             server.getClass().getMethod("start").invoke(server);
             return new EmbeddedDynamoDb(server, port);
         } catch (ClassNotFoundException e) {
