@@ -1,11 +1,13 @@
 package io.sagewatch.api;
 
+import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.UriInfo;
 
 import org.jboss.resteasy.reactive.server.ServerRequestFilter;
 import org.jboss.resteasy.reactive.server.SimpleResourceInfo;
 
+import io.sagewatch.config.SagewatchConfig;
 import io.sagewatch.inference.AdmissionControl;
 import io.sagewatch.inference.InferenceError;
 import io.vertx.ext.web.RoutingContext;
@@ -18,25 +20,30 @@ public class AdmissionFilter {
 
     private final AdmissionControl admission;
     private final EndpointAccess access;
+    private final long maxPayloadBytes;
 
-    AdmissionFilter(AdmissionControl admission, EndpointAccess access) {
+    AdmissionFilter(AdmissionControl admission, EndpointAccess access, SagewatchConfig config) {
         this.admission = admission;
         this.access = access;
+        this.maxPayloadBytes = config.maxPayloadBytes();
     }
 
     @ServerRequestFilter
-    public Response admit(SimpleResourceInfo resource, UriInfo uri, RoutingContext routing) {
+    public Response admit(SimpleResourceInfo resource, UriInfo uri, HttpHeaders headers, RoutingContext routing) {
         if (resource.getResourceClass() != InvocationResource.class) {
             return null;
         }
         String endpoint;
+        // RequestLimitsFilter has checked the declared length; a chunked body may take up to the payload limit
+        String length = headers.getHeaderString(HttpHeaders.CONTENT_LENGTH);
+        long bytes = length == null ? maxPayloadBytes : Long.parseLong(length.trim());
         try {
             endpoint = access.check(uri.getPathParameters().getFirst("EndpointName"));
-            admission.admit(endpoint);
+            admission.admit(endpoint, bytes);
         } catch (InferenceError refused) {
             return SageMakerErrorResponses.toResponse(refused, null, null);
         }
-        routing.addEndHandler(ended -> admission.release(endpoint));
+        routing.addEndHandler(ended -> admission.release(endpoint, bytes));
         return null;
     }
 }

@@ -105,6 +105,13 @@ public interface SagewatchConfig {
         @WithDefault("512")
         int maxConcurrent();
 
+        /**
+         * Request bytes in flight across all endpoints (declared Content-Length; a chunked body counts as
+         * sagewatch.max-payload-bytes); beyond it: 503 ServiceUnavailable. Bounds the memory bodies can take.
+         */
+        @WithDefault("268435456")
+        long maxInFlightBytes();
+
         /** Invocations in flight per endpoint (unless the endpoint sets its own); beyond it: 429 ThrottlingException. */
         @WithDefault("256")
         int maxConcurrentPerEndpoint();

@@ -38,6 +38,10 @@ public class SagewatchConfigValidator {
         positive(problems, "sagewatch.metrics.cloudwatch.max-pending-calls", config.metrics().cloudwatch().maxPendingCalls());
         positive(problems, "sagewatch.limits.max-concurrent", config.limits().maxConcurrent());
         positive(problems, "sagewatch.limits.max-concurrent-per-endpoint", config.limits().maxConcurrentPerEndpoint());
+        if (config.limits().maxInFlightBytes() < config.maxPayloadBytes()) {
+            problems.add("sagewatch.limits.max-in-flight-bytes must be at least sagewatch.max-payload-bytes ("
+                    + config.maxPayloadBytes() + "), or the largest allowed request could never be admitted");
+        }
         positive(problems, "sagewatch.store.spool-max-bytes", config.store().spoolMaxBytes());
         positive(problems, "sagewatch.store.max-concurrent-writes", config.store().maxConcurrentWrites());
         if (config.auth().enabled() && config.auth().keys().isEmpty()) {

@@ -20,6 +20,7 @@ public class AdmissionControl {
     private final SagewatchConfig config;
     private final InferenceMeters meters;
     private final AtomicInteger total = new AtomicInteger();
+    private final java.util.concurrent.atomic.AtomicLong bytes = new java.util.concurrent.atomic.AtomicLong();
     private final Map<String, AtomicInteger> byEndpoint = new ConcurrentHashMap<>();
     private final int retryAfterSeconds;
 
@@ -29,8 +30,11 @@ public class AdmissionControl {
         this.retryAfterSeconds = (int) Math.max(1, (config.limits().retryAfter().toMillis() + 999) / 1000);
     }
 
-    /** Takes a slot for an invocation of an allowed endpoint, or throws the refusal. Pair with {@link #release}. */
-    public void admit(String endpoint) {
+    /**
+     * Takes a slot (and {@code requestBytes} of the in-flight byte budget) for an invocation of an allowed endpoint, or
+     * throws the refusal. Pair with {@link #release}.
+     */
+    public void admit(String endpoint, long requestBytes) {
         AtomicInteger inFlight = byEndpoint.computeIfAbsent(endpoint, name -> new AtomicInteger());
         int limit = endpointLimit(endpoint);
         if (inFlight.incrementAndGet() > limit) {
@@ -48,9 +52,19 @@ public class AdmissionControl {
                     + config.limits().maxConcurrent() + " invocations in flight, its limit; retry after "
                     + retryAfterSeconds + " s", retryAfterSeconds);
         }
+        if (bytes.addAndGet(requestBytes) > config.limits().maxInFlightBytes()) {
+            bytes.addAndGet(-requestBytes);
+            total.decrementAndGet();
+            inFlight.decrementAndGet();
+            meters.recordShed(endpoint);
+            throw InferenceError.refused(ErrorType.SERVICE_UNAVAILABLE, 503, "The gateway holds "
+                    + config.limits().maxInFlightBytes() + " bytes of requests in flight, its limit; retry after "
+                    + retryAfterSeconds + " s", retryAfterSeconds);
+        }
     }
 
-    public void release(String endpoint) {
+    public void release(String endpoint, long requestBytes) {
+        bytes.addAndGet(-requestBytes);
         total.decrementAndGet();
         byEndpoint.get(endpoint).decrementAndGet();
     }

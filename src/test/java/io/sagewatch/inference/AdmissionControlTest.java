@@ -35,8 +35,27 @@ class AdmissionControlTest {
                     "sagewatch.limits.max-concurrent-per-endpoint", "4",
                     "sagewatch.endpoint.hung.max-concurrent", "2",
                     "sagewatch.endpoint.hung.timeout", "2s",
-                    "sagewatch.limits.retry-after", "3s");
+                    "sagewatch.limits.retry-after", "3s",
+                    "sagewatch.max-payload-bytes", "8000",
+                    "sagewatch.limits.max-in-flight-bytes", "10000");
         }
+    }
+
+    @Test
+    void requestBytesInFlightAreBoundedToo() throws Exception {
+        // one hung request holds 6000 bytes of the 10000 budget: a 5000-byte request is refused at once
+        int hungBefore = modelCalls("hung");
+        CompletableFuture<Response> held = CompletableFuture.supplyAsync(
+                () -> given().body(new byte[6000]).post("/endpoints/hung/invocations"));
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(5))
+                .until(() -> modelCalls("hung") >= hungBefore + 1);
+        given().body(new byte[5000]).post("/endpoints/echo/invocations").then().statusCode(503)
+                .header("x-amzn-ErrorType", "ServiceUnavailable")
+                .header("Retry-After", "3")
+                .body("Message", org.hamcrest.Matchers.containsString("bytes of requests in flight"));
+        given().body(new byte[3000]).post("/endpoints/echo/invocations").then().statusCode(200);
+        assertEquals(424, held.get(10, TimeUnit.SECONDS).statusCode());
+        given().body(new byte[5000]).post("/endpoints/echo/invocations").then().statusCode(200);
     }
 
     @Test
@@ -44,6 +63,8 @@ class AdmissionControlTest {
         ExecutorService clients = Executors.newFixedThreadPool(8);
         try {
             // "hung" never answers (its deadline here: 2 s), so its slots stay taken while we probe the bounds
+            int hungBefore = modelCalls("hung");
+            int slowBefore = modelCalls("slow");
             List<CompletableFuture<Response>> held = new ArrayList<>();
             for (int i = 0; i < 2; i++) {
                 held.add(CompletableFuture.supplyAsync(() -> given().body("x").post("/endpoints/hung/invocations"),
@@ -51,7 +72,7 @@ class AdmissionControlTest {
             }
             List<CompletableFuture<Response>> slow = new ArrayList<>();
             org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(5))
-                    .until(() -> modelCalls("hung") >= 2);
+                    .until(() -> modelCalls("hung") >= hungBefore + 2);
             int hungCalls = modelCalls("hung");
 
             // the endpoint's own bound (2): refused with 429 ThrottlingException and Retry-After, no model call
@@ -68,7 +89,7 @@ class AdmissionControlTest {
                         clients));
             }
             org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(5))
-                    .until(() -> modelCalls("slow") >= 4);
+                    .until(() -> modelCalls("slow") >= slowBefore + 4);
             given().body("x").post("/endpoints/echo/invocations").then().statusCode(503)
                     .header("x-amzn-ErrorType", "ServiceUnavailable")
                     .header("Retry-After", "3");
