@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -21,6 +22,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.specification.RequestSpecification;
+import io.sagewatch.testing.Gateway;
 import io.sagewatch.testing.GatewayTestResource;
 
 /**
@@ -130,6 +132,11 @@ class BadInputSuiteTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("cases")
     void refusedInSageMakersShapeAndNothingIsCalledOrWritten(Case bad) {
+        long headerBytes = bad.headers().entrySet().stream()
+                .mapToLong(h -> h.getKey().length() + h.getValue().length()).sum();
+        // API Gateway (and the Lambda build's test event server) refuse such headers before the function is called
+        Assumptions.assumeFalse(Gateway.isLambdaBuild() && headerBytes > 8_000,
+                "over API Gateway's header limit: never reaches a Lambda");
         String marker = newInferenceId();
         RequestSpecification request = given().urlEncodingEnabled(false)
                 .header("X-Amzn-SageMaker-Inference-Id", marker).headers(bad.headers());

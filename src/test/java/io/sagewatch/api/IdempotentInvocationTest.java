@@ -1,6 +1,7 @@
 package io.sagewatch.api;
 
 import static io.restassured.RestAssured.given;
+import static io.sagewatch.testing.Gateway.isLambdaBuild;
 import static io.sagewatch.testing.Gateway.modelCallsFor;
 import static io.sagewatch.testing.Gateway.newInferenceId;
 import static org.hamcrest.Matchers.containsString;
@@ -57,9 +58,15 @@ class IdempotentInvocationTest {
                 .supplyAsync(() -> withKey(key, first, "slowly").post("/endpoints/slow/invocations"));
         Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> modelCallsFor(first) == 1);
         String duplicate = newInferenceId();
-        withKey(key, duplicate, "slowly").post("/endpoints/slow/invocations").then().statusCode(409)
-                .header("x-amzn-ErrorType", "ConflictException")
-                .body("Message", containsString("in progress"));
+        if (isLambdaBuild()) {
+            // a Lambda instance takes one event at a time: the duplicate waits for the first, then gets its answer
+            withKey(key, duplicate, "slowly").post("/endpoints/slow/invocations").then().statusCode(200)
+                    .header("Idempotent-Replayed", "true").body(equalTo("slowly"));
+        } else {
+            withKey(key, duplicate, "slowly").post("/endpoints/slow/invocations").then().statusCode(409)
+                    .header("x-amzn-ErrorType", "ConflictException")
+                    .body("Message", containsString("in progress"));
+        }
         assertEquals(200, running.get().statusCode());
         assertEquals(0, modelCallsFor(duplicate));
     }
