@@ -7,7 +7,7 @@ out, title, series = sys.argv[1], sys.argv[2], [a.split("=", 1) for a in sys.arg
 colours = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd"]
 W, H, L, R, T, B = 760, 420, 70, 190, 40, 50
 
-def x_of(p):  # 0 % -> 0, 90 % -> 1, 99 % -> 2, 99.9 % -> 3, 99.99 % -> 4
+def x_of(p):  # 0 % -> 0 (p1 is the first point drawn), 90 % -> 1, 99 % -> 2, 99.9 % -> 3, 99.99 % -> 4
     return math.log10(1 / (1 - min(p, 99.99) / 100))
 
 data = []
@@ -30,7 +30,7 @@ while decade <= y_hi * 1.0001:
     svg.append(f'<line x1="{L}" y1="{y:.1f}" x2="{W - R}" y2="{y:.1f}" stroke="#ddd"/>')
     svg.append(f'<text x="{L - 6}" y="{y + 4:.1f}" text-anchor="end">{decade:g} ms</text>')
     decade *= 10
-for p in (0, 50, 90, 99, 99.9, 99.99):
+for p in (50, 90, 99, 99.9, 99.99):
     x = px(p)
     svg.append(f'<line x1="{x:.1f}" y1="{T}" x2="{x:.1f}" y2="{H - B}" stroke="#ddd"/>')
     svg.append(f'<text x="{x:.1f}" y="{H - B + 16}" text-anchor="middle">p{p:g}</text>')

@@ -21,7 +21,11 @@ if [ "${1:-}" = "--smoke" ]; then
 fi
 CONNECTIONS=64
 
-command -v wrk > /dev/null || { apt-get update -qq && apt-get install -y -qq wrk > /dev/null; }
+# what a fresh machine may lack: wrk (the load), awscli (creates the table in DynamoDB Local)
+for tool in wrk:wrk aws:awscli; do
+  command -v "${tool%%:*}" > /dev/null || { apt-get update -qq && apt-get install -y -qq "${tool#*:}" > /dev/null; }
+done
+[ -x "${JDK25:-/usr/lib/jvm/temurin-25-jdk-amd64}/bin/java" ] || { echo "P3 needs a JDK 25 (the AOT cache): set JDK25"; exit 1; }
 if [ ! -f target/quarkus-app/quarkus-run.jar ] || ls target/quarkus-app/lib/main | grep -q quarkus-amazon-lambda; then
   ./mvnw -B -q package -DskipTests
 fi

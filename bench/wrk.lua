@@ -7,7 +7,7 @@ done = function(summary, latency, requests)
   local path = os.getenv("WRK_PERCENTILES")
   if not path then return end
   local out = io.open(path, "w")
-  for _, p in ipairs({0, 10, 20, 30, 40, 50, 60, 70, 75, 80, 85, 90, 92.5, 95, 96, 97, 98, 99, 99.5, 99.9, 99.99, 100}) do
+  for _, p in ipairs({1, 10, 20, 30, 40, 50, 60, 70, 75, 80, 85, 90, 92.5, 95, 96, 97, 98, 99, 99.5, 99.9, 99.99, 100}) do
     out:write(string.format("%g %d\n", p, latency:percentile(p)))
   end
   out:close()

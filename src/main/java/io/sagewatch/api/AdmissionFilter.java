@@ -36,7 +36,7 @@ public class AdmissionFilter {
         String endpoint;
         // RequestLimitsFilter has checked the declared length; a chunked body may take up to the payload limit
         String length = headers.getHeaderString(HttpHeaders.CONTENT_LENGTH);
-        long bytes = length == null ? maxPayloadBytes : Long.parseLong(length.trim());
+        long bytes = length == null ? maxPayloadBytes : Math.max(0, Long.parseLong(length.trim()));
         try {
             endpoint = access.check(uri.getPathParameters().getFirst("EndpointName"));
             admission.admit(endpoint, bytes);
