@@ -69,10 +69,6 @@ public class AdmissionControl {
         byEndpoint.get(endpoint).decrementAndGet();
     }
 
-    public int inFlight() {
-        return total.get();
-    }
-
     private int endpointLimit(String endpoint) {
         var settings = config.endpoint().get(endpoint);
         return settings != null && settings.maxConcurrent().isPresent() ? settings.maxConcurrent().getAsInt()

@@ -139,6 +139,7 @@ public class RecordSpool {
         return queuedBytes.get();
     }
 
+    /** Why the last write failed (for readiness), or null. */
     public String lastFailure() {
         return lastFailure;
     }

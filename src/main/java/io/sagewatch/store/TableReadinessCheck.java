@@ -49,6 +49,9 @@ public class TableReadinessCheck implements AsyncHealthCheck {
         if (full) {
             response.down();
         }
+        if (failing && spool.lastFailure() != null) {
+            response.withData("last_write_failure", spool.lastFailure());
+        }
         return response.withData("table", table.name())
                 .withData("state", failing || full ? "degraded" : "ok")
                 .withData("spooled_records", spool.queued())

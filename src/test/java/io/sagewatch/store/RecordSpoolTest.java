@@ -42,7 +42,8 @@ class RecordSpoolTest {
                 }
                 given().get("/q/health/ready").then().statusCode(200)
                         .body(READY_TABLE + ".state", equalTo("degraded"))
-                        .body(READY_TABLE + ".spooled_records", greaterThanOrEqualTo(20));
+                        .body(READY_TABLE + ".spooled_records", greaterThanOrEqualTo(20))
+                        .body(READY_TABLE + ".last_write_failure", org.hamcrest.Matchers.containsString("Exception"));
                 batchesBefore = batchWrites();
             } finally {
                 tableOutage(false);
