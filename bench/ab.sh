@@ -8,22 +8,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROUNDS=$1; shift
 DURATION=${DURATION:-10s}
-command -v wrk > /dev/null || { apt-get update -qq && apt-get install -y -qq wrk > /dev/null; }
-./mvnw -B -q test-compile
-[ -f target/bench-classpath.txt ] || ./mvnw -B -q dependency:build-classpath -Dmdep.includeScope=test \
-  -Dmdep.outputFile=target/bench-classpath.txt
-CP="target/test-classes:target/classes:$(cat target/bench-classpath.txt)"
-mkdir -p target/bench
 source bench/lib.sh
+bench_setup
 
 PIDS=""
 cleanup() { for p in $PIDS; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; PIDS=""; }
 trap cleanup EXIT
-dynamo=$(free_port); proxy=$(free_port); model=$(free_port)
-java -cp "$CP" io.sagewatch.bench.BenchServices "$dynamo" "$proxy" "$model" 0 0 ack > target/bench/ab-services.log 2>&1 &
-SERVICES=$!
-for _ in $(seq 1 100); do grep -q "ready" target/bench/ab-services.log && break; sleep 0.2; done
-create_table "$dynamo"
+start_services 0 0 target/bench/ab-services.log
 
 load() {
   WRK_PERCENTILES="$2.pct" wrk -t2 -c64 -d"$DURATION" --latency -s bench/wrk.lua "$1/endpoints/bench/invocations" > "$2"
@@ -35,7 +26,7 @@ for round in $(seq 1 "$ROUNDS"); do
     IFS='|' read -r label dir flags <<< "$spec"
     http=$(free_port)
     # shellcheck disable=SC2046,SC2086 # the flags are words
-    java $flags $(gateway_flags "$http" "$proxy" "$model") -Dquarkus.log.category.\"sagewatch.inference\".level=WARN \
+    java $flags $(gateway_flags "$http" "$PROXY" "$MODEL") -Dquarkus.log.category.\"sagewatch.inference\".level=WARN \
       -Dsagewatch.endpoints.allowed=bench -jar "$dir/quarkus-run.jar" > "target/bench/ab-${label// /_}.log" 2>&1 &
     gw=$!
     for _ in $(seq 1 300); do

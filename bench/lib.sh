@@ -27,3 +27,30 @@ gateway_flags() {
     "-Dsagewatch.sagemaker.endpoint-override=http://127.0.0.1:$3 -Dsagewatch.sagemaker.region=us-east-1" \
     "-Dsagewatch.sagemaker.access-key-id=bench -Dsagewatch.sagemaker.secret-access-key=bench"
 }
+
+# bench_setup: what a fresh machine may lack (wrk for the load, awscli for the table), the packaged HTTP jar, and the
+# test classes with their classpath in CP (BenchServices lives there).
+bench_setup() {
+  local tool
+  for tool in wrk:wrk aws:awscli; do
+    command -v "${tool%%:*}" > /dev/null || { apt-get update -qq && apt-get install -y -qq "${tool#*:}" > /dev/null; }
+  done
+  # the default (HTTP) build; a Lambda build in target/ serves no HTTP
+  if [ ! -f target/quarkus-app/quarkus-run.jar ] || ls target/quarkus-app/lib/main | grep -q quarkus-amazon-lambda; then
+    ./mvnw -B -q package -DskipTests
+  fi
+  ./mvnw -B -q test-compile
+  ./mvnw -B -q dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/bench-classpath.txt
+  CP="target/test-classes:target/classes:$(cat target/bench-classpath.txt)"
+  mkdir -p target/bench
+}
+
+# start_services D1_MS D2_MS LOG: the model fake, DynamoDB Local and the delaying proxy (BenchServices), with the table;
+# sets DYNAMO, PROXY, MODEL and SERVICES (its pid).
+start_services() {
+  DYNAMO=$(free_port); PROXY=$(free_port); MODEL=$(free_port)
+  java -cp "$CP" io.sagewatch.bench.BenchServices "$DYNAMO" "$PROXY" "$MODEL" "$1" "$2" ack > "$3" 2>&1 &
+  SERVICES=$!
+  for _ in $(seq 1 100); do grep -q "ready" "$3" && break; sleep 0.2; done
+  create_table "$DYNAMO"
+}

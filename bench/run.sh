@@ -21,20 +21,10 @@ if [ "${1:-}" = "--smoke" ]; then
 fi
 CONNECTIONS=64
 
-# what a fresh machine may lack: wrk (the load), awscli (creates the table in DynamoDB Local)
-for tool in wrk:wrk aws:awscli; do
-  command -v "${tool%%:*}" > /dev/null || { apt-get update -qq && apt-get install -y -qq "${tool#*:}" > /dev/null; }
-done
 [ -x "${JDK25:-/usr/lib/jvm/temurin-25-jdk-amd64}/bin/java" ] || { echo "P3 needs a JDK 25 (the AOT cache): set JDK25"; exit 1; }
-if [ ! -f target/quarkus-app/quarkus-run.jar ] || ls target/quarkus-app/lib/main | grep -q quarkus-amazon-lambda; then
-  ./mvnw -B -q package -DskipTests
-fi
-./mvnw -B -q test-compile
-./mvnw -B -q dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/bench-classpath.txt
-CP="target/test-classes:target/classes:$(cat target/bench-classpath.txt)"
-mkdir -p "$OUT" target/bench
-
 source bench/lib.sh
+bench_setup
+mkdir -p "$OUT"
 PIDS=""
 cleanup() { for p in $PIDS; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
 trap cleanup EXIT
@@ -61,15 +51,12 @@ PY
 # start_stack D1 D2: services + gateway; sets MODEL, GATEWAY, GW_PID. Record writes are acknowledged by the proxy
 # (after D2) without reaching DynamoDB Local, whose few hundred writes/s would otherwise be what is measured.
 start_stack() {
-  local d1=$1 d2=$2 dynamo proxy http
-  dynamo=$(free_port); proxy=$(free_port); MODEL=$(free_port); http=$(free_port)
-  java -cp "$CP" io.sagewatch.bench.BenchServices "$dynamo" "$proxy" "$MODEL" "$d1" "$d2" ack \
-    > target/bench/services.log 2>&1 &
-  PIDS="$PIDS $!"
-  for _ in $(seq 1 100); do grep -q "ready" target/bench/services.log && break; sleep 0.2; done
-  create_table "$dynamo"
+  local http
+  start_services "$1" "$2" target/bench/services.log
+  PIDS="$PIDS $SERVICES"
+  http=$(free_port)
   # shellcheck disable=SC2046 # the flags are words
-  java $(gateway_flags "$http" "$proxy" "$MODEL") \
+  java $(gateway_flags "$http" "$PROXY" "$MODEL") \
     -Dquarkus.log.category.\"sagewatch.inference\".level=WARN \
     -Dsagewatch.endpoints.allowed=bench ${GATEWAY_OPTS:-} \
     -jar target/quarkus-app/quarkus-run.jar > target/bench/gateway.log 2>&1 &

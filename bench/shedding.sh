@@ -7,25 +7,15 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 DURATION=${1:-10s}; shift || true
 LEVELS=${*:-64 128 256 384 512}
-command -v wrk > /dev/null || { apt-get update -qq && apt-get install -y -qq wrk > /dev/null; }
-if [ ! -f target/quarkus-app/quarkus-run.jar ] || ls target/quarkus-app/lib/main | grep -q quarkus-amazon-lambda; then
-  ./mvnw -B -q package -DskipTests
-fi
-./mvnw -B -q test-compile
-[ -f target/bench-classpath.txt ] || ./mvnw -B -q dependency:build-classpath -Dmdep.includeScope=test \
-  -Dmdep.outputFile=target/bench-classpath.txt
-CP="target/test-classes:target/classes:$(cat target/bench-classpath.txt)"
-mkdir -p target/bench
 source bench/lib.sh
+bench_setup
 PIDS=""
 trap 'for p in $PIDS; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true' EXIT
-dynamo=$(free_port); proxy=$(free_port); model=$(free_port); http=$(free_port)
-java -cp "$CP" io.sagewatch.bench.BenchServices "$dynamo" "$proxy" "$model" 50 0 ack > target/bench/shed-services.log 2>&1 &
-PIDS="$!"
-for _ in $(seq 1 100); do grep -q "ready" target/bench/shed-services.log && break; sleep 0.2; done
-create_table "$dynamo"
+start_services 50 0 target/bench/shed-services.log
+PIDS="$SERVICES"
+http=$(free_port)
 # shellcheck disable=SC2046 # the flags are words
-java $(gateway_flags "$http" "$proxy" "$model") -Dquarkus.log.category.\"sagewatch.inference\".level=WARN \
+java $(gateway_flags "$http" "$PROXY" "$MODEL") -Dquarkus.log.category.\"sagewatch.inference\".level=WARN \
   -Dsagewatch.endpoints.allowed=bench -jar target/quarkus-app/quarkus-run.jar > target/bench/shed-gateway.log 2>&1 &
 PIDS="$PIDS $!"
 for _ in $(seq 1 300); do
