@@ -35,24 +35,13 @@ for round in $(seq 1 "$ROUNDS"); do
     done
     load "http://127.0.0.1:$http" target/bench/ab-warmup.txt
     load "http://127.0.0.1:$http" target/bench/ab-warmup.txt
-    before=$(awk '{print $14 + $15}' "/proc/$gw/stat")
+    before=$(cpu_ticks "$gw")
     load "http://127.0.0.1:$http" "target/bench/ab-${label// /_}.txt"
-    after=$(awk '{print $14 + $15}' "/proc/$gw/stat")
+    after=$(cpu_ticks "$gw")
     rss=$(awk '/^VmRSS:/ {printf "%.0f", $2 / 1024}' "/proc/$gw/status")
-    python3 - "target/bench/ab-${label// /_}.txt" "$label" "$before" "$after" "$(getconf CLK_TCK)" "$rss" <<'PY' >> target/bench/ab.txt
-import re, sys
-text = open(sys.argv[1]).read()
-def ms(v):
-    n, u = re.match(r"([\d.]+)(us|ms|s)", v).groups()
-    return float(n) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[u]
-requests = int(re.search(r"(\d+) requests in", text).group(1))
-if re.search(r"Non-2xx or 3xx responses", text):
-    sys.exit(sys.argv[1] + ": failed responses")
-cpu_us = (int(sys.argv[4]) - int(sys.argv[3])) / int(sys.argv[5]) / requests * 1e6
-print(sys.argv[2], re.search(r"Requests/sec:\s+([\d.]+)", text).group(1),
-      ms(re.search(r"^\s+50%\s+(\S+)", text, re.M).group(1)), ms(re.search(r"^\s+99%\s+(\S+)", text, re.M).group(1)),
-      f"{cpu_us:.0f}", sys.argv[6], sep="\t")
-PY
+    read -r p50 p99 rps requests <<< "$(python3 bench/wrk_summary.py "target/bench/ab-${label// /_}.txt")"
+    printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$label" "$rps" "$p50" "$p99" \
+      "$(cpu_us_per_request "$before" "$after" "$requests")" "$rss" >> target/bench/ab.txt
     kill "$gw"; wait "$gw" 2>/dev/null || true
   done
 done

@@ -1,5 +1,10 @@
 # Shared by the bench scripts (sourced): free ports, the record table, and the gateway's flags for a loopback run.
 
+# cpu_ticks PID: a process's CPU time so far, in clock ticks (user + system, from /proc)
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+# cpu_us_per_request TICKS_BEFORE TICKS_AFTER REQUESTS: a process's CPU time (from /proc/PID/stat) per request, in µs
+cpu_us_per_request() { python3 -c "print(f'{($2 - $1) / $(getconf CLK_TCK) / $3 * 1e6:.0f}')"; }
+
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 export AWS_ACCESS_KEY_ID=bench AWS_SECRET_ACCESS_KEY=bench AWS_DEFAULT_REGION=us-east-1 AWS_EC2_METADATA_DISABLED=true

@@ -30,23 +30,7 @@ cleanup() { for p in $PIDS; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/
 trap cleanup EXIT
 
 # wrk --latency output -> "p50_ms p99_ms requests_per_s requests"
-summarize() {
-  python3 - "$1" <<'PY'
-import re, sys
-text = open(sys.argv[1]).read()
-def ms(value):
-    number, unit = re.match(r"([\d.]+)(us|ms|s)", value).groups()
-    return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
-p50 = ms(re.search(r"^\s+50%\s+(\S+)", text, re.M).group(1))
-p99 = ms(re.search(r"^\s+99%\s+(\S+)", text, re.M).group(1))
-rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
-requests = int(re.search(r"(\d+) requests in", text).group(1))
-errors = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
-if errors:
-    sys.exit(f"{sys.argv[1]}: {errors.group(1)} failed responses")
-print(f"{p50:.3f} {p99:.3f} {rps:.1f} {requests}")
-PY
-}
+summarize() { python3 bench/wrk_summary.py "$1"; }
 
 # start_stack D1 D2: services + gateway; sets MODEL, GATEWAY, GW_PID. Record writes are acknowledged by the proxy
 # (after D2) without reaching DynamoDB Local, whose few hundred writes/s would otherwise be what is measured.
@@ -70,7 +54,6 @@ start_stack() {
   echo "gateway did not answer"; tail -30 target/bench/gateway.log; exit 1
 }
 stop_stack() { cleanup; PIDS=""; }
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 # load URL CONNECTIONS OUTPUT [DURATION]: wrk's report in OUTPUT, its latency distribution in OUTPUT.pct
 load() {
   WRK_PERCENTILES="$3.pct" wrk -t2 -c"$2" -d"${4:-$DURATION}" --latency -s bench/wrk.lua \
@@ -88,7 +71,7 @@ load "$GATEWAY" "$CONNECTIONS" target/bench/gateway.txt
 after=$(cpu_ticks "$GW_PID")
 read -r d50 d99 drps dreq <<< "$(summarize target/bench/direct.txt)"
 read -r g50 g99 grps greq <<< "$(summarize target/bench/gateway.txt)"
-cpu_us=$(python3 -c "print(f'{($after - $before) / $(getconf CLK_TCK) / $greq * 1e6:.0f}')")
+cpu_us=$(cpu_us_per_request "$before" "$after" "$greq")
 stop_stack
 
 # ---- P2 overlap: D1 = D2 = 50 ms, at a concurrency that leaves the CPU idle (P1 measures saturation) ----

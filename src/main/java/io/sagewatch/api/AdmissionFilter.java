@@ -9,7 +9,7 @@ import org.jboss.resteasy.reactive.server.SimpleResourceInfo;
 
 import io.sagewatch.config.SagewatchConfig;
 import io.sagewatch.inference.AdmissionControl;
-import io.sagewatch.inference.InferenceError;
+import io.sagewatch.core.InferenceError;
 import io.vertx.ext.web.RoutingContext;
 
 /**

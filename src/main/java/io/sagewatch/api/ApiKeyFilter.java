@@ -10,8 +10,8 @@ import org.jboss.resteasy.reactive.server.SimpleResourceInfo;
 
 import io.sagewatch.auth.ApiKeys;
 import io.sagewatch.auth.Caller;
-import io.sagewatch.inference.ErrorType;
-import io.sagewatch.inference.InferenceError;
+import io.sagewatch.core.ErrorType;
+import io.sagewatch.core.InferenceError;
 import io.vertx.ext.web.RoutingContext;
 
 /**

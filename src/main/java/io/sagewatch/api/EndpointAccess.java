@@ -6,7 +6,7 @@ import java.util.regex.Pattern;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import io.sagewatch.config.SagewatchConfig;
-import io.sagewatch.inference.InferenceError;
+import io.sagewatch.core.InferenceError;
 
 /**
  * Which endpoint names a request may name: SageMaker's own name rule, then the configured allowlist. Holds for every

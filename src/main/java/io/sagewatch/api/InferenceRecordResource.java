@@ -13,8 +13,8 @@ import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.jboss.resteasy.reactive.RestQuery;
 
 import io.sagewatch.auth.Caller;
-import io.sagewatch.inference.ErrorType;
-import io.sagewatch.inference.InferenceError;
+import io.sagewatch.core.ErrorType;
+import io.sagewatch.core.InferenceError;
 import io.sagewatch.store.InferenceRecord;
 import io.sagewatch.store.InferenceRecordStore;
 import io.sagewatch.store.RecordPage;

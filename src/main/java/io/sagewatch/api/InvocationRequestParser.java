@@ -9,10 +9,12 @@ import java.util.regex.Pattern;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.ws.rs.core.HttpHeaders;
 
+import io.sagewatch.config.EndpointPolicies;
+import io.sagewatch.sagemaker.SageMakerHeaders;
 import io.sagewatch.config.SagewatchConfig;
-import io.sagewatch.inference.InferenceError;
-import io.sagewatch.inference.InferenceIds;
-import io.sagewatch.inference.InferenceRequest;
+import io.sagewatch.core.InferenceError;
+import io.sagewatch.core.InferenceIds;
+import io.sagewatch.core.InferenceRequest;
 
 /**
  * Turns an HTTP request into an {@link InferenceRequest}, or refuses it with a ValidationError before anything is sent
@@ -25,15 +27,17 @@ public class InvocationRequestParser {
     static final Pattern INFERENCE_ID = Pattern.compile("^\\S[\\p{Print}]{0,63}$");
     static final Pattern VARIANT = Pattern.compile("^[a-zA-Z0-9](-*[a-zA-Z0-9])*$");
     static final Pattern PRINTABLE = Pattern.compile("^[\\p{Print}]*$");
+    static final String IDEMPOTENCY_KEY = "Idempotency-Key";
+    static final int MAX_IDEMPOTENCY_KEY_LENGTH = 256;
 
     private final EndpointAccess access;
     private final long maxPayloadBytes;
-    private final Map<String, SagewatchConfig.EndpointSettings> endpoints;
+    private final EndpointPolicies policies;
 
-    InvocationRequestParser(EndpointAccess access, SagewatchConfig config) {
+    InvocationRequestParser(EndpointAccess access, EndpointPolicies policies, SagewatchConfig config) {
         this.access = access;
         this.maxPayloadBytes = config.maxPayloadBytes();
-        this.endpoints = config.endpoint();
+        this.policies = policies;
     }
 
     public InferenceRequest parse(String endpointName, HttpHeaders headers, byte[] body, String caller) {
@@ -65,19 +69,33 @@ public class InvocationRequestParser {
                 header(headers, SageMakerHeaders.ENABLE_EXPLANATIONS, PRINTABLE, 64),
                 received,
                 start,
-                caller);
+                caller,
+                idempotencyKey(headers));
+    }
+
+    /** Checked with the other headers, before anything is claimed, called or written. */
+    private static String idempotencyKey(HttpHeaders headers) {
+        String key = headers.getHeaderString(IDEMPOTENCY_KEY);
+        if (key == null || key.isEmpty()) {
+            return null;
+        }
+        if (key.length() > MAX_IDEMPOTENCY_KEY_LENGTH || !PRINTABLE.matcher(key).matches()) {
+            throw InferenceError.validation("Idempotency-Key must be 1 to " + MAX_IDEMPOTENCY_KEY_LENGTH
+                    + " printable characters");
+        }
+        return key;
     }
 
     /** An endpoint configured with content types takes only those (the media type, parameters aside). */
     private void checkContentType(String endpointName, String contentType) {
-        var settings = endpoints.get(endpointName);
-        if (settings == null || settings.contentTypes().isEmpty()) {
+        var accepted = policies.of(endpointName).contentTypes();
+        if (accepted.isEmpty()) {
             return;
         }
         String mediaType = contentType == null ? "" : contentType.split(";", 2)[0].trim().toLowerCase(Locale.ROOT);
-        if (!settings.contentTypes().get().contains(mediaType)) {
+        if (!accepted.get().contains(mediaType)) {
             throw InferenceError.validation("Content type '" + mediaType + "' is not accepted by endpoint "
-                    + endpointName + "; it accepts " + String.join(", ", new TreeSet<>(settings.contentTypes().get())));
+                    + endpointName + "; it accepts " + String.join(", ", new TreeSet<>(accepted.get())));
         }
     }
 

@@ -13,25 +13,30 @@ import jakarta.ws.rs.core.Response;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 
 import io.sagewatch.auth.Caller;
-import io.sagewatch.inference.InferenceOutcome;
+import io.sagewatch.core.InferenceOutcome;
+import io.sagewatch.core.InferenceRequest;
+import io.sagewatch.core.ModelResponse;
 import io.sagewatch.inference.InferencePipeline;
-import io.sagewatch.inference.InferenceRequest;
-import io.sagewatch.sagemaker.ModelResponse;
+import io.sagewatch.sagemaker.SageMakerHeaders;
 import io.smallrye.mutiny.Uni;
 import io.vertx.ext.web.RoutingContext;
 
-/** SageMaker runtime's InvokeEndpoint, wire-compatible: a SageMaker client only changes its endpoint URL. */
+/**
+ * SageMaker runtime's InvokeEndpoint, wire-compatible: a SageMaker client only changes its endpoint URL. A front: it
+ * maps the wire format to an {@link InferenceRequest} and an {@link InferenceOutcome} back to the wire format.
+ */
 @Path("/endpoints/{EndpointName}/invocations")
 public class InvocationResource {
 
+    /** Marks an answer given again for a duplicate Idempotency-Key. */
+    static final String REPLAYED = "Idempotent-Replayed";
+
     private final InvocationRequestParser parser;
     private final InferencePipeline pipeline;
-    private final IdempotentInvocation idempotent;
 
-    InvocationResource(InvocationRequestParser parser, InferencePipeline pipeline, IdempotentInvocation idempotent) {
+    InvocationResource(InvocationRequestParser parser, InferencePipeline pipeline) {
         this.parser = parser;
         this.pipeline = pipeline;
-        this.idempotent = idempotent;
     }
 
     @POST
@@ -42,29 +47,31 @@ public class InvocationResource {
             RoutingContext routing, byte[] body) {
         Caller caller = routing.get(Caller.CONTEXT_KEY);
         InferenceRequest request = parser.parse(endpointName, headers, body, caller == null ? null : caller.name());
-        String idempotencyKey = headers.getHeaderString(IdempotentInvocation.HEADER);
-        if (idempotencyKey != null && !idempotencyKey.isEmpty()) {
-            IdempotentInvocation.validate(idempotencyKey);
-            return idempotent.run(request, idempotencyKey, InvocationResource::toResponse);
-        }
         // Quarkus cancels this Uni when the client disconnects: the pipeline then cancels the model call and records it.
         return pipeline.run(request).map(InvocationResource::toResponse);
     }
 
-    private static Response toResponse(InferenceOutcome outcome) {
+    static Response toResponse(InferenceOutcome outcome) {
         InferenceRequest request = outcome.request();
+        // a replay answers under the inference that ran
+        String inferenceId = outcome.replayOf() != null ? outcome.replayOf() : request.inferenceId();
+        Response.ResponseBuilder response;
         if (!outcome.succeeded()) {
-            return SageMakerErrorResponses.toResponse(outcome.error(), request.requestId(), request.inferenceId());
+            response = SageMakerErrorResponses.errorResponse(outcome.error(), request.requestId(), inferenceId);
+        } else {
+            ModelResponse model = outcome.response();
+            response = Response.ok(model.body())
+                    .type(model.contentType() != null ? model.contentType() : MediaType.APPLICATION_OCTET_STREAM)
+                    .header(SageMakerHeaders.REQUEST_ID, request.requestId())
+                    .header(SageMakerHeaders.SAGEWATCH_INFERENCE_ID, inferenceId);
+            optional(response, SageMakerHeaders.INVOKED_PRODUCTION_VARIANT, model.invokedProductionVariant());
+            optional(response, SageMakerHeaders.CUSTOM_ATTRIBUTES, model.customAttributes());
+            optional(response, SageMakerHeaders.NEW_SESSION_ID, model.newSessionId());
+            optional(response, SageMakerHeaders.CLOSED_SESSION_ID, model.closedSessionId());
         }
-        ModelResponse model = outcome.response();
-        Response.ResponseBuilder response = Response.ok(model.body())
-                .type(model.contentType() != null ? model.contentType() : MediaType.APPLICATION_OCTET_STREAM)
-                .header(SageMakerHeaders.REQUEST_ID, request.requestId())
-                .header(SageMakerHeaders.SAGEWATCH_INFERENCE_ID, request.inferenceId());
-        optional(response, SageMakerHeaders.INVOKED_PRODUCTION_VARIANT, model.invokedProductionVariant());
-        optional(response, SageMakerHeaders.CUSTOM_ATTRIBUTES, model.customAttributes());
-        optional(response, SageMakerHeaders.NEW_SESSION_ID, model.newSessionId());
-        optional(response, SageMakerHeaders.CLOSED_SESSION_ID, model.closedSessionId());
+        if (outcome.replayOf() != null) {
+            response.header(REPLAYED, "true");
+        }
         return response.build();
     }
 

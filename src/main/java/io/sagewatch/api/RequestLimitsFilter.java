@@ -5,7 +5,7 @@ import jakarta.ws.rs.core.HttpHeaders;
 import org.jboss.resteasy.reactive.server.ServerRequestFilter;
 
 import io.sagewatch.config.SagewatchConfig;
-import io.sagewatch.inference.InferenceError;
+import io.sagewatch.core.InferenceError;
 import io.vertx.core.http.HttpServerRequest;
 
 /**

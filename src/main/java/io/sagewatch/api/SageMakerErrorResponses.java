@@ -11,9 +11,10 @@ import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
-import io.sagewatch.inference.ErrorType;
-import io.sagewatch.inference.InferenceError;
-import io.sagewatch.inference.InferenceIds;
+import io.sagewatch.sagemaker.SageMakerHeaders;
+import io.sagewatch.core.ErrorType;
+import io.sagewatch.core.InferenceError;
+import io.sagewatch.core.InferenceIds;
 import software.amazon.awssdk.services.dynamodb.model.DynamoDbException;
 import software.amazon.awssdk.services.dynamodb.model.ResourceNotFoundException;
 
@@ -28,6 +29,10 @@ public class SageMakerErrorResponses {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     public static Response toResponse(InferenceError error, String requestId, String inferenceId) {
+        return errorResponse(error, requestId, inferenceId).build();
+    }
+
+    static Response.ResponseBuilder errorResponse(InferenceError error, String requestId, String inferenceId) {
         Response.ResponseBuilder response = Response.status(error.status())
                 .type(MediaType.APPLICATION_JSON_TYPE)
                 .header(SageMakerHeaders.ERROR_TYPE, error.code())
@@ -40,7 +45,7 @@ public class SageMakerErrorResponses {
         if (error.retryAfterSeconds() != null) {
             response.header("Retry-After", error.retryAfterSeconds());
         }
-        return response.build();
+        return response;
     }
 
     static byte[] body(InferenceError error) {
@@ -78,7 +83,7 @@ public class SageMakerErrorResponses {
             case 413, 415, 400, 406 -> ErrorType.VALIDATION_ERROR.code();
             default -> status >= 500 ? ErrorType.INTERNAL_FAILURE.code() : ErrorType.VALIDATION_ERROR.code();
         };
-        InferenceError shaped = InferenceError.upstream(code, status, error.getMessage(), null, null, null, null);
+        InferenceError shaped = InferenceError.gateway(code, status, error.getMessage());
         return toResponse(shaped, null, null);
     }
 

@@ -11,8 +11,8 @@ import java.util.Map;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import io.sagewatch.config.SagewatchConfig;
-import io.sagewatch.inference.ErrorType;
-import io.sagewatch.inference.InferenceError;
+import io.sagewatch.core.ErrorType;
+import io.sagewatch.core.InferenceError;
 
 /**
  * API keys, configured as SHA-256 hashes (the keys themselves are never stored). A presented key is hashed and compared

@@ -75,6 +75,13 @@ public interface SagewatchConfig {
         /** How long a key stays claimed: a duplicate within it gets the first answer, never a second model call. */
         @WithDefault("24h")
         Duration window();
+
+        /**
+         * How long past its endpoint's deadline a claim may stay in flight: after that, its gateway is taken to have
+         * died mid-request (SIGKILL, OOM) and a request with the same key may claim it again.
+         */
+        @WithDefault("10s")
+        Duration inFlightGrace();
     }
 
     /** API keys on the invocation and record routes. */

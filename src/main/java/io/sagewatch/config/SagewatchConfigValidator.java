@@ -29,6 +29,11 @@ public class SagewatchConfigValidator {
         positive(problems, "sagewatch.sagemaker.throttle-backoff", config.sagemaker().throttleBackoff());
         positive(problems, "sagewatch.sagemaker.max-connections", config.sagemaker().maxConnections());
         positive(problems, "sagewatch.store.retention", config.store().retention());
+        positive(problems, "sagewatch.idempotency.window", config.idempotency().window());
+        if (config.idempotency().inFlightGrace().isNegative()) {
+            problems.add("sagewatch.idempotency.in-flight-grace must not be negative, not "
+                    + config.idempotency().inFlightGrace());
+        }
         positive(problems, "sagewatch.store.write-timeout", config.store().writeTimeout());
         notNegative(problems, "sagewatch.store.write-retries", config.store().writeRetries());
         positive(problems, "sagewatch.store.write-backoff", config.store().writeBackoff());

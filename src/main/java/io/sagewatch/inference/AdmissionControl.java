@@ -1,5 +1,8 @@
 package io.sagewatch.inference;
 
+import io.sagewatch.config.EndpointPolicies;
+import io.sagewatch.core.InferenceError;
+import io.sagewatch.core.ErrorType;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -24,8 +27,11 @@ public class AdmissionControl {
     private final Map<String, AtomicInteger> byEndpoint = new ConcurrentHashMap<>();
     private final int retryAfterSeconds;
 
-    AdmissionControl(SagewatchConfig config, InferenceMeters meters) {
+    private final EndpointPolicies policies;
+
+    AdmissionControl(SagewatchConfig config, EndpointPolicies policies, InferenceMeters meters) {
         this.config = config;
+        this.policies = policies;
         this.meters = meters;
         this.retryAfterSeconds = (int) Math.max(1, (config.limits().retryAfter().toMillis() + 999) / 1000);
     }
@@ -70,8 +76,6 @@ public class AdmissionControl {
     }
 
     private int endpointLimit(String endpoint) {
-        var settings = config.endpoint().get(endpoint);
-        return settings != null && settings.maxConcurrent().isPresent() ? settings.maxConcurrent().getAsInt()
-                : config.limits().maxConcurrentPerEndpoint();
+        return policies.of(endpoint).maxConcurrent();
     }
 }

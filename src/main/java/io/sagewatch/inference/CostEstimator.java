@@ -1,28 +1,24 @@
 package io.sagewatch.inference;
 
-import java.util.Map;
-
+import io.sagewatch.core.TokenUsage;
 import jakarta.enterprise.context.ApplicationScoped;
 
+import io.sagewatch.config.EndpointPolicies;
 import io.sagewatch.config.SagewatchConfig;
 
 /** Estimated cost of one inference in USD, from the per-endpoint price table; null when the endpoint has no price. */
 @ApplicationScoped
 public class CostEstimator {
 
-    private final Map<String, SagewatchConfig.EndpointSettings> settings;
+    private final EndpointPolicies policies;
 
-    CostEstimator(SagewatchConfig config) {
-        this.settings = config.endpoint();
+    CostEstimator(EndpointPolicies policies) {
+        this.policies = policies;
     }
 
     public Double estimate(String endpoint, TokenUsage tokens) {
-        SagewatchConfig.EndpointSettings endpointSettings = settings.get(endpoint);
-        if (endpointSettings == null) {
-            return null;
-        }
-        SagewatchConfig.Price price = endpointSettings.price();
-        if (price.perInvocation() == 0 && price.per1kInputTokens() == 0 && price.per1kOutputTokens() == 0) {
+        SagewatchConfig.Price price = policies.of(endpoint).price();
+        if (price == null) {
             return null;
         }
         double cost = price.perInvocation();

@@ -1,51 +1,90 @@
 package io.sagewatch.inference;
 
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
-import io.sagewatch.config.SagewatchConfig;
-import io.sagewatch.metrics.InferenceLog;
-import io.sagewatch.metrics.InferenceMeters;
-import io.sagewatch.sagemaker.ModelCall;
-import io.sagewatch.sagemaker.SageMakerInvoker;
-import io.sagewatch.store.InferenceRecordStore;
+import io.quarkus.arc.All;
+import io.sagewatch.core.InferenceGuard;
+import io.sagewatch.core.InferenceObserver;
+import io.sagewatch.core.InferenceOutcome;
+import io.sagewatch.core.InferenceRequest;
+import io.sagewatch.core.ModelCall;
+import io.sagewatch.core.ModelProvider;
+import io.sagewatch.core.TokenUsage;
 import io.smallrye.mutiny.Uni;
 
 /**
- * The request path, in order: the model call and the in-progress record start together, their results combine into
- * one {@link InferenceOutcome}, and that outcome goes to the meters, the log line and the final record. Latency is the
- * slower of the model and the first write, not their sum. Nothing here blocks.
+ * The request path. {@link InferenceGuard}s first, outermost first (idempotency): each lets the request through or
+ * answers it, and gets every request it let through back, with its outcome, a disconnect included. Then the model call
+ * and the observers' start (the in-progress record) run together, and the answer waits for both: latency is the slower
+ * of the two, not their sum. The settled {@link InferenceOutcome} goes to every {@link InferenceObserver} (meters, log
+ * line, final record), exactly once. Nothing here blocks, and nothing here knows SageMaker, DynamoDB or CloudWatch.
  */
 @ApplicationScoped
 public class InferencePipeline {
 
-    private final SageMakerInvoker sagemaker;
-    private final InferenceRecordStore store;
+    private final ModelProvider model;
+    private final List<InferenceGuard<Object>> guards;
+    private final List<InferenceObserver> observers;
     private final TokenUsageReader tokens;
     private final CostEstimator costs;
-    private final InferenceMeters meters;
-    private final InferenceLog log;
-    private final boolean awaitFinalWrite;
 
-    InferencePipeline(SageMakerInvoker sagemaker, InferenceRecordStore store, TokenUsageReader tokens,
-            CostEstimator costs, InferenceMeters meters, InferenceLog log, SagewatchConfig config) {
-        this.sagemaker = sagemaker;
-        this.store = store;
+    @SuppressWarnings("unchecked")
+    InferencePipeline(ModelProvider model, @All List<InferenceGuard<?>> guards, @All List<InferenceObserver> observers,
+            TokenUsageReader tokens, CostEstimator costs) {
+        this.model = model;
+        this.guards = guards.stream().map(guard -> (InferenceGuard<Object>) guard).toList();
+        this.observers = List.copyOf(observers);
         this.tokens = tokens;
         this.costs = costs;
-        this.meters = meters;
-        this.log = log;
-        this.awaitFinalWrite = config.store().awaitFinalWrite();
     }
 
     public Uni<InferenceOutcome> run(InferenceRequest request) {
-        // Whoever settles the request first (the outcome or a disconnect) writes its one final record.
+        return guarded(0, request);
+    }
+
+    /** Through guard {@code index} and those inside it, to the model. */
+    private Uni<InferenceOutcome> guarded(int index, InferenceRequest request) {
+        if (index == guards.size()) {
+            return invoke(request);
+        }
+        InferenceGuard<Object> guard = guards.get(index);
+        if (!guard.appliesTo(request)) {
+            return guarded(index + 1, request);
+        }
+        return guard.before(request).flatMap(verdict -> {
+            if (!verdict.proceeds()) {
+                return Uni.createFrom().item(verdict.answer());
+            }
+            AtomicBoolean returned = new AtomicBoolean();
+            return guarded(index + 1, request)
+                    .call(outcome -> returned.compareAndSet(false, true)
+                            ? guard.after(request, verdict.ticket(), outcome)
+                            : Uni.createFrom().voidItem())
+                    .onCancellation().invoke(() -> {
+                        if (returned.compareAndSet(false, true)) {
+                            guard.after(request, verdict.ticket(), InferenceOutcome.disconnected(request))
+                                    .subscribe().with(done -> {
+                                    }, failure -> {
+                                    });
+                        }
+                    });
+        });
+    }
+
+    private Uni<InferenceOutcome> invoke(InferenceRequest request) {
+        // Whoever settles the request first (the outcome or a disconnect) tells the observers, once.
         AtomicBoolean settled = new AtomicBoolean();
-        return Uni.combine().all().unis(sagemaker.invoke(request), store.open(request)).asTuple()
-                .map(started -> outcome(request, started.getItem1()))
-                .flatMap(outcome -> settled.compareAndSet(false, true) ? settle(outcome) : Uni.createFrom().item(outcome))
+        Uni<Void> started = Uni.createFrom().completionStage(() -> started(request));
+        return Uni.combine().all().unis(model.invoke(request), started).asTuple()
+                .map(done -> outcome(request, done.getItem1()))
+                .flatMap(outcome -> settled.compareAndSet(false, true)
+                        ? Uni.createFrom().completionStage(() -> settle(outcome)).replaceWith(outcome)
+                        : Uni.createFrom().item(outcome))
                 .onCancellation().invoke(() -> {
                     if (settled.compareAndSet(false, true)) {
                         settle(InferenceOutcome.disconnected(request));
@@ -53,24 +92,27 @@ public class InferencePipeline {
                 });
     }
 
+    private CompletionStage<Void> started(InferenceRequest request) {
+        if (observers.size() == 1) {
+            return observers.get(0).started(request);
+        }
+        return CompletableFuture.allOf(observers.stream()
+                .map(observer -> observer.started(request).toCompletableFuture())
+                .toArray(CompletableFuture[]::new));
+    }
+
     private InferenceOutcome outcome(InferenceRequest request, ModelCall call) {
         TokenUsage usage = call.succeeded() ? tokens.read(request.endpointName(), call.response()) : TokenUsage.NONE;
         return InferenceOutcome.of(request, call, usage, costs.estimate(request.endpointName(), usage));
     }
 
-    /** Everything that hangs off the outcome: meters, log line, final record. */
-    private Uni<InferenceOutcome> settle(InferenceOutcome outcome) {
-        meters.record(outcome);
-        log.write(outcome);
-        CompletionStage<Void> written = store.finish(outcome);
-        if (!awaitFinalWrite) {
-            meters.flush(outcome);
-            return Uni.createFrom().item(outcome);
+    /** Every observer in order; then, once all they asked the answer to wait for is done, their completion. */
+    private CompletionStage<Void> settle(InferenceOutcome outcome) {
+        CompletableFuture<?>[] waits = new CompletableFuture<?>[observers.size()];
+        for (int i = 0; i < waits.length; i++) {
+            waits[i] = observers.get(i).settled(outcome).toCompletableFuture();
         }
-        // Waits for the write without handing it our cancellation: a disconnect must not abort a record.
-        return Uni.createFrom().emitter(emitter -> written.whenComplete((ignored, failure) -> {
-            meters.flush(outcome);
-            emitter.complete(outcome);
-        }));
+        // a disconnect must not abort what the observers do: their stages are not cancelled with the request
+        return CompletableFuture.allOf(waits).thenRun(() -> observers.forEach(observer -> observer.completed(outcome)));
     }
 }

@@ -1,5 +1,7 @@
 package io.sagewatch.inference;
 
+import io.sagewatch.config.EndpointPolicies;
+import io.sagewatch.core.TokenUsage;
 import java.io.IOException;
 import java.util.Map;
 
@@ -9,7 +11,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.sagewatch.config.SagewatchConfig;
-import io.sagewatch.sagemaker.ModelResponse;
+import io.sagewatch.core.ModelResponse;
 
 /**
  * Reads token usage from a model's JSON answer, without per-endpoint settings for the common shapes: OpenAI-compatible
@@ -24,11 +26,11 @@ public class TokenUsageReader {
     static final int MAX_PARSED_BYTES = 512 * 1024;
 
     private final ObjectMapper json;
-    private final Map<String, SagewatchConfig.EndpointSettings> settings;
+    private final EndpointPolicies policies;
 
-    TokenUsageReader(ObjectMapper json, SagewatchConfig config) {
+    TokenUsageReader(ObjectMapper json, EndpointPolicies policies) {
         this.json = json;
-        this.settings = config.endpoint();
+        this.policies = policies;
     }
 
     public TokenUsage read(String endpoint, ModelResponse response) {
@@ -45,11 +47,10 @@ public class TokenUsageReader {
         if (root == null) {
             return TokenUsage.NONE;
         }
-        SagewatchConfig.EndpointSettings endpointSettings = settings.get(endpoint);
-        if (endpointSettings != null && (endpointSettings.inputTokensPointer().isPresent()
-                || endpointSettings.outputTokensPointer().isPresent())) {
-            return new TokenUsage(at(root, endpointSettings.inputTokensPointer().orElse(null)),
-                    at(root, endpointSettings.outputTokensPointer().orElse(null)));
+        EndpointPolicies.Policy policy = policies.of(endpoint);
+        if (policy.hasTokenPointers()) {
+            return new TokenUsage(at(root, policy.inputTokensPointer().orElse(null)),
+                    at(root, policy.outputTokensPointer().orElse(null)));
         }
         JsonNode answer = root.isArray() && root.size() > 0 ? root.get(0) : root;
         JsonNode usage = answer.path("usage");

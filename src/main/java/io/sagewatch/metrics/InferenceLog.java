@@ -1,5 +1,8 @@
 package io.sagewatch.metrics;
 
+import java.util.concurrent.CompletionStage;
+
+import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import org.jboss.logging.Logger;
@@ -7,8 +10,9 @@ import org.jboss.logging.Logger;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
-import io.sagewatch.inference.InferenceOutcome;
-import io.sagewatch.inference.InferenceRequest;
+import io.sagewatch.core.InferenceObserver;
+import io.sagewatch.core.InferenceOutcome;
+import io.sagewatch.core.InferenceRequest;
 
 /**
  * One flat JSON line per inference on the {@value #CATEGORY} category, written raw to stdout (see
@@ -16,7 +20,8 @@ import io.sagewatch.inference.InferenceRequest;
  * failed inferences carry {@code "level":"ERROR"}. No payloads and no secrets: ids, names, outcome, timings, tokens.
  */
 @ApplicationScoped
-public class InferenceLog {
+@Priority(200)
+public class InferenceLog implements InferenceObserver {
 
     public static final String CATEGORY = "sagewatch.inference";
     private static final Logger LOG = Logger.getLogger(CATEGORY);
@@ -25,6 +30,12 @@ public class InferenceLog {
 
     InferenceLog(ObjectMapper json) {
         this.json = json;
+    }
+
+    @Override
+    public CompletionStage<Void> settled(InferenceOutcome outcome) {
+        write(outcome);
+        return DONE;
     }
 
     public void write(InferenceOutcome outcome) {
@@ -47,6 +58,7 @@ public class InferenceLog {
         line.put("http_status", outcome.httpStatus());
         if (!outcome.succeeded()) {
             line.put("error_type", outcome.error().code());
+            line.put("error_origin", outcome.error().origin().name());
         }
         line.put("latency_ms", InferenceOutcome.millis(outcome.totalNanos()));
         line.put("model_latency_ms", InferenceOutcome.millis(outcome.modelLatencyNanos()));

@@ -3,8 +3,10 @@ package io.sagewatch.metrics;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 
+import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import io.micrometer.core.instrument.Counter;
@@ -14,8 +16,9 @@ import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.config.MeterFilter;
 import io.sagewatch.config.SagewatchConfig;
-import io.sagewatch.inference.ErrorType;
-import io.sagewatch.inference.InferenceOutcome;
+import io.sagewatch.core.ErrorType;
+import io.sagewatch.core.InferenceObserver;
+import io.sagewatch.core.InferenceOutcome;
 
 /**
  * The gateway's meters, one Micrometer model for every sink. Names follow SageMaker's where they mean the same thing
@@ -23,7 +26,8 @@ import io.sagewatch.inference.InferenceOutcome;
  * endpoint (allowlisted names), variant and service; inference ids go to the log line, never to a dimension.
  */
 @ApplicationScoped
-public class InferenceMeters {
+@Priority(300)
+public class InferenceMeters implements InferenceObserver {
 
     public static final String INVOCATIONS = "Invocations";
     public static final String ERRORS_4XX = "Invocation4XXErrors";
@@ -63,6 +67,18 @@ public class InferenceMeters {
         this.service = config.metrics().service();
         this.emf = emf;
         this.flushPerInference = config.metrics().emf().enabled() && config.metrics().emf().flushPerInference();
+    }
+
+    @Override
+    public CompletionStage<Void> settled(InferenceOutcome outcome) {
+        record(outcome);
+        return DONE;
+    }
+
+    /** EMF per inference (Lambda): after the final record is written, before the answer. */
+    @Override
+    public void completed(InferenceOutcome outcome) {
+        flush(outcome);
     }
 
     public void record(InferenceOutcome outcome) {

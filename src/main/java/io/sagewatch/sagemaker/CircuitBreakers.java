@@ -6,8 +6,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import io.sagewatch.config.SagewatchConfig;
-import io.sagewatch.inference.ErrorType;
-import io.sagewatch.inference.InferenceError;
+import io.sagewatch.core.ErrorType;
+import io.sagewatch.core.InferenceError;
 
 /**
  * One circuit per endpoint. Closed: calls pass, consecutive server failures are counted. Open (threshold reached):
@@ -87,11 +87,14 @@ public class CircuitBreakers {
         if (error.is(ErrorType.THROTTLING) || error.is(ErrorType.MODEL_NOT_READY)) {
             return false;
         }
-        if (error.is(ErrorType.MODEL_ERROR)) {
-            // the gateway's own deadline is a hung endpoint; a model's 4xx/5xx answer is about the request
-            return error.rawBody() == null && Integer.valueOf(504).equals(error.originalStatusCode());
-        }
-        return error.status() >= 500;
+        return switch (error.origin()) {
+            // a hung endpoint, or one that cannot be reached
+            case DEADLINE, TRANSPORT -> true;
+            // a model's 4xx/5xx answer (ModelError) is about the request; SageMaker's own 5xx are about the endpoint
+            case UPSTREAM -> !error.is(ErrorType.MODEL_ERROR) && error.status() >= 500;
+            // the gateway's own refusals (an open circuit among them) say nothing about the endpoint
+            case GATEWAY -> false;
+        };
     }
 
     private static final class Circuit {

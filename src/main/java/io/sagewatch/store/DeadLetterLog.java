@@ -38,7 +38,7 @@ public class DeadLetterLog {
         line.put("table", table);
         line.put("reason", String.valueOf(failure));
         // everything but the captured payloads: no payload goes to the logs
-        line.put("record", record.withoutPayloads());
+        line.put("record", InferenceRecordItem.withoutPayloads(record));
         try {
             LOG.error(json.writeValueAsString(line));
         } catch (JsonProcessingException e) {

@@ -10,7 +10,8 @@ import io.quarkus.runtime.annotations.RegisterForReflection;
 
 /**
  * One inference as stored in DynamoDB and served by the record routes (JSON in snake_case, like the table's
- * attributes). Latencies are milliseconds with microsecond precision.
+ * attributes). Latencies are milliseconds with microsecond precision. Its fields are listed once more, with how each is
+ * stored, in {@link InferenceRecordItem#FIELDS}, and nowhere else.
  */
 @RegisterForReflection
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
@@ -45,14 +46,6 @@ public record InferenceRecord(
         CapturedPayload input,
         CapturedPayload output,
         long expiresAt) {
-
-    /** The same record without its captured input and output (for logs). */
-    public InferenceRecord withoutPayloads() {
-        return new InferenceRecord(inferenceId, requestId, endpoint, status, httpStatus, errorType, errorMessage, variant,
-                targetModel, targetVariant, targetContainerHostname, inferenceComponent, caller, receivedAt, finishedAt,
-                latencyMs, modelLatencyMs, overheadMs, attempts, requestBytes, responseBytes, requestContentType,
-                responseContentType, inputTokens, outputTokens, costUsd, null, null, expiresAt);
-    }
 
     public enum Status {
         IN_PROGRESS, SUCCEEDED, FAILED

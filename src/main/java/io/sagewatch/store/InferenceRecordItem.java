@@ -1,88 +1,117 @@
 package io.sagewatch.store;
 
-import static io.sagewatch.store.InferenceTable.ENDPOINT;
-import static io.sagewatch.store.InferenceTable.EXPIRES_AT;
-import static io.sagewatch.store.InferenceTable.INFERENCE_ID;
-import static io.sagewatch.store.InferenceTable.RECEIVED_AT;
-import static io.sagewatch.store.InferenceTable.REQUEST_ID;
-
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 
-/** {@link InferenceRecord} to and from a DynamoDB item, by hand: no reflection, native-safe, absent fields omitted. */
+/**
+ * {@link InferenceRecord} to and from a DynamoDB item, and to a log line. {@link #FIELDS} is the one list of what a
+ * record holds, in the order of its components (a test checks that they agree): adding a field to the record means
+ * adding it here, nowhere else. No reflection on the write path; absent fields are omitted.
+ */
 final class InferenceRecordItem {
+
+    /** How a field is stored. */
+    enum Kind {
+        STRING, NUMBER, INSTANT, STATUS, PAYLOAD
+    }
+
+    /** One field: its attribute name (snake_case, also its JSON name), its kind, and how to read it from a record. */
+    record Field(String name, Kind kind, Function<InferenceRecord, Object> value, Class<?> type) {
+    }
+
+    static final List<Field> FIELDS = List.of(
+            new Field(InferenceTable.INFERENCE_ID, Kind.STRING, InferenceRecord::inferenceId, String.class),
+            new Field(InferenceTable.REQUEST_ID, Kind.STRING, InferenceRecord::requestId, String.class),
+            new Field(InferenceTable.ENDPOINT, Kind.STRING, InferenceRecord::endpoint, String.class),
+            new Field("status", Kind.STATUS, InferenceRecord::status, InferenceRecord.Status.class),
+            new Field("http_status", Kind.NUMBER, InferenceRecord::httpStatus, Integer.class),
+            new Field("error_type", Kind.STRING, InferenceRecord::errorType, String.class),
+            new Field("error_message", Kind.STRING, InferenceRecord::errorMessage, String.class),
+            new Field("variant", Kind.STRING, InferenceRecord::variant, String.class),
+            new Field("target_model", Kind.STRING, InferenceRecord::targetModel, String.class),
+            new Field("target_variant", Kind.STRING, InferenceRecord::targetVariant, String.class),
+            new Field("target_container_hostname", Kind.STRING, InferenceRecord::targetContainerHostname, String.class),
+            new Field("inference_component", Kind.STRING, InferenceRecord::inferenceComponent, String.class),
+            new Field("caller", Kind.STRING, InferenceRecord::caller, String.class),
+            new Field(InferenceTable.RECEIVED_AT, Kind.INSTANT, InferenceRecord::receivedAt, Instant.class),
+            new Field("finished_at", Kind.INSTANT, InferenceRecord::finishedAt, Instant.class),
+            new Field("latency_ms", Kind.NUMBER, InferenceRecord::latencyMs, Double.class),
+            new Field("model_latency_ms", Kind.NUMBER, InferenceRecord::modelLatencyMs, Double.class),
+            new Field("overhead_ms", Kind.NUMBER, InferenceRecord::overheadMs, Double.class),
+            new Field("attempts", Kind.NUMBER, InferenceRecord::attempts, Integer.class),
+            new Field("request_bytes", Kind.NUMBER, InferenceRecord::requestBytes, long.class),
+            new Field("response_bytes", Kind.NUMBER, InferenceRecord::responseBytes, Long.class),
+            new Field("request_content_type", Kind.STRING, InferenceRecord::requestContentType, String.class),
+            new Field("response_content_type", Kind.STRING, InferenceRecord::responseContentType, String.class),
+            new Field("input_tokens", Kind.NUMBER, InferenceRecord::inputTokens, Long.class),
+            new Field("output_tokens", Kind.NUMBER, InferenceRecord::outputTokens, Long.class),
+            new Field("cost_usd", Kind.NUMBER, InferenceRecord::costUsd, Double.class),
+            new Field("input", Kind.PAYLOAD, InferenceRecord::input, CapturedPayload.class),
+            new Field("output", Kind.PAYLOAD, InferenceRecord::output, CapturedPayload.class),
+            new Field(InferenceTable.EXPIRES_AT, Kind.NUMBER, InferenceRecord::expiresAt, long.class));
+
+    /** The canonical constructor, for reads (record routes, not the request path). */
+    private static final MethodHandle CONSTRUCTOR;
+
+    static {
+        try {
+            CONSTRUCTOR = MethodHandles.lookup().findConstructor(InferenceRecord.class, MethodType.methodType(void.class,
+                    FIELDS.stream().map(Field::type).toArray(Class<?>[]::new)));
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
 
     private InferenceRecordItem() {
     }
 
     static Map<String, AttributeValue> toItem(InferenceRecord r) {
-        Map<String, AttributeValue> item = new HashMap<>(32);
-        putS(item, INFERENCE_ID, r.inferenceId());
-        putS(item, REQUEST_ID, r.requestId());
-        putS(item, ENDPOINT, r.endpoint());
-        putS(item, "status", r.status().name());
-        putN(item, "http_status", r.httpStatus());
-        putS(item, "error_type", r.errorType());
-        putS(item, "error_message", r.errorMessage());
-        putS(item, "variant", r.variant());
-        putS(item, "target_model", r.targetModel());
-        putS(item, "target_variant", r.targetVariant());
-        putS(item, "target_container_hostname", r.targetContainerHostname());
-        putS(item, "inference_component", r.inferenceComponent());
-        putS(item, "caller", r.caller());
-        putS(item, RECEIVED_AT, InferenceTable.timestamp(r.receivedAt()));
-        putS(item, "finished_at", r.finishedAt() == null ? null : InferenceTable.timestamp(r.finishedAt()));
-        putN(item, "latency_ms", r.latencyMs());
-        putN(item, "model_latency_ms", r.modelLatencyMs());
-        putN(item, "overhead_ms", r.overheadMs());
-        putN(item, "attempts", r.attempts());
-        putN(item, "request_bytes", r.requestBytes());
-        putN(item, "response_bytes", r.responseBytes());
-        putS(item, "request_content_type", r.requestContentType());
-        putS(item, "response_content_type", r.responseContentType());
-        putN(item, "input_tokens", r.inputTokens());
-        putN(item, "output_tokens", r.outputTokens());
-        putN(item, "cost_usd", r.costUsd());
-        putPayload(item, "input", r.input());
-        putPayload(item, "output", r.output());
-        putN(item, EXPIRES_AT, r.expiresAt());
+        Map<String, AttributeValue> item = new HashMap<>(48);
+        for (Field field : FIELDS) {
+            Object value = field.value().apply(r);
+            if (value != null) {
+                item.put(field.name(), attribute(field.kind(), value));
+            }
+        }
         return item;
     }
 
     static InferenceRecord fromItem(Map<String, AttributeValue> item) {
-        return new InferenceRecord(
-                s(item, INFERENCE_ID),
-                s(item, REQUEST_ID),
-                s(item, ENDPOINT),
-                InferenceRecord.Status.valueOf(s(item, "status")),
-                integer(item, "http_status"),
-                s(item, "error_type"),
-                s(item, "error_message"),
-                s(item, "variant"),
-                s(item, "target_model"),
-                s(item, "target_variant"),
-                s(item, "target_container_hostname"),
-                s(item, "inference_component"),
-                s(item, "caller"),
-                instant(item, RECEIVED_AT),
-                instant(item, "finished_at"),
-                decimal(item, "latency_ms"),
-                decimal(item, "model_latency_ms"),
-                decimal(item, "overhead_ms"),
-                integer(item, "attempts"),
-                longValue(item, "request_bytes"),
-                longValue(item, "response_bytes"),
-                s(item, "request_content_type"),
-                s(item, "response_content_type"),
-                longValue(item, "input_tokens"),
-                longValue(item, "output_tokens"),
-                decimal(item, "cost_usd"),
-                payload(item, "input"),
-                payload(item, "output"),
-                longValue(item, EXPIRES_AT));
+        Object[] values = new Object[FIELDS.size()];
+        for (int i = 0; i < values.length; i++) {
+            Field field = FIELDS.get(i);
+            AttributeValue v = item.get(field.name());
+            values[i] = v == null ? (field.type() == long.class ? 0L : null) : value(field, v);
+        }
+        try {
+            return (InferenceRecord) CONSTRUCTOR.invokeWithArguments(Arrays.asList(values));
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The record for a log line: every field but the captured payloads (no payload goes to the logs). */
+    static Map<String, Object> withoutPayloads(InferenceRecord r) {
+        Map<String, Object> line = new LinkedHashMap<>();
+        for (Field field : FIELDS) {
+            Object value = field.value().apply(r);
+            if (value != null && field.kind() != Kind.PAYLOAD) {
+                line.put(field.name(), field.kind() == Kind.NUMBER ? value : value.toString());
+            }
+        }
+        return line;
     }
 
     /** An item's size as DynamoDB counts it, roughly (names + values), for the spool's bound. */
@@ -104,60 +133,47 @@ final class InferenceRecordItem {
         return v.hasM() ? estimatedBytes(v.m()) : 8;
     }
 
-    private static void putS(Map<String, AttributeValue> item, String name, String value) {
-        if (value != null) {
-            item.put(name, AttributeValue.fromS(value));
+    private static AttributeValue attribute(Kind kind, Object value) {
+        return switch (kind) {
+            case STRING -> AttributeValue.fromS((String) value);
+            case NUMBER -> AttributeValue.fromN(value.toString());
+            case INSTANT -> AttributeValue.fromS(InferenceTable.timestamp((Instant) value));
+            case STATUS -> AttributeValue.fromS(((InferenceRecord.Status) value).name());
+            case PAYLOAD -> {
+                CapturedPayload p = (CapturedPayload) value;
+                yield AttributeValue.fromM(Map.of(
+                        "encoding", AttributeValue.fromS(p.encoding()),
+                        "data", AttributeValue.fromS(p.data()),
+                        "truncated", AttributeValue.fromBool(p.truncated()),
+                        "bytes", AttributeValue.fromN(Long.toString(p.bytes()))));
+            }
+        };
+    }
+
+    private static Object value(Field field, AttributeValue v) {
+        return switch (field.kind()) {
+            case STRING -> v.s();
+            case INSTANT -> Instant.parse(v.s());
+            case STATUS -> InferenceRecord.Status.valueOf(v.s());
+            case NUMBER -> number(field.type(), v.n());
+            case PAYLOAD -> {
+                if (!v.hasM()) {
+                    yield null;
+                }
+                Map<String, AttributeValue> m = v.m();
+                yield new CapturedPayload(m.get("encoding").s(), m.get("data").s(), m.get("truncated").bool(),
+                        Long.parseLong(m.get("bytes").n()));
+            }
+        };
+    }
+
+    private static Object number(Class<?> type, String n) {
+        if (type == Integer.class) {
+            return Integer.valueOf(n);
         }
-    }
-
-    private static void putN(Map<String, AttributeValue> item, String name, Number value) {
-        if (value != null) {
-            item.put(name, AttributeValue.fromN(value.toString()));
+        if (type == Double.class) {
+            return Double.valueOf(n);
         }
-    }
-
-    private static void putPayload(Map<String, AttributeValue> item, String name, CapturedPayload p) {
-        if (p != null) {
-            item.put(name, AttributeValue.fromM(Map.of(
-                    "encoding", AttributeValue.fromS(p.encoding()),
-                    "data", AttributeValue.fromS(p.data()),
-                    "truncated", AttributeValue.fromBool(p.truncated()),
-                    "bytes", AttributeValue.fromN(Long.toString(p.bytes())))));
-        }
-    }
-
-    private static String s(Map<String, AttributeValue> item, String name) {
-        AttributeValue v = item.get(name);
-        return v == null ? null : v.s();
-    }
-
-    private static Instant instant(Map<String, AttributeValue> item, String name) {
-        String v = s(item, name);
-        return v == null ? null : Instant.parse(v);
-    }
-
-    private static Double decimal(Map<String, AttributeValue> item, String name) {
-        AttributeValue v = item.get(name);
-        return v == null ? null : Double.valueOf(v.n());
-    }
-
-    private static Integer integer(Map<String, AttributeValue> item, String name) {
-        AttributeValue v = item.get(name);
-        return v == null ? null : Integer.valueOf(v.n());
-    }
-
-    private static Long longValue(Map<String, AttributeValue> item, String name) {
-        AttributeValue v = item.get(name);
-        return v == null ? null : Long.valueOf(v.n());
-    }
-
-    private static CapturedPayload payload(Map<String, AttributeValue> item, String name) {
-        AttributeValue v = item.get(name);
-        if (v == null || !v.hasM()) {
-            return null;
-        }
-        Map<String, AttributeValue> m = v.m();
-        return new CapturedPayload(m.get("encoding").s(), m.get("data").s(), m.get("truncated").bool(),
-                Long.parseLong(m.get("bytes").n()));
+        return Long.valueOf(n);
     }
 }

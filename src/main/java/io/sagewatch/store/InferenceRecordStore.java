@@ -5,6 +5,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ThreadLocalRandom;
@@ -17,24 +18,24 @@ import org.jboss.logging.Logger;
 
 import io.quarkus.runtime.ShutdownEvent;
 import io.sagewatch.config.SagewatchConfig;
-import io.sagewatch.inference.InferenceOutcome;
-import io.sagewatch.inference.InferenceRequest;
-import io.sagewatch.metrics.InferenceMeters;
-import io.sagewatch.sagemaker.ModelResponse;
+import io.sagewatch.core.InferenceObserver;
+import io.sagewatch.core.InferenceOutcome;
+import io.sagewatch.core.InferenceRequest;
+import io.sagewatch.core.ModelResponse;
 import io.smallrye.mutiny.Uni;
 import software.amazon.awssdk.services.dynamodb.DynamoDbAsyncClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
-import software.amazon.awssdk.services.dynamodb.model.PutItemResponse;
 import software.amazon.awssdk.services.dynamodb.model.QueryRequest;
 import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
 
 /**
- * Inference records in DynamoDB. Each request is written twice under the same key: an in-progress record while the
- * model runs ({@link #open}), then the final one ({@link #finish}, through the {@link RecordSpool}), which carries
- * every field and so does not depend on the first having landed.
+ * Inference records in DynamoDB, an observer of every inference. Each request is written twice under the same key, both
+ * through the {@link RecordSpool} in batches: an in-progress record while the model runs ({@link #started}), then the
+ * final one ({@link #settled}), which carries every field and so does not depend on the first having landed.
  */
 @ApplicationScoped
-public class InferenceRecordStore {
+@Priority(100)
+public class InferenceRecordStore implements InferenceObserver {
 
     /** Captures are capped so that two of them, base64-encoded, stay well inside DynamoDB's 400 KB item limit. */
     public static final int MAX_CAPTURE_BYTES = 128 * 1024;
@@ -46,38 +47,32 @@ public class InferenceRecordStore {
 
     private final DynamoDbAsyncClient dynamo;
     private final InferenceTable table;
-    private final InferenceMeters meters;
     private final SagewatchConfig.Store config;
     private final SagewatchConfig.Capture capture;
     private final RecordSpool spool;
     private final PayloadRedactor redactor;
 
     InferenceRecordStore(DynamoDbAsyncClient dynamo, InferenceTable table, RecordSpool spool,
-            PayloadRedactor redactor, InferenceMeters meters, SagewatchConfig config) {
+            PayloadRedactor redactor, SagewatchConfig config) {
         this.redactor = redactor;
         this.dynamo = dynamo;
         this.table = table;
         this.spool = spool;
-        this.meters = meters;
         this.config = config.store();
         this.capture = config.capture();
     }
 
     /**
-     * Writes the in-progress record; true if it landed. Never fails: if it cannot be written, the final write still records everything.
-     * Conditional, so that a late arrival can never overwrite the final record.
+     * Queues the in-progress record with the others (batched, see {@link RecordSpool}); the stage completes when it is
+     * written, or spooled after a failed attempt. Never fails. While the table is failing it is not queued at all: the
+     * answer must not wait on an outage, and the final record, spooled, records everything.
      */
-    public Uni<Boolean> open(InferenceRequest request) {
+    @Override
+    public CompletionStage<Void> started(InferenceRequest request) {
         if (spool.tableFailing()) {
-            // the table is down: don't make every inference wait out a write timeout; the final record is spooled
-            return Uni.createFrom().item(Boolean.FALSE);
+            return CompletableFuture.completedFuture(null);
         }
-        InferenceRecord record = started(request);
-        return put(record, "attribute_not_exists(" + InferenceTable.INFERENCE_ID + ")")
-                .replaceWith(Boolean.TRUE)
-                .onFailure().invoke(failure -> LOG.debugf("In-progress record %s not written: %s",
-                        request.requestId(), failure))
-                .onFailure().recoverWithItem(Boolean.FALSE);
+        return spool.open(inProgressRecord(request));
     }
 
     /**
@@ -86,8 +81,13 @@ public class InferenceRecordStore {
      * dead-lettered, never exceptionally. With await-final-write the record has a deadline: a waiting caller (a Lambda
      * invocation) is not held longer than the configured retries take.
      */
-    public CompletionStage<Void> finish(InferenceOutcome outcome) {
-        return spool.submit(finished(outcome), config.awaitFinalWrite() ? patience() : null);
+    @Override
+    public CompletionStage<Void> settled(InferenceOutcome outcome) {
+        if (!config.awaitFinalWrite()) {
+            spool.submit(finalRecord(outcome), null);
+            return DONE;
+        }
+        return spool.submit(finalRecord(outcome), patience());
     }
 
     /** What the configured write retries may take, in all. */
@@ -125,7 +125,7 @@ public class InferenceRecordStore {
                 .onFailure(CompletionException.class).transform(Throwable::getCause)
                 // idempotency items share the table, under their own prefix: never served as records
                 .map(response -> response.items().stream()
-                        .filter(item -> !IdempotencyStore.SORT_KEY.equals(item.get(InferenceTable.REQUEST_ID).s()))
+                        .filter(item -> !InferenceTable.IDEMPOTENCY_SORT_KEY.equals(item.get(InferenceTable.REQUEST_ID).s()))
                         .findFirst().map(InferenceRecordItem::fromItem));
     }
 
@@ -152,21 +152,6 @@ public class InferenceRecordStore {
                 .map(InferenceRecordStore::toPage);
     }
 
-    /** One timed PutItem attempt (a resubscription is a new attempt). */
-    private Uni<PutItemResponse> put(InferenceRecord record, String condition) {
-        return Uni.createFrom().deferred(() -> {
-            long start = System.nanoTime();
-            return Uni.createFrom()
-                    .completionStage(() -> dynamo.putItem(b -> b.tableName(table.name())
-                            .item(InferenceRecordItem.toItem(record))
-                            .conditionExpression(condition)
-                            .overrideConfiguration(o -> RecordSpool.oneBoundedAttempt(o, config.writeTimeout()))))
-                    .onItemOrFailure().invoke((written, failure) -> meters.recordWrite(record.endpoint(),
-                            System.nanoTime() - start, failure == null));
-        });
-    }
-
-
     /** Is the table there and reachable? For readiness. */
     public Uni<String> tableStatus() {
         return Uni.createFrom().completionStage(() -> dynamo.describeTable(b -> b.tableName(table.name())))
@@ -181,14 +166,14 @@ public class InferenceRecordStore {
     }
 
 
-    private InferenceRecord started(InferenceRequest r) {
+    private InferenceRecord inProgressRecord(InferenceRequest r) {
         return new InferenceRecord(r.inferenceId(), r.requestId(), r.endpointName(), InferenceRecord.Status.IN_PROGRESS,
                 null, null, null, null, r.targetModel(), r.targetVariant(), r.targetContainerHostname(),
                 r.inferenceComponentName(), r.caller(), r.receivedAt(), null, null, null, null, null, r.body().length, null,
                 r.contentType(), null, null, null, null, null, null, expiresAt(r));
     }
 
-    private InferenceRecord finished(InferenceOutcome o) {
+    private InferenceRecord finalRecord(InferenceOutcome o) {
         InferenceRequest r = o.request();
         ModelResponse response = o.response();
         boolean captured = sampled();

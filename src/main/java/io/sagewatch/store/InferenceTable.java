@@ -38,6 +38,8 @@ public class InferenceTable {
     public static final String REQUEST_ID = "request_id";
     public static final String ENDPOINT = "endpoint";
     public static final String RECEIVED_AT = "received_at";
+    /** The sort key of idempotency items, which share the table (outside the endpoint index): never a record. */
+    public static final String IDEMPOTENCY_SORT_KEY = "idempotency";
     public static final String EXPIRES_AT = "expires_at";
     public static final String BY_ENDPOINT = "by-endpoint";
 

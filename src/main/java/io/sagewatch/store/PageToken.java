@@ -9,7 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.Map;
 
-import io.sagewatch.inference.InferenceError;
+import io.sagewatch.core.InferenceError;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 
 /**

@@ -35,7 +35,8 @@ import software.amazon.awssdk.services.dynamodb.model.PutRequest;
 import software.amazon.awssdk.services.dynamodb.model.WriteRequest;
 
 /**
- * The final records on their way to the table: a bounded write-behind queue.
+ * Records on their way to the table: a bounded write-behind queue, for the in-progress records (written beside the
+ * model call, the evidence that an answered inference happened) and the final ones.
  * <ul>
  * <li>Records go out in BatchWriteItem calls of up to 25, as soon as a call slot is free: alone when the gateway is
  * quiet (no added delay), in fuller batches under load (fewer SDK calls, which are most of the gateway's CPU).</li>
@@ -43,6 +44,9 @@ import software.amazon.awssdk.services.dynamodb.model.WriteRequest;
  * keep being served. The queue is bounded in bytes; a record that does not fit is dead-lettered at once.</li>
  * <li>A record with a deadline (Lambda, where a frozen process cannot hold anything) is dead-lettered when the
  * deadline passes unwritten. Items DynamoDB rejects as invalid are dead-lettered one by one.</li>
+ * <li>Per request, an in-progress record never lands after its final one (BatchWriteItem has no conditions): a final
+ * record replaces its in-progress record while that one is still queued, and waits while it is under way. In-progress
+ * records are never dead-lettered: the final one carries everything they hold.</li>
  * </ul>
  * Every record ends in the table or in a dead-letter line; {@link #submit}'s stage completes then, never exceptionally.
  */
@@ -84,24 +88,58 @@ public class RecordSpool {
         meters.spoolGauges(queued::get, queuedBytes::get);
     }
 
-    /** One record on its way; {@code single}: write it alone (its batch was refused as invalid). */
-    private record Entry(InferenceRecord record, Map<String, AttributeValue> item, long bytes, long deadlineNanos,
-            boolean single, AtomicBoolean settled, CompletableFuture<Void> done) {
+    /** One record on its way. Identity semantics: the queue and the in-flight set must not hash whole items. */
+    private static final class Entry {
+        final InferenceRecord record;
+        final Map<String, AttributeValue> item;
+        final long bytes;
+        final long deadlineNanos;
+        final boolean inProgress;
+        /** Whoever sets it first settles the entry: its write, its failure, supersession, or the shutdown flush. */
+        final AtomicBoolean settled = new AtomicBoolean();
+        /** In-progress: written, or spooled after a failed attempt, or superseded. Final: written or dead-lettered. */
+        final CompletableFuture<Void> done = new CompletableFuture<>();
+        /** Settled: no write of it is under way or will be (a final record waits for its in-progress one's). */
+        final CompletableFuture<Void> ended = new CompletableFuture<>();
+        /** Write it alone: its batch was refused as invalid. */
+        volatile boolean single;
+        /** In-progress only: its final record is in the spool, so a failed attempt is not retried. */
+        volatile boolean superseded;
+        /** Final only: its in-progress record's write, which must end before this one starts. */
+        volatile CompletableFuture<Void> after;
 
-        Entry alone() {
-            return new Entry(record, item, bytes, deadlineNanos, true, settled, done);
+        Entry(InferenceRecord record, Map<String, AttributeValue> item, long bytes, long deadlineNanos,
+                boolean inProgress) {
+            this.record = record;
+            this.item = item;
+            this.bytes = bytes;
+            this.deadlineNanos = deadlineNanos;
+            this.inProgress = inProgress;
         }
 
-        // identity: the queue and the in-flight set must not hash whole items
-        @Override
-        public boolean equals(Object other) {
-            return this == other;
+        boolean waiting() {
+            CompletableFuture<Void> first = after;
+            return first != null && !first.isDone();
         }
+    }
 
-        @Override
-        public int hashCode() {
-            return System.identityHashCode(this);
+    /** In-progress records queued or under way, by request id: where a final record finds its predecessor. */
+    private final Map<String, Entry> openRecords = new ConcurrentHashMap<>();
+
+    /**
+     * Queues an in-progress record. The stage completes when it is written, when a failed attempt left it spooled, or
+     * when it was superseded or could not be queued: an answer waits for it, never for an outage.
+     */
+    public CompletionStage<Void> open(InferenceRecord record) {
+        Entry entry = entry(record, Long.MAX_VALUE, true);
+        if (!reserve(entry)) {
+            entry.done.complete(null);
+            return entry.done;
         }
+        openRecords.put(record.requestId(), entry);
+        queue.addLast(entry);
+        pump();
+        return entry.done;
     }
 
     /**
@@ -109,21 +147,42 @@ public class RecordSpool {
      * as it takes, within the spool's bound).
      */
     public CompletionStage<Void> submit(InferenceRecord record, Duration deadline) {
-        CompletableFuture<Void> done = new CompletableFuture<>();
-        Map<String, AttributeValue> item = InferenceRecordItem.toItem(record);
-        long bytes = InferenceRecordItem.estimatedBytes(item);
-        if (queuedBytes.addAndGet(bytes) > config.spoolMaxBytes()) {
-            queuedBytes.addAndGet(-bytes);
+        Entry entry = entry(record, deadline == null ? Long.MAX_VALUE : System.nanoTime() + deadline.toNanos(), false);
+        if (!reserve(entry)) {
             deadLetters.write(table.name(), record, new IllegalStateException("the record spool is full ("
                     + config.spoolMaxBytes() + " bytes) while the table is failing: " + lastFailure));
-            done.complete(null);
-            return done;
+            entry.done.complete(null);
+            return entry.done;
         }
-        long deadlineNanos = deadline == null ? Long.MAX_VALUE : System.nanoTime() + deadline.toNanos();
-        queued.incrementAndGet();
-        queue.addLast(new Entry(record, item, bytes, deadlineNanos, false, new AtomicBoolean(), done));
+        Entry open = openRecords.remove(record.requestId());
+        if (open != null) {
+            open.superseded = true;
+            if (queue.removeFirstOccurrence(open)) {
+                // still queued: this record replaces it
+                settle(open);
+            } else {
+                // under way (or between attempts): this one starts when that write ends
+                entry.after = open.ended;
+            }
+        }
+        queue.addLast(entry);
         pump();
-        return done;
+        return entry.done;
+    }
+
+    private static Entry entry(InferenceRecord record, long deadlineNanos, boolean inProgress) {
+        Map<String, AttributeValue> item = InferenceRecordItem.toItem(record);
+        return new Entry(record, item, InferenceRecordItem.estimatedBytes(item), deadlineNanos, inProgress);
+    }
+
+    /** Counts the entry against the spool's bound, or says it does not fit. */
+    private boolean reserve(Entry entry) {
+        if (queuedBytes.addAndGet(entry.bytes) > config.spoolMaxBytes()) {
+            queuedBytes.addAndGet(-entry.bytes);
+            return false;
+        }
+        queued.incrementAndGet();
+        return true;
     }
 
     /** True while the table is failing: the spool is holding records, and other writes should not wait on it. */
@@ -163,19 +222,33 @@ public class RecordSpool {
         }
     }
 
-    /** Up to 25 records, oldest first; a record that must go alone goes alone. */
+    /**
+     * Up to 25 records, oldest first; a record that must go alone goes alone. A final record whose in-progress write is
+     * still under way stays queued, in its place.
+     */
     private List<Entry> take() {
         List<Entry> batch = new ArrayList<>();
+        List<Entry> waiting = new ArrayList<>();
         Entry next;
-        while (batch.size() < MAX_BATCH && (next = queue.pollFirst()) != null) {
-            if (next.single() && !batch.isEmpty()) {
+        while (batch.size() < MAX_BATCH && waiting.size() < MAX_BATCH && (next = queue.pollFirst()) != null) {
+            if (next.settled.get()) {
+                continue;
+            }
+            if (next.waiting()) {
+                waiting.add(next);
+                continue;
+            }
+            if (next.single && !batch.isEmpty()) {
                 queue.addFirst(next);
                 break;
             }
             batch.add(next);
-            if (next.single()) {
+            if (next.single) {
                 break;
             }
+        }
+        for (int i = waiting.size() - 1; i >= 0; i--) {
+            queue.addFirst(waiting.get(i));
         }
         return batch;
     }
@@ -184,7 +257,7 @@ public class RecordSpool {
         inFlight.addAll(batch);
         long start = System.nanoTime();
         List<WriteRequest> puts = batch.stream()
-                .map(e -> WriteRequest.builder().putRequest(PutRequest.builder().item(e.item()).build()).build())
+                .map(e -> WriteRequest.builder().putRequest(PutRequest.builder().item(e.item).build()).build())
                 .toList();
         CompletableFuture<BatchWriteItemResponse> call;
         try {
@@ -196,7 +269,7 @@ public class RecordSpool {
         call.whenComplete((response, failure) -> {
             batch.forEach(inFlight::remove);
             // a shutdown flush may have dead-lettered some meanwhile: those are done, whatever this call did
-            List<Entry> live = batch.stream().filter(entry -> !entry.settled().get()).toList();
+            List<Entry> live = batch.stream().filter(entry -> !entry.settled.get()).toList();
             try {
                 if (failure == null) {
                     written(live, response, System.nanoTime() - start);
@@ -216,8 +289,8 @@ public class RecordSpool {
                 : List.of();
         List<Entry> retry = new ArrayList<>();
         for (Entry entry : batch) {
-            boolean notWritten = unprocessed.stream().anyMatch(w -> sameKey(w.putRequest().item(), entry.item()));
-            meters.recordWrite(entry.record().endpoint(), nanos, !notWritten);
+            boolean notWritten = unprocessed.stream().anyMatch(w -> sameKey(w.putRequest().item(), entry.item));
+            meters.recordWrite(entry.record.endpoint(), nanos, !notWritten);
             if (notWritten) {
                 retry.add(entry);
             } else {
@@ -235,7 +308,7 @@ public class RecordSpool {
     private void failed(List<Entry> batch, Throwable failure, long nanos) {
         Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause()
                 : failure;
-        batch.forEach(entry -> meters.recordWrite(entry.record().endpoint(), nanos, false));
+        batch.forEach(entry -> meters.recordWrite(entry.record.endpoint(), nanos, false));
         if (batch.isEmpty()) {
             return;
         }
@@ -244,7 +317,8 @@ public class RecordSpool {
         } else if (batch.size() > 1) {
             // one bad item refuses the whole batch: find it by writing each alone
             for (int i = batch.size() - 1; i >= 0; i--) {
-                queue.addFirst(batch.get(i).alone());
+                batch.get(i).single = true;
+                queue.addFirst(batch.get(i));
             }
         } else {
             batch.forEach(entry -> deadLetter(entry, cause));
@@ -261,7 +335,16 @@ public class RecordSpool {
         long now = System.nanoTime();
         for (int i = batch.size() - 1; i >= 0; i--) {
             Entry entry = batch.get(i);
-            if (entry.deadlineNanos() <= now) {
+            if (entry.inProgress) {
+                if (entry.superseded) {
+                    // its final record is queued and carries everything: no need to write this one
+                    settle(entry);
+                    continue;
+                }
+                // spooled: the answer it holds back may go
+                entry.done.complete(null);
+            }
+            if (entry.deadlineNanos <= now) {
                 deadLetter(entry, new IllegalStateException("not written within its deadline: " + reason));
             } else {
                 queue.addFirst(entry);
@@ -276,7 +359,7 @@ public class RecordSpool {
     /** Entries with a deadline must not wait behind a long backoff. */
     private void expireQueued(long now) {
         for (Entry entry : queue) {
-            if (entry.deadlineNanos() <= now + backoff(failures.get()).toNanos() && queue.removeFirstOccurrence(entry)) {
+            if (entry.deadlineNanos <= now + backoff(failures.get()).toNanos() && queue.removeFirstOccurrence(entry)) {
                 deadLetter(entry, new IllegalStateException("not written within its deadline: " + lastFailure));
             }
         }
@@ -297,24 +380,32 @@ public class RecordSpool {
 
     /** Whoever claims an entry first settles it: its write, its failure, or the shutdown flush. */
     private boolean claim(Entry entry) {
-        if (!entry.settled().compareAndSet(false, true)) {
+        if (!entry.settled.compareAndSet(false, true)) {
             return false;
         }
         queued.decrementAndGet();
-        queuedBytes.addAndGet(-entry.bytes());
+        queuedBytes.addAndGet(-entry.bytes);
+        if (entry.inProgress) {
+            openRecords.remove(entry.record.requestId(), entry);
+        }
+        entry.ended.complete(null);
         return true;
     }
 
     private void settle(Entry entry) {
         if (claim(entry)) {
-            entry.done().complete(null);
+            entry.done.complete(null);
         }
     }
 
+    /** In-progress records are not dead-lettered: their final record, written or dead-lettered, says it all. */
     private void deadLetter(Entry entry, Throwable reason) {
-        if (claim(entry)) {
-            deadLetters.write(table.name(), entry.record(), reason);
-            entry.done().complete(null);
+        if (entry.inProgress) {
+            LOG.debugf("In-progress record %s not written: %s", entry.record.requestId(), reason);
+            settle(entry);
+        } else if (claim(entry)) {
+            deadLetters.write(table.name(), entry.record, reason);
+            entry.done.complete(null);
         }
     }
 
@@ -345,9 +436,9 @@ public class RecordSpool {
         }
         int deadLettered = 0;
         for (Entry unwritten : left) {
-            if (!unwritten.settled().get()) {
+            if (!unwritten.settled.get()) {
+                deadLettered += unwritten.inProgress ? 0 : 1;
                 deadLetter(unwritten, new IllegalStateException("shutting down before the record was written"));
-                deadLettered++;
             }
         }
         return deadLettered;

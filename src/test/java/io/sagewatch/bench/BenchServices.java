@@ -14,10 +14,10 @@ import io.vertx.core.http.RequestOptions;
 
 /**
  * What the gateway talks to in a benchmark, on loopback and non-blocking so they are not the bottleneck:
- * DynamoDB Local, a proxy in front of it that delays every PutItem by D2 ms, and a SageMaker-protocol model that
- * echoes after D1 ms. TABLE = "ack": the proxy acknowledges PutItem itself (after D2) without writing, so that the
- * gateway is measured rather than DynamoDB Local's write capacity (a few hundred writes/s on 2 cores); "write": it
- * forwards them. Usage: BenchServices DYNAMO_PORT PROXY_PORT MODEL_PORT D1_MS D2_MS TABLE. Runs until killed.
+ * DynamoDB Local, a proxy in front of it that delays every record write (PutItem, BatchWriteItem) by D2 ms, and a
+ * SageMaker-protocol model that echoes after D1 ms. TABLE = "ack": the proxy acknowledges record writes itself (after
+ * D2) without writing, so that the gateway is measured rather than DynamoDB Local's write capacity (a few hundred
+ * writes/s on 2 cores, on the same cores as the gateway); "write": it forwards them. Usage: BenchServices DYNAMO_PORT PROXY_PORT MODEL_PORT D1_MS D2_MS TABLE. Runs until killed.
  */
 public final class BenchServices {
 
@@ -48,11 +48,14 @@ public final class BenchServices {
         HttpServer proxy = vertx.createHttpServer().requestHandler(request -> request.body()
                 .onSuccess(body -> {
                     String target = request.getHeader("X-Amz-Target");
-                    boolean putItem = target != null && target.endsWith(".PutItem");
-                    Runnable pass = putItem && acknowledgeOnly
-                            ? () -> request.response().putHeader("Content-Type", "application/x-amz-json-1.0").end("{}")
+                    boolean batch = target != null && target.endsWith(".BatchWriteItem");
+                    boolean write = batch || target != null && target.endsWith(".PutItem");
+                    // BatchWriteItem's answer: nothing left unprocessed
+                    String ack = batch ? "{\"UnprocessedItems\":{}}" : "{}";
+                    Runnable pass = write && acknowledgeOnly
+                            ? () -> request.response().putHeader("Content-Type", "application/x-amz-json-1.0").end(ack)
                             : () -> forward(client, dynamoPort, request, body);
-                    if (putItem && tableDelay > 0) {
+                    if (write && tableDelay > 0) {
                         vertx.setTimer(tableDelay, id -> pass.run());
                     } else {
                         pass.run();

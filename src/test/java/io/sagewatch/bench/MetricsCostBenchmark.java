@@ -19,14 +19,14 @@ import io.micrometer.core.instrument.config.MeterFilter;
 import io.micrometer.prometheus.PrometheusConfig;
 import io.micrometer.prometheus.PrometheusMeterRegistry;
 import io.sagewatch.config.SagewatchConfig;
-import io.sagewatch.inference.InferenceOutcome;
-import io.sagewatch.inference.InferenceRequest;
-import io.sagewatch.inference.TokenUsage;
+import io.sagewatch.core.InferenceOutcome;
+import io.sagewatch.core.InferenceRequest;
+import io.sagewatch.core.TokenUsage;
 import io.sagewatch.metrics.CloudWatchMeterRegistry;
 import io.sagewatch.metrics.EmfMeterRegistry;
 import io.sagewatch.metrics.InferenceMetersAccess;
-import io.sagewatch.sagemaker.ModelCall;
-import io.sagewatch.sagemaker.ModelResponse;
+import io.sagewatch.core.ModelCall;
+import io.sagewatch.core.ModelResponse;
 import io.sagewatch.testing.TestConfigs;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
@@ -185,11 +185,11 @@ public final class MetricsCostBenchmark {
         for (int i = 0; i < 4; i++) {
             InferenceRequest request = new InferenceRequest("r" + i, "i" + i, i % 2 == 0 ? "llm" : "churn",
                     new byte[512], "application/json", null, null, null, null, null, null, null, null, Instant.now(),
-                    System.nanoTime() - 20_000_000L - i * 1_000_000L, null);
+                    System.nanoTime() - 20_000_000L - i * 1_000_000L, null, null);
             ModelResponse response = new ModelResponse(new byte[256], "application/json", "AllTraffic", null, null, null);
-            io.sagewatch.inference.InferenceError error = i == 2
-                    ? io.sagewatch.inference.InferenceError.modelError("bad input", 400, "bad input", null)
-                    : i == 3 ? io.sagewatch.inference.InferenceError.of(io.sagewatch.inference.ErrorType.THROTTLING, "slow")
+            io.sagewatch.core.InferenceError error = i == 2
+                    ? io.sagewatch.core.InferenceError.upstream("ModelError", 424, "bad input", 400, "bad input", null, null)
+                    : i == 3 ? io.sagewatch.core.InferenceError.of(io.sagewatch.core.ErrorType.THROTTLING, "slow")
                             : null;
             outcomes.add(InferenceOutcome.of(request, new ModelCall(error == null ? response : null, error,
                     15_000_000L + i * 777_777L, 1), i == 0 ? new TokenUsage(900L, 120L) : TokenUsage.NONE,

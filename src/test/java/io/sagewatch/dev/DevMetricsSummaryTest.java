@@ -12,21 +12,21 @@ import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.micrometer.prometheus.PrometheusConfig;
 import io.micrometer.prometheus.PrometheusMeterRegistry;
-import io.sagewatch.inference.ErrorType;
-import io.sagewatch.inference.InferenceError;
-import io.sagewatch.inference.InferenceOutcome;
-import io.sagewatch.inference.InferenceRequest;
-import io.sagewatch.inference.TokenUsage;
+import io.sagewatch.core.ErrorType;
+import io.sagewatch.core.InferenceError;
+import io.sagewatch.core.InferenceOutcome;
+import io.sagewatch.core.InferenceRequest;
+import io.sagewatch.core.TokenUsage;
 import io.sagewatch.metrics.InferenceMetersAccess;
-import io.sagewatch.sagemaker.ModelCall;
-import io.sagewatch.sagemaker.ModelResponse;
+import io.sagewatch.core.ModelCall;
+import io.sagewatch.core.ModelResponse;
 import io.sagewatch.testing.TestConfigs;
 
 class DevMetricsSummaryTest {
 
     private static InferenceOutcome outcome(InferenceError error, long modelMillis) {
         InferenceRequest request = new InferenceRequest("r", "i", "demo-llm", new byte[10], "application/json", null,
-                null, null, null, null, null, null, null, Instant.now(), System.nanoTime() - (modelMillis + 2) * 1_000_000, null);
+                null, null, null, null, null, null, null, Instant.now(), System.nanoTime() - (modelMillis + 2) * 1_000_000, null, null);
         ModelResponse response = error == null
                 ? new ModelResponse(new byte[5], "application/json", "AllTraffic", null, null, null) : null;
         return InferenceOutcome.of(request, new ModelCall(response, error, modelMillis * 1_000_000, 1),

@@ -1,5 +1,6 @@
 package io.sagewatch.inference;
 
+import io.sagewatch.core.ErrorType;
 import static io.restassured.RestAssured.given;
 import static io.sagewatch.testing.Gateway.modelCalls;
 import static org.assertj.core.api.Assertions.assertThat;

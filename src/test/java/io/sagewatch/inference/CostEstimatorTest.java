@@ -1,5 +1,6 @@
 package io.sagewatch.inference;
 
+import io.sagewatch.core.TokenUsage;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
@@ -7,14 +8,15 @@ import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 
+import io.sagewatch.config.EndpointPolicies;
 import io.sagewatch.testing.TestConfigs;
 
 class CostEstimatorTest {
 
-    private final CostEstimator costs = new CostEstimator(TestConfigs.sagewatch(Map.of(
+    private final CostEstimator costs = new CostEstimator(new EndpointPolicies(TestConfigs.sagewatch(Map.of(
             "sagewatch.endpoint.llm.price.per-1k-input-tokens", "0.003",
             "sagewatch.endpoint.llm.price.per-1k-output-tokens", "0.015",
-            "sagewatch.endpoint.classic.price.per-invocation", "0.00002")));
+            "sagewatch.endpoint.classic.price.per-invocation", "0.00002"))));
 
     @Test
     void tokensAndInvocationsArePricedPerEndpoint() {

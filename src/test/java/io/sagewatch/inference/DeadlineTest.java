@@ -1,5 +1,6 @@
 package io.sagewatch.inference;
 
+import io.sagewatch.core.ErrorType;
 import static io.restassured.RestAssured.given;
 import static io.sagewatch.testing.Gateway.awaitFinalRecord;
 import static io.sagewatch.testing.Gateway.newInferenceId;

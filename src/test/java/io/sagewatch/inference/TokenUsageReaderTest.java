@@ -1,5 +1,6 @@
 package io.sagewatch.inference;
 
+import io.sagewatch.core.TokenUsage;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.nio.charset.StandardCharsets;
@@ -9,14 +10,15 @@ import org.junit.jupiter.api.Test;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import io.sagewatch.sagemaker.ModelResponse;
+import io.sagewatch.core.ModelResponse;
+import io.sagewatch.config.EndpointPolicies;
 import io.sagewatch.testing.TestConfigs;
 
 class TokenUsageReaderTest {
 
-    private final TokenUsageReader reader = new TokenUsageReader(new ObjectMapper(), TestConfigs.sagewatch(Map.of(
+    private final TokenUsageReader reader = new TokenUsageReader(new ObjectMapper(), new EndpointPolicies(TestConfigs.sagewatch(Map.of(
             "sagewatch.endpoint.custom.input-tokens-pointer", "/metrics/in",
-            "sagewatch.endpoint.custom.output-tokens-pointer", "/metrics/out")));
+            "sagewatch.endpoint.custom.output-tokens-pointer", "/metrics/out"))));
 
     private TokenUsage read(String endpoint, String contentType, String body) {
         return reader.read(endpoint, new ModelResponse(body.getBytes(StandardCharsets.UTF_8), contentType, null, null,

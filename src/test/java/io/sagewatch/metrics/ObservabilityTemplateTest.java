@@ -28,13 +28,13 @@ import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MockClock;
 import io.micrometer.core.instrument.Tag;
 import io.sagewatch.config.SagewatchConfig;
-import io.sagewatch.inference.ErrorType;
-import io.sagewatch.inference.InferenceError;
-import io.sagewatch.inference.InferenceOutcome;
-import io.sagewatch.inference.InferenceRequest;
-import io.sagewatch.inference.TokenUsage;
-import io.sagewatch.sagemaker.ModelCall;
-import io.sagewatch.sagemaker.ModelResponse;
+import io.sagewatch.core.ErrorType;
+import io.sagewatch.core.InferenceError;
+import io.sagewatch.core.InferenceOutcome;
+import io.sagewatch.core.InferenceRequest;
+import io.sagewatch.core.TokenUsage;
+import io.sagewatch.core.ModelCall;
+import io.sagewatch.core.ModelResponse;
 import io.sagewatch.testing.CapturedLog;
 import io.sagewatch.testing.TestConfigs;
 
@@ -74,7 +74,7 @@ class ObservabilityTemplateTest {
 
     private static InferenceOutcome outcome(InferenceError error, TokenUsage tokens, Double cost) {
         InferenceRequest request = new InferenceRequest("r1", "i1", "llm", new byte[] { 1 }, "application/json", null,
-                null, null, null, null, null, null, null, Instant.now(), System.nanoTime(), null);
+                null, null, null, null, null, null, null, Instant.now(), System.nanoTime(), null, null);
         ModelResponse response = error == null ? new ModelResponse(new byte[] { 2 }, "application/json", "AllTraffic",
                 null, null, null) : null;
         return InferenceOutcome.of(request, new ModelCall(response, error, 1_000_000, 1), tokens, cost);

@@ -70,6 +70,16 @@ public final class Gateway {
         return JsonPath.from(get(fakeUrl() + "/_fake/inference/" + inferenceId + "/headers"));
     }
 
+    /** The last request the model received for an inference, as sent: method, path, headers, body (base64). */
+    public static String modelRequestFor(String inferenceId) {
+        return get(fakeUrl() + "/_fake/inference/" + inferenceId + "/request");
+    }
+
+    /** The fake's host:port, as a signature covers it. */
+    public static String modelAuthority() {
+        return URI.create(fakeUrl()).getAuthority();
+    }
+
     /** Final-record writes that reached the table gate for an inference (failed ones included). */
     public static int finalWritesFor(String inferenceId) {
         return Integer.parseInt(get(gateUrl() + "/_gate/writes/" + inferenceId));

@@ -24,12 +24,17 @@ public final class SageMakerFake implements AutoCloseable {
     /** How long "hung" hangs at most; released at once when the fake stops. */
     static final long HANG_SECONDS = 30;
 
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON =
+            new com.fasterxml.jackson.databind.ObjectMapper();
+
     private final HttpServer server;
     private final ExecutorService executor = Executors.newFixedThreadPool(64);
     private final CountDownLatch stopping = new CountDownLatch(1);
     private final Map<String, AtomicInteger> callsByEndpoint = new ConcurrentHashMap<>();
     private final Map<String, AtomicInteger> callsByInferenceId = new ConcurrentHashMap<>();
     private final Map<String, String> lastHeadersByInferenceId = new ConcurrentHashMap<>();
+    /** The last request per inference id as received: method, path, every header, the body (for signature checks). */
+    private final Map<String, String> lastRequestByInferenceId = new ConcurrentHashMap<>();
     /** The "breaker" endpoint answers 500 while this is set ({@code /_fake/breaker/fail}, {@code /_fake/breaker/heal}). */
     private volatile boolean breakerFailing;
 
@@ -63,6 +68,7 @@ public final class SageMakerFake implements AutoCloseable {
             if (inferenceId != null) {
                 call = callsByInferenceId.computeIfAbsent(inferenceId, e -> new AtomicInteger()).incrementAndGet();
                 lastHeadersByInferenceId.put(inferenceId, headersAsJson(exchange));
+                lastRequestByInferenceId.put(inferenceId, requestAsJson(exchange, body));
             }
             answer(exchange, endpoint, inferenceId, call, body);
         } catch (InterruptedException e) {
@@ -178,7 +184,18 @@ public final class SageMakerFake implements AutoCloseable {
         return json.append('}').toString();
     }
 
-    /** GET /_fake/calls/{endpoint}, /_fake/inference/{id}/calls, /_fake/inference/{id}/headers */
+    private static String requestAsJson(HttpExchange exchange, byte[] body) {
+        var request = JSON.createObjectNode();
+        request.put("method", exchange.getRequestMethod());
+        request.put("path", exchange.getRequestURI().getRawPath());
+        var headers = request.putArray("headers");
+        exchange.getRequestHeaders().forEach((name, values) -> values.forEach(value -> headers.addArray()
+                .add(name.toLowerCase()).add(value)));
+        request.put("body_base64", java.util.Base64.getEncoder().encodeToString(body));
+        return request.toString();
+    }
+
+    /** GET /_fake/calls/{endpoint}, /_fake/inference/{id}/calls, /_fake/inference/{id}/headers, .../request */
     private void control(HttpExchange exchange) throws IOException {
         try (exchange) {
             String[] path = exchange.getRequestURI().getPath().split("/");
@@ -189,6 +206,8 @@ public final class SageMakerFake implements AutoCloseable {
                 answer = Integer.toString(callsByInferenceId.getOrDefault(path[3], new AtomicInteger()).get());
             } else if (path.length == 5 && "inference".equals(path[2]) && "headers".equals(path[4])) {
                 answer = lastHeadersByInferenceId.getOrDefault(path[3], "{}");
+            } else if (path.length == 5 && "inference".equals(path[2]) && "request".equals(path[4])) {
+                answer = lastRequestByInferenceId.getOrDefault(path[3], "{}");
             } else if (path.length == 4 && "breaker".equals(path[2])) {
                 breakerFailing = "fail".equals(path[3]);
                 answer = Boolean.toString(breakerFailing);

@@ -25,11 +25,13 @@ import com.sun.net.httpserver.HttpServer;
  * An HTTP proxy in front of DynamoDB Local that can hold or fail record writes, chosen by the record's endpoint:
  * <ul>
  * <li>{@code rendezvous}: holds the in-progress write until the model call arrives ({@link Rendezvous});</li>
- * <li>{@code table-flaky}: the first two final writes of each inference are not taken (HTTP 500 for a PutItem; in a
- * BatchWriteItem, returned as UnprocessedItems as DynamoDB does);</li>
- * <li>{@code table-down}: the table refuses the record: HTTP 500 for a PutItem, a ValidationException for a
+ * <li>{@code table-flaky}: the first two final writes of each inference are not taken (returned as UnprocessedItems,
+ * as DynamoDB does);</li>
+ * <li>{@code table-down}: the table refuses the record, in-progress or final: a ValidationException for a
  * BatchWriteItem that holds it (as for an item DynamoDB will never take);</li>
- * <li>{@code table-slow}: the first final write is held for {@value #SLOW_WRITE_MILLIS} ms, then written.</li>
+ * <li>{@code table-slow}: the first final write is held for {@value #SLOW_WRITE_MILLIS} ms, then written;</li>
+ * <li>{@code table-lag}: a write call that holds a final record is held for {@value #LAG_MILLIS} ms, then written
+ * (within the gateway's write timeout: slow, not failing); closing the gate meanwhile drops it unwritten.</li>
  * </ul>
  * Counts final writes per inference id, readable at {@code /_gate/writes/{inferenceId}}, and BatchWriteItem calls
  * that reached the table, at {@code /_gate/batches}. {@code /_gate/outage/on} makes
@@ -39,11 +41,10 @@ import com.sun.net.httpserver.HttpServer;
 public final class TableGate implements AutoCloseable {
 
     static final long SLOW_WRITE_MILLIS = 3_000;
+    static final long LAG_MILLIS = 300;
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Set<String> NOT_FORWARDED = Set.of("host", "connection", "content-length", "expect",
             "upgrade", "transfer-encoding", "keep-alive");
-    private static final String INTERNAL_ERROR = "{\"__type\":\"com.amazonaws.dynamodb.v20120810#InternalServerError\","
-            + "\"message\":\"injected by the test gate\"}";
     private static final String VALIDATION_ERROR = "{\"__type\":\"com.amazon.coral.validate#ValidationException\","
             + "\"message\":\"the test gate refuses this item\"}";
 
@@ -93,10 +94,6 @@ public final class TableGate implements AutoCloseable {
                 return; // closed without an answer: the client sees a broken connection
             }
             String operation = exchange.getRequestHeaders().getFirst("X-Amz-Target");
-            if (operation != null && operation.endsWith(".PutItem") && !admit(body)) {
-                reply(exchange, 500, INTERNAL_ERROR);
-                return;
-            }
             if (operation != null && operation.endsWith(".BatchWriteItem")) {
                 batch(exchange, body);
                 return;
@@ -108,8 +105,8 @@ public final class TableGate implements AutoCloseable {
     }
 
     /**
-     * Applies each item's rule to a BatchWriteItem (final records): items not taken come back as UnprocessedItems, the
-     * rest are forwarded; a refused item refuses the whole call.
+     * Applies each item's rule to a BatchWriteItem (in-progress and final records): items not taken come back as
+     * UnprocessedItems, the rest are forwarded; a refused item refuses the whole call.
      */
     private void batch(HttpExchange exchange, byte[] body) throws IOException, InterruptedException {
         var request = (com.fasterxml.jackson.databind.node.ObjectNode) JSON.readTree(body);
@@ -117,17 +114,30 @@ public final class TableGate implements AutoCloseable {
         String tableName = tables.fieldNames().next();
         var forwarded = JSON.createArrayNode();
         var unprocessed = JSON.createArrayNode();
+        boolean lag = false;
         for (JsonNode write : tables.path(tableName)) {
             JsonNode item = write.path("PutRequest").path("Item");
+            boolean inProgress = "IN_PROGRESS".equals(item.path("status").path("S").asText());
+            lag |= !inProgress && "table-lag".equals(item.path("endpoint").path("S").asText());
+            if (inProgress && "rendezvous".equals(item.path("endpoint").path("S").asText())) {
+                Rendezvous.holdWrite(item.path("inference_id").path("S").asText());
+            }
             if ("table-down".equals(item.path("endpoint").path("S").asText())) {
+                if (inProgress) {
+                    reply(exchange, 400, VALIDATION_ERROR);
+                    return;
+                }
                 finalWrites.computeIfAbsent(item.path("inference_id").path("S").asText(), id -> new AtomicInteger())
                         .incrementAndGet();
                 reply(exchange, 400, VALIDATION_ERROR);
                 return;
             }
-            (admitFinal(item) ? forwarded : unprocessed).add(write);
+            (inProgress || admitFinal(item) ? forwarded : unprocessed).add(write);
         }
         batchWrites.incrementAndGet();
+        if (lag) {
+            Thread.sleep(LAG_MILLIS);
+        }
         if (forwarded.isEmpty()) {
             reply(exchange, 200, JSON.writeValueAsString(JSON.createObjectNode()
                     .set("UnprocessedItems", JSON.createObjectNode().set(tableName, unprocessed))));
@@ -155,16 +165,6 @@ public final class TableGate implements AutoCloseable {
             Thread.sleep(SLOW_WRITE_MILLIS);
         }
         return !"table-flaky".equals(endpoint) || attempt > 2;
-    }
-
-    /** Applies the endpoint's rule to one PutItem (the in-progress record); false means: fail it. */
-    private boolean admit(byte[] body) throws IOException, InterruptedException {
-        JsonNode item = JSON.readTree(body).path("Item");
-        String endpoint = item.path("endpoint").path("S").asText();
-        if ("rendezvous".equals(endpoint)) {
-            Rendezvous.holdWrite(item.path("inference_id").path("S").asText());
-        }
-        return !"table-down".equals(endpoint);
     }
 
     private void forward(HttpExchange exchange, byte[] body) throws IOException, InterruptedException {

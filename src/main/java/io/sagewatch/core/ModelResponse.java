@@ -1,4 +1,5 @@
-package io.sagewatch.sagemaker;
+package io.sagewatch.core;
+
 
 /** What the endpoint answered: body and content type pass through to the client unchanged. */
 public record ModelResponse(

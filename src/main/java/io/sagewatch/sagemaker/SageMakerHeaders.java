@@ -1,6 +1,6 @@
-package io.sagewatch.api;
+package io.sagewatch.sagemaker;
 
-/** Header names of the SageMaker runtime InvokeEndpoint operation, plus the gateway's own. */
+/** Header names of the SageMaker runtime protocol (the front answers in it, the provider calls with it), plus the gateway's own. */
 public final class SageMakerHeaders {
 
     public static final String CUSTOM_ATTRIBUTES = "X-Amzn-SageMaker-Custom-Attributes";

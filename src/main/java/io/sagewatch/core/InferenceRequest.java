@@ -1,4 +1,4 @@
-package io.sagewatch.inference;
+package io.sagewatch.core;
 
 import java.time.Instant;
 
@@ -9,6 +9,7 @@ import java.time.Instant;
  * @param inferenceId the client's {@code X-Amzn-SageMaker-Inference-Id}, else the request id
  * @param startNanos {@link System#nanoTime()} when the request was accepted, the origin of every latency
  * @param caller the name of the API key the request carried, or null when API keys are off
+ * @param idempotencyKey the client's key for at-most-once execution, or null
  */
 public record InferenceRequest(
         String requestId,
@@ -26,5 +27,6 @@ public record InferenceRequest(
         String enableExplanations,
         Instant receivedAt,
         long startNanos,
-        String caller) {
+        String caller,
+        String idempotencyKey) {
 }

@@ -1,4 +1,5 @@
-package io.sagewatch.inference;
+package io.sagewatch.core;
+
 
 /** Tokens an LLM reports for one inference; either count may be unknown (null). */
 public record TokenUsage(Long inputTokens, Long outputTokens) {

@@ -1,20 +1,36 @@
-package io.sagewatch.inference;
+package io.sagewatch.core;
 
 import java.time.Instant;
 
-import io.sagewatch.sagemaker.ModelCall;
-import io.sagewatch.sagemaker.ModelResponse;
 
 /**
- * How one inference ended. The record, the response and (later) the meters and the log line are all derived from
- * this one value, never from the resource.
+ * How one inference ended. The answer (in each front's wire format), the record, the meters and the log line are all
+ * derived from this one value.
+ *
+ * @param replayOf when a guard answered with an earlier inference's outcome (an idempotent replay): that inference's
+ *     id; else null
  */
 public record InferenceOutcome(InferenceRequest request, ModelCall modelCall, InferenceError error,
-        Instant finishedAt, long totalNanos, TokenUsage tokens, Double costUsd) {
+        Instant finishedAt, long totalNanos, TokenUsage tokens, Double costUsd, String replayOf) {
 
     public static InferenceOutcome of(InferenceRequest request, ModelCall call, TokenUsage tokens, Double costUsd) {
         return new InferenceOutcome(request, call, call.error(), Instant.now(), System.nanoTime() - request.startNanos(),
-                tokens, costUsd);
+                tokens, costUsd, null);
+    }
+
+    /** A guard's refusal: the model was not called. */
+    public static InferenceOutcome refused(InferenceRequest request, InferenceError error) {
+        long elapsed = System.nanoTime() - request.startNanos();
+        return new InferenceOutcome(request, new ModelCall(null, error, 0, 0), error, Instant.now(), elapsed,
+                TokenUsage.NONE, null, null);
+    }
+
+    /** An earlier inference's answer given again (exactly one of response and error is set); the model was not called. */
+    public static InferenceOutcome replay(InferenceRequest request, String originalInferenceId, ModelResponse response,
+            InferenceError error) {
+        long elapsed = System.nanoTime() - request.startNanos();
+        return new InferenceOutcome(request, new ModelCall(response, error, 0, 0), error, Instant.now(), elapsed,
+                TokenUsage.NONE, null, originalInferenceId);
     }
 
     /** The client went away before the model answered; the upstream call was cancelled. */
@@ -23,7 +39,7 @@ public record InferenceOutcome(InferenceRequest request, ModelCall modelCall, In
         InferenceError error = InferenceError.of(ErrorType.CLIENT_DISCONNECTED,
                 "The client closed the connection before the model answered");
         return new InferenceOutcome(request, new ModelCall(null, error, elapsed, 1), error, Instant.now(), elapsed,
-                TokenUsage.NONE, null);
+                TokenUsage.NONE, null, null);
     }
 
     public boolean succeeded() {

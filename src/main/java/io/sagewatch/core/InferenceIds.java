@@ -1,4 +1,4 @@
-package io.sagewatch.inference;
+package io.sagewatch.core;
 
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;

@@ -1,4 +1,5 @@
-package io.sagewatch.inference;
+package io.sagewatch.core;
+
 
 /**
  * The error classes of the SageMaker runtime API, with the HTTP status SageMaker answers them with. Errors the gateway

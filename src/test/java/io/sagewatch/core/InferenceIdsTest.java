@@ -1,4 +1,4 @@
-package io.sagewatch.inference;
+package io.sagewatch.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertEquals;

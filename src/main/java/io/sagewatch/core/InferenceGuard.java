@@ -1,0 +1,40 @@
+package io.sagewatch.core;
+
+import io.smallrye.mutiny.Uni;
+
+/**
+ * A check around the model call (idempotency now; budgets next), registered as a bean and applied by the pipeline in
+ * priority order ({@code jakarta.annotation.Priority}, highest first, outermost). Symmetric: every request a guard let
+ * through comes back to its {@link #after}, exactly once, with how it ended: a client that left included.
+ *
+ * @param <T> what the guard needs to remember of one request between before and after (a claim, a reservation)
+ */
+public interface InferenceGuard<T> {
+
+    /** Whether this guard has anything to do for the request; if not, it is skipped both ways (no cost). */
+    default boolean appliesTo(InferenceRequest request) {
+        return true;
+    }
+
+    /** Before the model call: let the request through, or answer it here (a replay, a refusal). Never fails. */
+    Uni<Verdict<T>> before(InferenceRequest request);
+
+    /** After the outcome of a request this guard let through; the answer waits for it. Never fails. */
+    Uni<Void> after(InferenceRequest request, T ticket, InferenceOutcome outcome);
+
+    /** What {@link #before} decided: go on with a ticket, or this outcome is the answer. */
+    record Verdict<T>(T ticket, InferenceOutcome answer) {
+
+        public static <T> Verdict<T> proceed(T ticket) {
+            return new Verdict<>(ticket, null);
+        }
+
+        public static <T> Verdict<T> answer(InferenceOutcome answer) {
+            return new Verdict<>(null, answer);
+        }
+
+        public boolean proceeds() {
+            return answer == null;
+        }
+    }
+}

@@ -1,0 +1,301 @@
+package io.sagewatch.sagemaker;
+
+import io.sagewatch.core.ModelResponse;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+
+import org.jboss.logging.Logger;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.netty.buffer.Unpooled;
+import io.quarkus.runtime.Startup;
+import io.sagewatch.config.SagewatchConfig;
+import io.sagewatch.core.ErrorType;
+import io.sagewatch.core.InferenceError;
+import io.sagewatch.core.InferenceRequest;
+import io.smallrye.mutiny.Uni;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpVersion;
+import io.vertx.core.http.RequestOptions;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.http.ContentStreamProvider;
+import software.amazon.awssdk.http.SdkHttpMethod;
+import software.amazon.awssdk.http.SdkHttpRequest;
+import software.amazon.awssdk.http.auth.aws.signer.AwsV4HttpSigner;
+import software.amazon.awssdk.http.auth.spi.signer.SignedRequest;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.regions.providers.DefaultAwsRegionProviderChain;
+
+/**
+ * SageMaker runtime's InvokeEndpoint as a signed pass-through: the request is signed with the AWS SDK's own SigV4
+ * signer (credentials from the SDK's providers) and sent with Vert.x's HTTP client, on the event loop that received it,
+ * over pooled keep-alive connections. The SDK's client pipeline (marshalling, interceptors, its own Netty, endpoint
+ * rules) cost more CPU than the rest of the gateway; a SageMaker invocation needs none of it: the body and the
+ * headers pass through as they are. One attempt: retries, deadlines and the circuit are {@link SageMakerProvider}'s.
+ */
+@ApplicationScoped
+@Startup
+public class SageMakerRuntimeClient {
+
+    private static final Logger LOG = Logger.getLogger(SageMakerRuntimeClient.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    static final String SIGNING_NAME = "sagemaker";
+
+    private final HttpClient http;
+    private final AwsV4HttpSigner signer = AwsV4HttpSigner.create();
+    private final AwsCredentialsProvider credentials;
+    private final String region;
+    private final URI endpoint;
+    private final String authority;
+    private final boolean tls;
+    private final int port;
+
+    SageMakerRuntimeClient(Vertx vertx, SagewatchConfig config) {
+        SagewatchConfig.SageMaker sm = config.sagemaker();
+        this.region = sm.region().orElseGet(() -> new DefaultAwsRegionProviderChain().getRegion().id());
+        this.endpoint = sm.endpointOverride().orElseGet(() -> defaultEndpoint(region));
+        this.tls = "https".equalsIgnoreCase(endpoint.getScheme());
+        this.port = endpoint.getPort() > 0 ? endpoint.getPort() : tls ? 443 : 80;
+        this.authority = endpoint.getHost() + (endpoint.getPort() > 0 ? ":" + endpoint.getPort() : "");
+        if (sm.accessKeyId().isPresent() && sm.secretAccessKey().isPresent()) {
+            credentials = StaticCredentialsProvider.create(
+                    AwsBasicCredentials.create(sm.accessKeyId().get(), sm.secretAccessKey().get()));
+        } else {
+            // refreshed in the background: a refresh must never block the event loop that asks for credentials
+            credentials = DefaultCredentialsProvider.builder().asyncCredentialUpdateEnabled(true).build();
+        }
+        primeCredentials();
+        this.http = vertx.createHttpClient(new HttpClientOptions()
+                .setProtocolVersion(HttpVersion.HTTP_1_1)
+                .setKeepAlive(true)
+                .setMaxPoolSize(sm.maxConnections())
+                .setConnectTimeout(5_000)
+                .setSsl(tls)
+                .setVerifyHost(true)
+                .setDecompressionSupported(false)
+                .setName("sagemaker-runtime"));
+    }
+
+    /** The first resolution may read files or call a metadata endpoint: at startup, never on an event loop. */
+    private void primeCredentials() {
+        try {
+            credentials.resolveCredentials();
+        } catch (RuntimeException e) {
+            LOG.warnf("No AWS credentials for SageMaker yet (%s); invocations fail until there are", e.getMessage());
+        }
+    }
+
+    static URI defaultEndpoint(String region) {
+        String dnsSuffix = Region.of(region).metadata() != null
+                ? Region.of(region).metadata().partition().dnsSuffix()
+                : "amazonaws.com";
+        return URI.create("https://runtime.sagemaker." + region + "." + dnsSuffix);
+    }
+
+    /** The base URL calls go to. */
+    public URI endpoint() {
+        return endpoint;
+    }
+
+    /**
+     * One InvokeEndpoint call. Fails with an {@link InferenceError}: SageMaker's own errors keep their body byte for
+     * byte. Cancelling the Uni resets the HTTP request (the model call is abandoned, not awaited).
+     */
+    public Uni<ModelResponse> invoke(InferenceRequest request, Duration idleTimeout) {
+        return Uni.createFrom().emitter(emitter -> {
+            AtomicReference<HttpClientRequest> sent = new AtomicReference<>();
+            AtomicBoolean answered = new AtomicBoolean();
+            emitter.onTermination(() -> {
+                // cancelled only: a finished request's connection is back in the pool, serving another call
+                HttpClientRequest inFlight = sent.get();
+                if (!answered.get() && inFlight != null) {
+                    inFlight.reset();
+                }
+            });
+            SignedRequest signed;
+            try {
+                signed = sign(request);
+            } catch (RuntimeException e) {
+                emitter.fail(InferenceError.of(ErrorType.INTERNAL_FAILURE,
+                        "Sagewatch could not sign the SageMaker request: " + e.getMessage(), e));
+                return;
+            }
+            RequestOptions options = new RequestOptions()
+                    .setMethod(HttpMethod.POST)
+                    .setHost(endpoint.getHost())
+                    .setPort(port)
+                    .setSsl(tls)
+                    .setURI(signed.request().encodedPath())
+                    .setIdleTimeout(idleTimeout.toMillis());
+            signed.request().forEachHeader((name, values) -> values.forEach(v -> options.addHeader(name, v)));
+            http.request(options)
+                    .compose(out -> {
+                        sent.set(out);
+                        return out.send(Buffer.buffer(Unpooled.wrappedBuffer(request.body())));
+                    })
+                    .compose(response -> response.body().map(body -> toModelResponse(response, body)))
+                    .onComplete(done -> {
+                        answered.set(true);
+                        if (done.succeeded()) {
+                            emitter.complete(done.result());
+                        } else {
+                            emitter.fail(done.cause() instanceof InferenceError error ? error : unreachable(done.cause()));
+                        }
+                    });
+        });
+    }
+
+    private SignedRequest sign(InferenceRequest r) {
+        SdkHttpRequest.Builder http = SdkHttpRequest.builder()
+                .method(SdkHttpMethod.POST)
+                .protocol(tls ? "https" : "http")
+                .host(endpoint.getHost())
+                .port(port)
+                .encodedPath(basePath() + "/endpoints/" + pathSegment(r.endpointName()) + "/invocations")
+                .putHeader("Host", authority);
+        header(http, "Content-Type", r.contentType());
+        header(http, "Accept", r.accept());
+        header(http, SageMakerHeaders.CUSTOM_ATTRIBUTES, r.customAttributes());
+        header(http, SageMakerHeaders.TARGET_MODEL, r.targetModel());
+        header(http, SageMakerHeaders.TARGET_VARIANT, r.targetVariant());
+        header(http, SageMakerHeaders.TARGET_CONTAINER_HOSTNAME, r.targetContainerHostname());
+        header(http, SageMakerHeaders.INFERENCE_ID, r.inferenceId());
+        header(http, SageMakerHeaders.ENABLE_EXPLANATIONS, r.enableExplanations());
+        header(http, SageMakerHeaders.INFERENCE_COMPONENT, r.inferenceComponentName());
+        header(http, SageMakerHeaders.SESSION_ID, r.sessionId());
+        byte[] body = r.body();
+        return signer.sign(s -> s.identity(credentials.resolveCredentials())
+                .request(http.build())
+                .payload(ContentStreamProvider.fromByteArrayUnsafe(body))
+                .putProperty(AwsV4HttpSigner.SERVICE_SIGNING_NAME, SIGNING_NAME)
+                .putProperty(AwsV4HttpSigner.REGION_NAME, region));
+    }
+
+    private String basePath() {
+        String path = endpoint.getRawPath();
+        return path == null || path.equals("/") ? "" : path.replaceAll("/+$", "");
+    }
+
+    /** An endpoint name is [a-zA-Z0-9-]; encoded anyway, as the SDK does for a path label. */
+    static String pathSegment(String value) {
+        return URLEncoder.encode(value, StandardCharsets.UTF_8).replace("+", "%20");
+    }
+
+    private static void header(SdkHttpRequest.Builder request, String name, String value) {
+        if (value != null) {
+            request.putHeader(name, value);
+        }
+    }
+
+    private static ModelResponse toModelResponse(HttpClientResponse response, Buffer body) {
+        byte[] bytes = body.getBytes();
+        if (response.statusCode() / 100 != 2) {
+            throw error(response.statusCode(), response.getHeader(SageMakerHeaders.ERROR_TYPE), bytes);
+        }
+        return new ModelResponse(bytes, response.getHeader("Content-Type"),
+                response.getHeader(SageMakerHeaders.INVOKED_PRODUCTION_VARIANT),
+                response.getHeader(SageMakerHeaders.CUSTOM_ATTRIBUTES),
+                response.getHeader(SageMakerHeaders.NEW_SESSION_ID),
+                response.getHeader(SageMakerHeaders.CLOSED_SESSION_ID));
+    }
+
+    /**
+     * A SageMaker error answer, read as the SDK reads the AWS JSON protocols: the code from {@code x-amzn-ErrorType}
+     * (else the body's {@code __type} or {@code code}), the message from {@code message} or {@code Message}, and
+     * ModelError's modeled fields. The body is kept as sent.
+     */
+    static InferenceError error(int status, String errorTypeHeader, byte[] body) {
+        JsonNode json = parse(body);
+        String code = errorCode(errorTypeHeader);
+        if (code == null && json != null) {
+            code = errorCode(text(json, "__type", "code", "Code"));
+        }
+        if (code == null || code.isBlank()) {
+            // not a SageMaker-protocol answer (a proxy's HTML page, say): describe it, don't relay it
+            ErrorType type = status >= 500 ? ErrorType.INTERNAL_DEPENDENCY : ErrorType.VALIDATION_ERROR;
+            return InferenceError.upstream(type, "SageMaker answered HTTP " + status + " without an error code");
+        }
+        String message = json == null ? null : text(json, "message", "Message", "errorMessage");
+        if (message == null) {
+            message = code;
+        }
+        if (ErrorType.MODEL_ERROR.code().equals(code) && json != null) {
+            JsonNode original = json.get("OriginalStatusCode");
+            return InferenceError.upstream(code, status, message,
+                    original != null && original.canConvertToInt() ? original.intValue() : null,
+                    text(json, "OriginalMessage"), text(json, "LogStreamArn"), body);
+        }
+        return InferenceError.upstream(code, status, message, null, null, null, body);
+    }
+
+    /** {@code ValidationError:http://internal.amazon.com/...} or {@code aws.protocoltests#Foo}: the bare code. */
+    static String errorCode(String raw) {
+        if (raw == null || raw.isBlank()) {
+            return null;
+        }
+        String code = raw;
+        int colon = code.indexOf(':');
+        if (colon >= 0) {
+            code = code.substring(0, colon);
+        }
+        int hash = code.lastIndexOf('#');
+        if (hash >= 0) {
+            code = code.substring(hash + 1);
+        }
+        return code.trim();
+    }
+
+    private static JsonNode parse(byte[] body) {
+        if (body.length == 0 || body[0] != '{') {
+            return null;
+        }
+        try {
+            return JSON.readTree(body);
+        } catch (java.io.IOException e) {
+            return null;
+        }
+    }
+
+    private static String text(JsonNode json, String... names) {
+        for (String name : names) {
+            JsonNode value = json.get(name);
+            if (value != null && value.isValueNode() && !value.isNull()) {
+                return value.asText();
+            }
+        }
+        return null;
+    }
+
+    private static InferenceError unreachable(Throwable failure) {
+        return InferenceError.transport("Sagewatch could not reach SageMaker: " + failure.getMessage(), failure);
+    }
+
+    /** Headers as signed, for tests that check the signature against another implementation. */
+    Map<String, java.util.List<String>> signedHeaders(InferenceRequest request) {
+        return sign(request).request().headers();
+    }
+
+    @PreDestroy
+    void close() {
+        http.close();
+    }
+}

@@ -1,0 +1,121 @@
+package io.sagewatch.sagemaker;
+
+import static io.restassured.RestAssured.given;
+import static io.sagewatch.testing.Gateway.modelAuthority;
+import static io.sagewatch.testing.Gateway.modelRequestFor;
+import static io.sagewatch.testing.Gateway.newInferenceId;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.OutputStream;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.Test;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.sagewatch.core.ErrorType;
+import io.sagewatch.core.InferenceError;
+import io.sagewatch.testing.GatewayTestResource;
+
+/**
+ * The signed pass-through: what reaches SageMaker must carry a SigV4 signature AWS accepts. Checked against botocore's
+ * signer (an independent implementation) over the request exactly as the model fake received it.
+ */
+@QuarkusTest
+@WithTestResource(GatewayTestResource.class)
+class SageMakerRuntimeClientTest {
+
+    @Test
+    void everyRequestHeaderIsSignedAndBotocoreComputesTheSameSignature() throws Exception {
+        String id = newInferenceId();
+        given().header("X-Amzn-SageMaker-Inference-Id", id)
+                .header("X-Amzn-SageMaker-Custom-Attributes", "trace=a b;c=\"d\"")
+                .header("X-Amzn-SageMaker-Target-Variant", "blue")
+                .header("X-Amzn-SageMaker-Session-Id", "NEW_SESSION")
+                .header("Accept", "application/json")
+                .contentType("application/json")
+                .body("{\"inputs\": \"ünïcode ✓\"}".getBytes(StandardCharsets.UTF_8))
+                .post("/endpoints/echo/invocations")
+                .then().statusCode(200);
+
+        JsonNode check = botocore(modelRequestFor(id));
+        assertTrue(check.get("signature_matches").asBoolean(), "botocore disagrees: " + check);
+        assertThat(check.get("scope").toString()).isEqualTo("[\"us-east-1\",\"sagemaker\",\"aws4_request\"]");
+        assertThat(check.get("signed_headers").toString()).contains("\"host\"", "\"x-amz-date\"",
+                "\"content-type\"", "\"accept\"", "\"x-amzn-sagemaker-custom-attributes\"",
+                "\"x-amzn-sagemaker-target-variant\"", "\"x-amzn-sagemaker-session-id\"",
+                "\"x-amzn-sagemaker-inference-id\"");
+    }
+
+    @Test
+    void aBinaryBodyIsSignedAndPassedThroughByteForByte() throws Exception {
+        String id = newInferenceId();
+        byte[] body = new byte[70_000];
+        for (int i = 0; i < body.length; i++) {
+            body[i] = (byte) (i * 31);
+        }
+        byte[] answered = given().header("X-Amzn-SageMaker-Inference-Id", id)
+                .contentType("application/octet-stream").body(body)
+                .post("/endpoints/echo/invocations")
+                .then().statusCode(200).extract().asByteArray();
+        assertThat(answered).isEqualTo(body);
+        assertTrue(botocore(modelRequestFor(id)).get("signature_matches").asBoolean());
+    }
+
+    @Test
+    void sageMakersErrorAnswersAreReadAsTheSdkReadsThem() {
+        InferenceError model = SageMakerRuntimeClient.error(424, "ModelError:http://internal.amazon.com/coral/x/",
+                "{\"Message\":\"m\",\"OriginalStatusCode\":400,\"OriginalMessage\":\"o\",\"LogStreamArn\":\"a\"}"
+                        .getBytes(StandardCharsets.UTF_8));
+        assertEquals("ModelError", model.code());
+        assertEquals(424, model.status());
+        assertEquals(400, model.originalStatusCode());
+        assertEquals("o", model.originalMessage());
+        assertEquals("a", model.logStreamArn());
+        assertEquals("m", model.getMessage());
+
+        InferenceError typeInBody = SageMakerRuntimeClient.error(400, null,
+                "{\"__type\":\"com.amazon.coral.validate#ValidationException\",\"message\":\"bad\"}"
+                        .getBytes(StandardCharsets.UTF_8));
+        assertEquals("ValidationException", typeInBody.code());
+        assertEquals("bad", typeInBody.getMessage());
+
+        InferenceError html = SageMakerRuntimeClient.error(502, null, "<html>".getBytes(StandardCharsets.UTF_8));
+        assertTrue(html.is(ErrorType.INTERNAL_DEPENDENCY));
+        assertNull(html.rawBody(), "a non-protocol answer is described, not relayed");
+    }
+
+    @Test
+    void theDefaultEndpointFollowsTheRegionsPartition() {
+        assertEquals(URI.create("https://runtime.sagemaker.eu-west-1.amazonaws.com"),
+                SageMakerRuntimeClient.defaultEndpoint("eu-west-1"));
+        assertEquals(URI.create("https://runtime.sagemaker.cn-north-1.amazonaws.com.cn"),
+                SageMakerRuntimeClient.defaultEndpoint("cn-north-1"));
+    }
+
+    private static JsonNode botocore(String capturedRequest) throws Exception {
+        String python = System.getenv().getOrDefault("SAGEWATCH_TEST_PYTHON", "python3");
+        Process process = new ProcessBuilder(python, Path.of("src/test/python/sigv4_check.py").toString(),
+                modelAuthority(), "sagewatch", "sagewatch", "us-east-1")
+                .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        try (OutputStream in = process.getOutputStream()) {
+            in.write(capturedRequest.getBytes(StandardCharsets.UTF_8));
+        }
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!process.waitFor(30, TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+            throw new AssertionError("sigv4_check.py did not finish in 30 s");
+        }
+        assertEquals(0, process.exitValue(), "sigv4_check.py failed: " + output);
+        return new ObjectMapper().readTree(output);
+    }
+}
