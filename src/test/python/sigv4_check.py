@@ -1,6 +1,7 @@
-"""Checks a request as the SageMaker fake received it against botocore's SigV4 (an independent implementation).
+"""Checks a captured request (at the SageMaker fake or the table gate) against botocore's SigV4, an independent signer.
 
-Reads {"method", "path", "headers": [[name, value], ...], "body_base64"} on stdin; argv: host access_key secret region.
+Reads {"method", "path", "headers": [[name, value], ...], "body_base64"} on stdin; argv: host access_key secret region
+service.
 Prints JSON: the signed header names, and whether botocore computes the same signature over them.
 """
 import base64
@@ -12,7 +13,7 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
 captured = json.load(sys.stdin)
-host, access_key, secret, region = sys.argv[1:5]
+host, access_key, secret, region, service = sys.argv[1:6]
 headers = {}
 for name, value in captured["headers"]:
     headers.setdefault(name.lower(), value)
@@ -26,7 +27,7 @@ body = base64.b64decode(captured["body_base64"])
 request = AWSRequest(method=captured["method"], url="http://" + host + captured["path"], data=body,
                      headers={name: headers[name] for name in signed_names if name in headers})
 request.context["timestamp"] = headers["x-amz-date"]
-auth = SigV4Auth(Credentials(access_key, secret), "sagemaker", region)
+auth = SigV4Auth(Credentials(access_key, secret), service, region)
 canonical = auth.canonical_request(request)
 expected = auth.signature(auth.string_to_sign(request, canonical), request)
 print(json.dumps({

@@ -5,7 +5,6 @@ import java.net.URI;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -19,11 +18,13 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.netty.buffer.Unpooled;
 import io.quarkus.runtime.Startup;
+import io.sagewatch.aws.RequestSigner;
 import io.sagewatch.config.SagewatchConfig;
 import io.sagewatch.core.ErrorType;
 import io.sagewatch.core.InferenceError;
 import io.sagewatch.core.InferenceRequest;
 import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.subscription.UniEmitter;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
@@ -37,12 +38,8 @@ import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.http.ContentStreamProvider;
 import software.amazon.awssdk.http.SdkHttpMethod;
 import software.amazon.awssdk.http.SdkHttpRequest;
-import software.amazon.awssdk.http.auth.aws.signer.AwsV4HttpSigner;
-import software.amazon.awssdk.http.auth.spi.signer.SignedRequest;
-import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.regions.providers.DefaultAwsRegionProviderChain;
 
 /**
@@ -61,7 +58,7 @@ public class SageMakerRuntimeClient {
     static final String SIGNING_NAME = "sagemaker";
 
     private final HttpClient http;
-    private final AwsV4HttpSigner signer = AwsV4HttpSigner.create();
+    private final RequestSigner signer;
     private final AwsCredentialsProvider credentials;
     private final String region;
     private final URI endpoint;
@@ -72,7 +69,7 @@ public class SageMakerRuntimeClient {
     SageMakerRuntimeClient(Vertx vertx, SagewatchConfig config) {
         SagewatchConfig.SageMaker sm = config.sagemaker();
         this.region = sm.region().orElseGet(() -> new DefaultAwsRegionProviderChain().getRegion().id());
-        this.endpoint = sm.endpointOverride().orElseGet(() -> defaultEndpoint(region));
+        this.endpoint = sm.endpointOverride().orElseGet(() -> RequestSigner.endpoint("runtime.sagemaker", region));
         this.tls = "https".equalsIgnoreCase(endpoint.getScheme());
         this.port = endpoint.getPort() > 0 ? endpoint.getPort() : tls ? 443 : 80;
         this.authority = endpoint.getHost() + (endpoint.getPort() > 0 ? ":" + endpoint.getPort() : "");
@@ -84,6 +81,7 @@ public class SageMakerRuntimeClient {
             credentials = DefaultCredentialsProvider.builder().asyncCredentialUpdateEnabled(true).build();
         }
         primeCredentials();
+        this.signer = new RequestSigner(credentials, region, SIGNING_NAME);
         this.http = vertx.createHttpClient(new HttpClientOptions()
                 .setProtocolVersion(HttpVersion.HTTP_1_1)
                 .setKeepAlive(true)
@@ -102,13 +100,6 @@ public class SageMakerRuntimeClient {
         } catch (RuntimeException e) {
             LOG.warnf("No AWS credentials for SageMaker yet (%s); invocations fail until there are", e.getMessage());
         }
-    }
-
-    static URI defaultEndpoint(String region) {
-        String dnsSuffix = Region.of(region).metadata() != null
-                ? Region.of(region).metadata().partition().dnsSuffix()
-                : "amazonaws.com";
-        return URI.create("https://runtime.sagemaker." + region + "." + dnsSuffix);
     }
 
     /** The base URL calls go to. */
@@ -131,40 +122,46 @@ public class SageMakerRuntimeClient {
                     inFlight.reset();
                 }
             });
-            SignedRequest signed;
-            try {
-                signed = sign(request);
-            } catch (RuntimeException e) {
-                emitter.fail(InferenceError.of(ErrorType.INTERNAL_FAILURE,
-                        "Sagewatch could not sign the SageMaker request: " + e.getMessage(), e));
-                return;
-            }
-            RequestOptions options = new RequestOptions()
-                    .setMethod(HttpMethod.POST)
-                    .setHost(endpoint.getHost())
-                    .setPort(port)
-                    .setSsl(tls)
-                    .setURI(signed.request().encodedPath())
-                    .setIdleTimeout(idleTimeout.toMillis());
-            signed.request().forEachHeader((name, values) -> values.forEach(v -> options.addHeader(name, v)));
-            http.request(options)
-                    .compose(out -> {
-                        sent.set(out);
-                        return out.send(Buffer.buffer(Unpooled.wrappedBuffer(request.body())));
-                    })
-                    .compose(response -> response.body().map(body -> toModelResponse(response, body)))
-                    .onComplete(done -> {
-                        answered.set(true);
-                        if (done.succeeded()) {
-                            emitter.complete(done.result());
-                        } else {
-                            emitter.fail(done.cause() instanceof InferenceError error ? error : unreachable(done.cause()));
-                        }
-                    });
+            signer.sign(request(request), request.body()).whenComplete((signed, failure) -> {
+                if (failure != null) {
+                    answered.set(true);
+                    emitter.fail(InferenceError.of(ErrorType.INTERNAL_FAILURE,
+                            "Sagewatch could not sign the SageMaker request: " + failure.getMessage(), failure));
+                } else {
+                    send(request, signed, idleTimeout, sent, answered, emitter);
+                }
+            });
         });
     }
 
-    private SignedRequest sign(InferenceRequest r) {
+    private void send(InferenceRequest request, SdkHttpRequest signed, Duration idleTimeout,
+            AtomicReference<HttpClientRequest> sent, AtomicBoolean answered,
+            UniEmitter<? super ModelResponse> emitter) {
+        RequestOptions options = new RequestOptions()
+                .setMethod(HttpMethod.POST)
+                .setHost(endpoint.getHost())
+                .setPort(port)
+                .setSsl(tls)
+                .setURI(signed.encodedPath())
+                .setIdleTimeout(idleTimeout.toMillis());
+        signed.forEachHeader((name, values) -> values.forEach(v -> options.addHeader(name, v)));
+        http.request(options)
+                .compose(out -> {
+                    sent.set(out);
+                    return out.send(Buffer.buffer(Unpooled.wrappedBuffer(request.body())));
+                })
+                .compose(response -> response.body().map(body -> toModelResponse(response, body)))
+                .onComplete(done -> {
+                    answered.set(true);
+                    if (done.succeeded()) {
+                        emitter.complete(done.result());
+                    } else {
+                        emitter.fail(done.cause() instanceof InferenceError error ? error : unreachable(done.cause()));
+                    }
+                });
+    }
+
+    private SdkHttpRequest request(InferenceRequest r) {
         SdkHttpRequest.Builder http = SdkHttpRequest.builder()
                 .method(SdkHttpMethod.POST)
                 .protocol(tls ? "https" : "http")
@@ -182,12 +179,7 @@ public class SageMakerRuntimeClient {
         header(http, SageMakerHeaders.ENABLE_EXPLANATIONS, r.enableExplanations());
         header(http, SageMakerHeaders.INFERENCE_COMPONENT, r.inferenceComponentName());
         header(http, SageMakerHeaders.SESSION_ID, r.sessionId());
-        byte[] body = r.body();
-        return signer.sign(s -> s.identity(credentials.resolveCredentials())
-                .request(http.build())
-                .payload(ContentStreamProvider.fromByteArrayUnsafe(body))
-                .putProperty(AwsV4HttpSigner.SERVICE_SIGNING_NAME, SIGNING_NAME)
-                .putProperty(AwsV4HttpSigner.REGION_NAME, region));
+        return http.build();
     }
 
     private String basePath() {
@@ -287,11 +279,6 @@ public class SageMakerRuntimeClient {
 
     private static InferenceError unreachable(Throwable failure) {
         return InferenceError.transport("Sagewatch could not reach SageMaker: " + failure.getMessage(), failure);
-    }
-
-    /** Headers as signed, for tests that check the signature against another implementation. */
-    Map<String, java.util.List<String>> signedHeaders(InferenceRequest request) {
-        return sign(request).request().headers();
     }
 
     @PreDestroy

@@ -1,20 +1,25 @@
 package io.sagewatch.store;
 
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
 import java.time.Instant;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 
 /**
- * {@link InferenceRecord} to and from a DynamoDB item, and to a log line. {@link #FIELDS} is the one list of what a
+ * {@link InferenceRecord} to a DynamoDB item (its JSON, for BatchWriteItem), from one (reads), and to a log line. {@link #FIELDS} is the one list of what a
  * record holds, in the order of its components (a test checks that they agree): adding a field to the record means
  * adding it here, nowhere else. No reflection on the write path; absent fields are omitted.
  */
@@ -75,15 +80,60 @@ final class InferenceRecordItem {
     private InferenceRecordItem() {
     }
 
-    static Map<String, AttributeValue> toItem(InferenceRecord r) {
-        Map<String, AttributeValue> item = new HashMap<>(48);
-        for (Field field : FIELDS) {
-            Object value = field.value().apply(r);
-            if (value != null) {
-                item.put(field.name(), attribute(field.kind(), value));
+    private static final JsonFactory JSON = new JsonFactory();
+
+    /** The item in DynamoDB's JSON form, as BatchWriteItem takes it: written straight from the record, no objects. */
+    static byte[] toJson(InferenceRecord r) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(768);
+        try (JsonGenerator json = JSON.createGenerator(bytes)) {
+            json.writeStartObject();
+            for (Field field : FIELDS) {
+                Object value = field.value().apply(r);
+                if (value == null) {
+                    continue;
+                }
+                json.writeFieldName(field.name());
+                json.writeStartObject();
+                switch (field.kind()) {
+                    case STRING -> json.writeStringField("S", (String) value);
+                    case NUMBER -> json.writeStringField("N", value.toString());
+                    case INSTANT -> json.writeStringField("S", InferenceTable.timestamp((Instant) value));
+                    case STATUS -> json.writeStringField("S", ((InferenceRecord.Status) value).name());
+                    case PAYLOAD -> {
+                        CapturedPayload p = (CapturedPayload) value;
+                        json.writeFieldName("M");
+                        json.writeStartObject();
+                        json.writeFieldName("encoding");
+                        json.writeStartObject();
+                        json.writeStringField("S", p.encoding());
+                        json.writeEndObject();
+                        json.writeFieldName("data");
+                        json.writeStartObject();
+                        json.writeStringField("S", p.data());
+                        json.writeEndObject();
+                        json.writeFieldName("truncated");
+                        json.writeStartObject();
+                        json.writeBooleanField("BOOL", p.truncated());
+                        json.writeEndObject();
+                        json.writeFieldName("bytes");
+                        json.writeStartObject();
+                        json.writeStringField("N", Long.toString(p.bytes()));
+                        json.writeEndObject();
+                        json.writeEndObject();
+                    }
+                }
+                json.writeEndObject();
             }
+            json.writeEndObject();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
-        return item;
+        return bytes.toByteArray();
+    }
+
+    /** A record's table key as one string: how the spool matches the items DynamoDB left unprocessed. */
+    static String key(String inferenceId, String requestId) {
+        return inferenceId + '\u0000' + requestId;
     }
 
     static InferenceRecord fromItem(Map<String, AttributeValue> item) {
@@ -112,42 +162,6 @@ final class InferenceRecordItem {
             }
         }
         return line;
-    }
-
-    /** An item's size as DynamoDB counts it, roughly (names + values), for the spool's bound. */
-    static long estimatedBytes(Map<String, AttributeValue> item) {
-        long bytes = 0;
-        for (Map.Entry<String, AttributeValue> e : item.entrySet()) {
-            bytes += e.getKey().length() + estimatedBytes(e.getValue());
-        }
-        return bytes;
-    }
-
-    private static long estimatedBytes(AttributeValue v) {
-        if (v.s() != null) {
-            return v.s().length();
-        }
-        if (v.n() != null) {
-            return v.n().length();
-        }
-        return v.hasM() ? estimatedBytes(v.m()) : 8;
-    }
-
-    private static AttributeValue attribute(Kind kind, Object value) {
-        return switch (kind) {
-            case STRING -> AttributeValue.fromS((String) value);
-            case NUMBER -> AttributeValue.fromN(value.toString());
-            case INSTANT -> AttributeValue.fromS(InferenceTable.timestamp((Instant) value));
-            case STATUS -> AttributeValue.fromS(((InferenceRecord.Status) value).name());
-            case PAYLOAD -> {
-                CapturedPayload p = (CapturedPayload) value;
-                yield AttributeValue.fromM(Map.of(
-                        "encoding", AttributeValue.fromS(p.encoding()),
-                        "data", AttributeValue.fromS(p.data()),
-                        "truncated", AttributeValue.fromBool(p.truncated()),
-                        "bytes", AttributeValue.fromN(Long.toString(p.bytes()))));
-            }
-        };
     }
 
     private static Object value(Field field, AttributeValue v) {

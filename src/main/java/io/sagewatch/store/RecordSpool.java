@@ -23,16 +23,6 @@ import org.jboss.logging.Logger;
 import io.sagewatch.config.SagewatchConfig;
 import io.sagewatch.metrics.InferenceMeters;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
-import software.amazon.awssdk.awscore.AwsRequestOverrideConfiguration;
-import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
-import software.amazon.awssdk.core.SdkPlugin;
-import software.amazon.awssdk.core.exception.SdkClientException;
-import software.amazon.awssdk.services.dynamodb.DynamoDbAsyncClient;
-import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
-import software.amazon.awssdk.services.dynamodb.model.BatchWriteItemResponse;
-import software.amazon.awssdk.services.dynamodb.model.DynamoDbException;
-import software.amazon.awssdk.services.dynamodb.model.PutRequest;
-import software.amazon.awssdk.services.dynamodb.model.WriteRequest;
 
 /**
  * Records on their way to the table: a bounded write-behind queue, for the in-progress records (written beside the
@@ -58,11 +48,7 @@ public class RecordSpool {
     private static final Duration MAX_BACKOFF = Duration.ofSeconds(5);
     private static final Logger LOG = Logger.getLogger(RecordSpool.class);
 
-    /** Retries are ours (the spool's backoff), not also the SDK's. */
-    private static final SdkPlugin NO_SDK_RETRIES = client -> client.overrideConfiguration(
-            client.overrideConfiguration().toBuilder().retryStrategy(AwsRetryStrategy.doNotRetry()).build());
-
-    private final DynamoDbAsyncClient dynamo;
+    private final BatchWriteCall writes;
     private final InferenceTable table;
     private final DeadLetterLog deadLetters;
     private final InferenceMeters meters;
@@ -78,9 +64,9 @@ public class RecordSpool {
     private volatile long retryAtNanos;
     private volatile String lastFailure;
 
-    RecordSpool(DynamoDbAsyncClient dynamo, InferenceTable table, DeadLetterLog deadLetters, InferenceMeters meters,
+    RecordSpool(BatchWriteCall writes, InferenceTable table, DeadLetterLog deadLetters, InferenceMeters meters,
             SagewatchConfig config) {
-        this.dynamo = dynamo;
+        this.writes = writes;
         this.table = table;
         this.deadLetters = deadLetters;
         this.meters = meters;
@@ -91,7 +77,10 @@ public class RecordSpool {
     /** One record on its way. Identity semantics: the queue and the in-flight set must not hash whole items. */
     private static final class Entry {
         final InferenceRecord record;
-        final Map<String, AttributeValue> item;
+        /** The item as DynamoDB JSON, serialized once. */
+        final byte[] item;
+        /** Its table key, see {@link InferenceRecordItem#key}. */
+        final String key;
         final long bytes;
         final long deadlineNanos;
         final boolean inProgress;
@@ -108,11 +97,11 @@ public class RecordSpool {
         /** Final only: its in-progress record's write, which must end before this one starts. */
         volatile CompletableFuture<Void> after;
 
-        Entry(InferenceRecord record, Map<String, AttributeValue> item, long bytes, long deadlineNanos,
-                boolean inProgress) {
+        Entry(InferenceRecord record, byte[] item, long deadlineNanos, boolean inProgress) {
             this.record = record;
             this.item = item;
-            this.bytes = bytes;
+            this.key = InferenceRecordItem.key(record.inferenceId(), record.requestId());
+            this.bytes = item.length;
             this.deadlineNanos = deadlineNanos;
             this.inProgress = inProgress;
         }
@@ -171,8 +160,7 @@ public class RecordSpool {
     }
 
     private static Entry entry(InferenceRecord record, long deadlineNanos, boolean inProgress) {
-        Map<String, AttributeValue> item = InferenceRecordItem.toItem(record);
-        return new Entry(record, item, InferenceRecordItem.estimatedBytes(item), deadlineNanos, inProgress);
+        return new Entry(record, InferenceRecordItem.toJson(record), deadlineNanos, inProgress);
     }
 
     /** Counts the entry against the spool's bound, or says it does not fit. */
@@ -256,23 +244,19 @@ public class RecordSpool {
     private void write(List<Entry> batch) {
         inFlight.addAll(batch);
         long start = System.nanoTime();
-        List<WriteRequest> puts = batch.stream()
-                .map(e -> WriteRequest.builder().putRequest(PutRequest.builder().item(e.item).build()).build())
-                .toList();
-        CompletableFuture<BatchWriteItemResponse> call;
+        CompletableFuture<Set<String>> call;
         try {
-            call = dynamo.batchWriteItem(b -> b.requestItems(Map.of(table.name(), puts))
-                    .overrideConfiguration(o -> oneBoundedAttempt(o, config.writeTimeout())));
+            call = writes.write(table.name(), batch.stream().map(e -> e.item).toList(), config.writeTimeout());
         } catch (RuntimeException e) {
             call = CompletableFuture.failedFuture(e);
         }
-        call.whenComplete((response, failure) -> {
+        call.whenComplete((unprocessed, failure) -> {
             batch.forEach(inFlight::remove);
             // a shutdown flush may have dead-lettered some meanwhile: those are done, whatever this call did
             List<Entry> live = batch.stream().filter(entry -> !entry.settled.get()).toList();
             try {
                 if (failure == null) {
-                    written(live, response, System.nanoTime() - start);
+                    written(live, unprocessed, System.nanoTime() - start);
                 } else {
                     failed(live, failure, System.nanoTime() - start);
                 }
@@ -283,13 +267,10 @@ public class RecordSpool {
         });
     }
 
-    private void written(List<Entry> batch, BatchWriteItemResponse response, long nanos) {
-        List<WriteRequest> unprocessed = response.hasUnprocessedItems()
-                ? response.unprocessedItems().getOrDefault(table.name(), List.of())
-                : List.of();
+    private void written(List<Entry> batch, Set<String> unprocessed, long nanos) {
         List<Entry> retry = new ArrayList<>();
         for (Entry entry : batch) {
-            boolean notWritten = unprocessed.stream().anyMatch(w -> sameKey(w.putRequest().item(), entry.item));
+            boolean notWritten = unprocessed.contains(entry.key);
             meters.recordWrite(entry.record.endpoint(), nanos, !notWritten);
             if (notWritten) {
                 retry.add(entry);
@@ -444,21 +425,7 @@ public class RecordSpool {
         return deadLettered;
     }
 
-    /** Every record write: one attempt (retries are the caller's), bounded in time, so a slow table holds nothing. */
-    static void oneBoundedAttempt(AwsRequestOverrideConfiguration.Builder request, Duration timeout) {
-        request.addPlugin(NO_SDK_RETRIES).apiCallTimeout(timeout);
-    }
-
-    private static boolean sameKey(Map<String, AttributeValue> a, Map<String, AttributeValue> b) {
-        return a.get(InferenceTable.INFERENCE_ID).equals(b.get(InferenceTable.INFERENCE_ID))
-                && a.get(InferenceTable.REQUEST_ID).equals(b.get(InferenceTable.REQUEST_ID));
-    }
-
     static boolean isTransient(Throwable cause) {
-        if (cause instanceof DynamoDbException dynamoError) {
-            return dynamoError.isThrottlingException() || dynamoError.statusCode() >= 500
-                    || dynamoError.statusCode() == 0;
-        }
-        return cause instanceof SdkClientException;
+        return !(cause instanceof BatchWriteCall.Failure failure) || failure.isTransient();
     }
 }

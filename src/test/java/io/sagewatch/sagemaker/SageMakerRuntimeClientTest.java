@@ -1,6 +1,7 @@
 package io.sagewatch.sagemaker;
 
 import static io.restassured.RestAssured.given;
+import static io.sagewatch.testing.Gateway.botocoreSignatureCheck;
 import static io.sagewatch.testing.Gateway.modelAuthority;
 import static io.sagewatch.testing.Gateway.modelRequestFor;
 import static io.sagewatch.testing.Gateway.newInferenceId;
@@ -9,19 +10,16 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.OutputStream;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
-import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.path.json.JsonPath;
+import io.sagewatch.aws.RequestSigner;
 import io.sagewatch.core.ErrorType;
 import io.sagewatch.core.InferenceError;
 import io.sagewatch.testing.GatewayTestResource;
@@ -35,7 +33,7 @@ import io.sagewatch.testing.GatewayTestResource;
 class SageMakerRuntimeClientTest {
 
     @Test
-    void everyRequestHeaderIsSignedAndBotocoreComputesTheSameSignature() throws Exception {
+    void everyRequestHeaderIsSignedAndBotocoreComputesTheSameSignature() {
         String id = newInferenceId();
         given().header("X-Amzn-SageMaker-Inference-Id", id)
                 .header("X-Amzn-SageMaker-Custom-Attributes", "trace=a b;c=\"d\"")
@@ -47,17 +45,16 @@ class SageMakerRuntimeClientTest {
                 .post("/endpoints/echo/invocations")
                 .then().statusCode(200);
 
-        JsonNode check = botocore(modelRequestFor(id));
-        assertTrue(check.get("signature_matches").asBoolean(), "botocore disagrees: " + check);
-        assertThat(check.get("scope").toString()).isEqualTo("[\"us-east-1\",\"sagemaker\",\"aws4_request\"]");
-        assertThat(check.get("signed_headers").toString()).contains("\"host\"", "\"x-amz-date\"",
-                "\"content-type\"", "\"accept\"", "\"x-amzn-sagemaker-custom-attributes\"",
-                "\"x-amzn-sagemaker-target-variant\"", "\"x-amzn-sagemaker-session-id\"",
-                "\"x-amzn-sagemaker-inference-id\"");
+        JsonPath check = botocore(modelRequestFor(id));
+        assertTrue(check.getBoolean("signature_matches"), "botocore disagrees: " + check.prettify());
+        assertThat(check.getList("scope", String.class)).containsExactly("us-east-1", "sagemaker", "aws4_request");
+        assertThat(check.getList("signed_headers", String.class)).contains("host", "x-amz-date", "content-type",
+                "accept", "x-amzn-sagemaker-custom-attributes", "x-amzn-sagemaker-target-variant",
+                "x-amzn-sagemaker-session-id", "x-amzn-sagemaker-inference-id");
     }
 
     @Test
-    void aBinaryBodyIsSignedAndPassedThroughByteForByte() throws Exception {
+    void aBinaryBodyIsSignedAndPassedThroughByteForByte() {
         String id = newInferenceId();
         byte[] body = new byte[70_000];
         for (int i = 0; i < body.length; i++) {
@@ -68,7 +65,7 @@ class SageMakerRuntimeClientTest {
                 .post("/endpoints/echo/invocations")
                 .then().statusCode(200).extract().asByteArray();
         assertThat(answered).isEqualTo(body);
-        assertTrue(botocore(modelRequestFor(id)).get("signature_matches").asBoolean());
+        assertTrue(botocore(modelRequestFor(id)).getBoolean("signature_matches"));
     }
 
     @Test
@@ -97,25 +94,12 @@ class SageMakerRuntimeClientTest {
     @Test
     void theDefaultEndpointFollowsTheRegionsPartition() {
         assertEquals(URI.create("https://runtime.sagemaker.eu-west-1.amazonaws.com"),
-                SageMakerRuntimeClient.defaultEndpoint("eu-west-1"));
+                RequestSigner.endpoint("runtime.sagemaker", "eu-west-1"));
         assertEquals(URI.create("https://runtime.sagemaker.cn-north-1.amazonaws.com.cn"),
-                SageMakerRuntimeClient.defaultEndpoint("cn-north-1"));
+                RequestSigner.endpoint("runtime.sagemaker", "cn-north-1"));
     }
 
-    private static JsonNode botocore(String capturedRequest) throws Exception {
-        String python = System.getenv().getOrDefault("SAGEWATCH_TEST_PYTHON", "python3");
-        Process process = new ProcessBuilder(python, Path.of("src/test/python/sigv4_check.py").toString(),
-                modelAuthority(), "sagewatch", "sagewatch", "us-east-1")
-                .redirectError(ProcessBuilder.Redirect.INHERIT).start();
-        try (OutputStream in = process.getOutputStream()) {
-            in.write(capturedRequest.getBytes(StandardCharsets.UTF_8));
-        }
-        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!process.waitFor(30, TimeUnit.SECONDS)) {
-            process.destroyForcibly();
-            throw new AssertionError("sigv4_check.py did not finish in 30 s");
-        }
-        assertEquals(0, process.exitValue(), "sigv4_check.py failed: " + output);
-        return new ObjectMapper().readTree(output);
+    private static JsonPath botocore(String capturedRequest) {
+        return botocoreSignatureCheck(capturedRequest, modelAuthority(), "sagemaker");
     }
 }

@@ -4,9 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Instant;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.Map;
 
 import org.junit.jupiter.api.Test;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 
@@ -23,23 +27,23 @@ class InferenceRecordItemTest {
     }
 
     @Test
-    void aRecordSurvivesTheTableWithEveryField() {
+    void aRecordSurvivesTheTableWithEveryField() throws Exception {
         InferenceRecord record = new InferenceRecord("i", "r", "e", InferenceRecord.Status.FAILED, 424, "ModelError",
                 "bad", "blue", "m.tar.gz", "green", "host-1", "component", "team-a",
                 Instant.parse("2026-11-30T01:02:03.456Z"), Instant.parse("2026-11-30T01:02:04.001Z"), 545.25, 500.125,
                 45.125, 2, 10, 20L, "application/json", "text/plain", 6L, 16L, 0.00003,
                 new CapturedPayload("text", "in", false, 2), new CapturedPayload("base64", "AAE=", true, 99), 1234L);
-        Map<String, AttributeValue> item = InferenceRecordItem.toItem(record);
+        Map<String, AttributeValue> item = item(InferenceRecordItem.toJson(record));
         assertThat(item).hasSize(InferenceRecordItem.FIELDS.size());
         assertThat(InferenceRecordItem.fromItem(item)).isEqualTo(record);
     }
 
     @Test
-    void absentFieldsAreOmittedAndReadBackAsAbsent() {
+    void absentFieldsAreOmittedAndReadBackAsAbsent() throws Exception {
         InferenceRecord started = new InferenceRecord("i", "r", "e", InferenceRecord.Status.IN_PROGRESS, null, null,
                 null, null, null, null, null, null, null, Instant.parse("2026-11-30T01:02:03Z"), null, null, null, null,
                 null, 10, null, "application/json", null, null, null, null, null, null, 99L);
-        Map<String, AttributeValue> item = InferenceRecordItem.toItem(started);
+        Map<String, AttributeValue> item = item(InferenceRecordItem.toJson(started));
         assertThat(item).containsOnlyKeys("inference_id", "request_id", "endpoint", "status", "received_at",
                 "request_bytes", "request_content_type", "expires_at");
         assertThat(InferenceRecordItem.fromItem(item)).isEqualTo(started);
@@ -53,5 +57,27 @@ class InferenceRecordItemTest {
         assertThat(InferenceRecordItem.withoutPayloads(record)).doesNotContainKeys("input", "output")
                 .containsEntry("status", "SUCCEEDED").containsEntry("latency_ms", 1.5)
                 .containsEntry("received_at", "2026-11-30T01:02:03Z").containsEntry("expires_at", 99L);
+    }
+
+    /** DynamoDB JSON, read as DynamoDB would (the types the records use). */
+    private static Map<String, AttributeValue> item(byte[] json) throws Exception {
+        Map<String, AttributeValue> item = new HashMap<>();
+        new ObjectMapper().readTree(json).fields().forEachRemaining(e -> item.put(e.getKey(), attribute(e.getValue())));
+        return item;
+    }
+
+    private static AttributeValue attribute(JsonNode typed) {
+        var entry = typed.fields().next();
+        return switch (entry.getKey()) {
+            case "S" -> AttributeValue.fromS(entry.getValue().textValue());
+            case "N" -> AttributeValue.fromN(entry.getValue().textValue());
+            case "BOOL" -> AttributeValue.fromBool(entry.getValue().booleanValue());
+            case "M" -> {
+                Map<String, AttributeValue> m = new HashMap<>();
+                entry.getValue().fields().forEachRemaining(f -> m.put(f.getKey(), attribute(f.getValue())));
+                yield AttributeValue.fromM(m);
+            }
+            default -> throw new AssertionError("unexpected type " + entry.getKey());
+        };
     }
 }

@@ -80,6 +80,45 @@ public final class Gateway {
         return URI.create(fakeUrl()).getAuthority();
     }
 
+    /** The last BatchWriteItem that reached the table gate, as sent. */
+    public static String lastBatchWrite() {
+        return get(gateUrl() + "/_gate/last-batch");
+    }
+
+    /** The table gate's host:port, as a signature covers it. */
+    public static String tableAuthority() {
+        return URI.create(gateUrl()).getAuthority();
+    }
+
+    /**
+     * Checks a captured request's SigV4 signature with botocore (src/test/python/sigv4_check.py): its answer, with
+     * {@code signature_matches}, {@code signed_headers} and {@code scope}.
+     */
+    public static JsonPath botocoreSignatureCheck(String capturedRequest, String authority, String service) {
+        String python = System.getenv().getOrDefault("SAGEWATCH_TEST_PYTHON", "python3");
+        try {
+            Process process = new ProcessBuilder(python, "src/test/python/sigv4_check.py", authority, "sagewatch",
+                    "sagewatch", "us-east-1", service).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+            try (var in = process.getOutputStream()) {
+                in.write(capturedRequest.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            }
+            String output = new String(process.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            if (!process.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+                throw new AssertionError("sigv4_check.py did not finish in 30 s");
+            }
+            if (process.exitValue() != 0) {
+                throw new AssertionError("sigv4_check.py failed: " + output);
+            }
+            return JsonPath.from(output);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** Final-record writes that reached the table gate for an inference (failed ones included). */
     public static int finalWritesFor(String inferenceId) {
         return Integer.parseInt(get(gateUrl() + "/_gate/writes/" + inferenceId));

@@ -184,7 +184,8 @@ public final class SageMakerFake implements AutoCloseable {
         return json.append('}').toString();
     }
 
-    private static String requestAsJson(HttpExchange exchange, byte[] body) {
+    /** A request as received: method, path, every header, the body (base64); read by sigv4_check.py. */
+    static String requestAsJson(HttpExchange exchange, byte[] body) {
         var request = JSON.createObjectNode();
         request.put("method", exchange.getRequestMethod());
         request.put("path", exchange.getRequestURI().getRawPath());

@@ -56,6 +56,8 @@ public final class TableGate implements AutoCloseable {
     private final Map<String, AtomicInteger> finalWrites = new ConcurrentHashMap<>();
     private volatile boolean outage;
     private final AtomicInteger batchWrites = new AtomicInteger();
+    /** The last BatchWriteItem as received (method, path, headers, body), for signature checks. */
+    private volatile String lastBatch = "{}";
 
     public TableGate(int dynamoPort) throws IOException {
         target = URI.create("http://127.0.0.1:" + dynamoPort + "/");
@@ -77,6 +79,10 @@ public final class TableGate implements AutoCloseable {
                 reply(exchange, 200, Integer.toString(finalWrites.getOrDefault(id, new AtomicInteger()).get()));
                 return;
             }
+            if (path.equals("/_gate/last-batch")) {
+                reply(exchange, 200, lastBatch);
+                return;
+            }
             if (path.equals("/_gate/batches")) {
                 reply(exchange, 200, Integer.toString(batchWrites.get()));
                 return;
@@ -95,6 +101,7 @@ public final class TableGate implements AutoCloseable {
             }
             String operation = exchange.getRequestHeaders().getFirst("X-Amz-Target");
             if (operation != null && operation.endsWith(".BatchWriteItem")) {
+                lastBatch = SageMakerFake.requestAsJson(exchange, body);
                 batch(exchange, body);
                 return;
             }

@@ -1,0 +1,216 @@
+package io.sagewatch.store;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.zip.CRC32;
+
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.netty.buffer.Unpooled;
+import io.sagewatch.aws.RequestSigner;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpVersion;
+import io.vertx.core.http.RequestOptions;
+import software.amazon.awssdk.http.SdkHttpMethod;
+import software.amazon.awssdk.http.SdkHttpRequest;
+import software.amazon.awssdk.services.dynamodb.DynamoDbAsyncClient;
+
+/**
+ * DynamoDB's BatchWriteItem as one signed HTTP call on Vert.x: the request body is the records' items, serialized once
+ * when they were queued, joined. The spool makes this call for every record written, so it skips the SDK client's
+ * pipeline (its marshalling, interceptors and own Netty were most of the gateway's CPU); the SDK still signs it, and
+ * the table's endpoint, region and credentials are those of the Quarkus-configured DynamoDB client. One attempt:
+ * retries are the spool's.
+ */
+@ApplicationScoped
+public class BatchWriteCall {
+
+    static final String TARGET = "DynamoDB_20120810.BatchWriteItem";
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** A failed call; {@code transientFailure}: the table may take the same items later. */
+    public static final class Failure extends RuntimeException {
+        private final boolean transientFailure;
+
+        Failure(String message, boolean transientFailure, Throwable cause) {
+            super(message, cause, false, false);
+            this.transientFailure = transientFailure;
+        }
+
+        public boolean isTransient() {
+            return transientFailure;
+        }
+    }
+
+    private final HttpClient http;
+    private final RequestSigner signer;
+    private final URI endpoint;
+    private final int port;
+    private final boolean tls;
+    private final Vertx vertx;
+
+    BatchWriteCall(Vertx vertx, DynamoDbAsyncClient configured) {
+        var configuration = configured.serviceClientConfiguration();
+        String region = configuration.region().id();
+        this.vertx = vertx;
+        this.endpoint = configuration.endpointOverride().orElseGet(() -> RequestSigner.endpoint("dynamodb", region));
+        this.tls = "https".equalsIgnoreCase(endpoint.getScheme());
+        this.port = endpoint.getPort() > 0 ? endpoint.getPort() : tls ? 443 : 80;
+        this.signer = new RequestSigner(configuration.credentialsProvider(), region, "dynamodb");
+        this.http = vertx.createHttpClient(new HttpClientOptions()
+                .setProtocolVersion(HttpVersion.HTTP_1_1)
+                .setKeepAlive(true)
+                .setMaxPoolSize(16)
+                .setConnectTimeout(5_000)
+                .setSsl(tls)
+                .setVerifyHost(true)
+                .setName("dynamodb-records"));
+    }
+
+    /** The BatchWriteItem body for these items (DynamoDB JSON, each already serialized). */
+    static byte[] body(String table, List<byte[]> items) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(items.size() * 600 + 64);
+        try {
+            out.write("{\"RequestItems\":{".getBytes(StandardCharsets.UTF_8));
+            out.write(JSON.writeValueAsBytes(table));
+            out.write(":[".getBytes(StandardCharsets.UTF_8));
+            for (int i = 0; i < items.size(); i++) {
+                out.write((i == 0 ? "{\"PutRequest\":{\"Item\":" : ",{\"PutRequest\":{\"Item\":")
+                        .getBytes(StandardCharsets.UTF_8));
+                out.write(items.get(i));
+                out.write("}}".getBytes(StandardCharsets.UTF_8));
+            }
+            out.write("]}}".getBytes(StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+        return out.toByteArray();
+    }
+
+    /**
+     * Writes the items; the future completes with the keys (see {@link InferenceRecordItem#key}) of those DynamoDB left
+     * unprocessed, or fails with a {@link Failure}. Bounded by {@code timeout} in all.
+     */
+    public CompletableFuture<Set<String>> write(String table, List<byte[]> items, Duration timeout) {
+        CompletableFuture<Set<String>> done = new CompletableFuture<>();
+        byte[] body = body(table, items);
+        SdkHttpRequest request = SdkHttpRequest.builder()
+                .method(SdkHttpMethod.POST)
+                .protocol(tls ? "https" : "http")
+                .host(endpoint.getHost())
+                .port(port)
+                .encodedPath("/")
+                .putHeader("Host", endpoint.getHost() + (endpoint.getPort() > 0 ? ":" + endpoint.getPort() : ""))
+                .putHeader("Content-Type", "application/x-amz-json-1.0")
+                .putHeader("X-Amz-Target", TARGET)
+                .build();
+        AtomicReference<HttpClientRequest> sent = new AtomicReference<>();
+        long timer = vertx.setTimer(timeout.toMillis(), id -> {
+            if (done.completeExceptionally(new Failure("no answer within " + timeout.toMillis() + " ms", true, null))) {
+                HttpClientRequest inFlight = sent.get();
+                if (inFlight != null) {
+                    inFlight.reset();
+                }
+            }
+        });
+        done.whenComplete((result, failure) -> vertx.cancelTimer(timer));
+        signer.sign(request, body).whenComplete((signed, signing) -> {
+            if (signing != null) {
+                done.completeExceptionally(new Failure("could not sign: " + signing, true, signing));
+                return;
+            }
+            RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST).setHost(endpoint.getHost())
+                    .setPort(port).setSsl(tls).setURI("/");
+            signed.forEachHeader((name, values) -> values.forEach(v -> options.addHeader(name, v)));
+            http.request(options)
+                    .compose(out -> {
+                        sent.set(out);
+                        return out.send(Buffer.buffer(Unpooled.wrappedBuffer(body)));
+                    })
+                    .compose(response -> response.body().map(answer -> {
+                        checkCrc(response.getHeader("x-amz-crc32"), answer);
+                        if (response.statusCode() != 200) {
+                            throw failure(response.statusCode(), answer);
+                        }
+                        return unprocessed(table, answer);
+                    }))
+                    .onComplete(result -> {
+                        if (result.succeeded()) {
+                            done.complete(result.result());
+                        } else {
+                            Throwable cause = result.cause();
+                            done.completeExceptionally(cause instanceof Failure ? cause
+                                    : new Failure("the table could not be reached: " + cause, true, cause));
+                        }
+                    });
+        });
+        return done;
+    }
+
+    /** DynamoDB's checksum of its answer, as the SDK checks it: a damaged answer is a failed call. */
+    private static void checkCrc(String expected, Buffer answer) {
+        if (expected == null) {
+            return;
+        }
+        CRC32 crc = new CRC32();
+        crc.update(answer.getBytes());
+        if (crc.getValue() != Long.parseLong(expected)) {
+            throw new Failure("the answer failed its CRC32 check", true, null);
+        }
+    }
+
+    /** An error answer: throttling, server errors and expired credentials are transient; a refused item is not. */
+    static Failure failure(int status, Buffer answer) {
+        String type = "";
+        String message = "";
+        try {
+            JsonNode json = JSON.readTree(answer.getBytes());
+            type = json.path("__type").asText("");
+            type = type.substring(type.lastIndexOf('#') + 1);
+            message = json.has("message") ? json.get("message").asText() : json.path("Message").asText("");
+        } catch (IOException e) {
+            // not JSON: the status says enough
+        }
+        boolean transientFailure = status >= 500 || type.contains("Throttling")
+                || type.equals("ProvisionedThroughputExceededException") || type.equals("RequestLimitExceeded")
+                || type.equals("ExpiredTokenException") || type.equals("InvalidSignatureException");
+        return new Failure("DynamoDB answered " + status + " " + type + ": " + message, transientFailure, null);
+    }
+
+    private static Set<String> unprocessed(String table, Buffer answer) {
+        Set<String> keys = new HashSet<>();
+        try {
+            JsonNode left = JSON.readTree(answer.getBytes()).path("UnprocessedItems").path(table);
+            for (JsonNode write : left) {
+                JsonNode item = write.path("PutRequest").path("Item");
+                keys.add(InferenceRecordItem.key(item.path(InferenceTable.INFERENCE_ID).path("S").asText(),
+                        item.path(InferenceTable.REQUEST_ID).path("S").asText()));
+            }
+        } catch (IOException e) {
+            throw new Failure("unreadable answer: " + e.getMessage(), true, e);
+        }
+        return keys;
+    }
+
+    @PreDestroy
+    void close() {
+        http.close();
+    }
+}
