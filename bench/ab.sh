@@ -39,7 +39,8 @@ for round in $(seq 1 "$ROUNDS"); do
     load "http://127.0.0.1:$http" "target/bench/ab-${label// /_}.txt"
     after=$(cpu_ticks "$gw")
     rss=$(awk '/^VmRSS:/ {printf "%.0f", $2 / 1024}' "/proc/$gw/status")
-    read -r p50 p99 rps requests <<< "$(python3 bench/wrk_summary.py "target/bench/ab-${label// /_}.txt")"
+    summary=$(python3 bench/wrk_summary.py "target/bench/ab-${label// /_}.txt") || exit 1
+    read -r p50 p99 rps requests <<< "$summary"
     printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$label" "$rps" "$p50" "$p99" \
       "$(cpu_us_per_request "$before" "$after" "$requests")" "$rss" >> target/bench/ab.txt
     kill "$gw"; wait "$gw" 2>/dev/null || true

@@ -3,7 +3,7 @@
 # the same model fake (BenchServices, record writes acknowledged by its proxy):
 #   direct   - the model fake itself (what no proxy can beat)
 #   nginx    - nginx as a plain keepalive reverse proxy, one process: the floor of any proxy
-#   gateway  - Sagewatch, the packaged jar with its shipped JVM defaults (GATEWAY_JVM), recording, metrics, log line on
+#   gateway  - Sagewatch, the packaged jar with its shipped JVM settings (GATEWAY_JVM), recording, metrics, log line on
 #   portkey  - Portkey's AI gateway (Node, npm @portkey-ai/gateway, bench/peers/package.json), its SageMaker provider
 #              signing SigV4 for the model fake as a custom host
 # Per peer: added p50 at 1 connection (over direct), req/s and p50/p99 at 64 connections, CPU per request of the peer's
@@ -11,8 +11,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROUNDS=${1:-3}; DURATION=${2:-10s}
-# The gateway's JVM settings as the container ships them (deploy/ecs/Dockerfile.jvm), unless told otherwise.
-GATEWAY_JVM=${GATEWAY_JVM:-$(sed -n 's/^ENV JAVA_OPTS_APPEND="\(.*\)"$/\1/p' deploy/ecs/Dockerfile.jvm | sed 's/-Dquarkus.http.host=0.0.0.0//')}
+# The gateway's JVM settings as the container ships them (deploy/jvm.options) in the ECS template's default task
+# (1 GB: -XX:MaxRAM stands in for the container's limit), unless told otherwise.
+GATEWAY_JVM=${GATEWAY_JVM:-@deploy/jvm.options -XX:MaxRAM=1g}
 source bench/lib.sh
 bench_setup
 command -v nginx > /dev/null || { apt-get update -qq && apt-get install -y -qq nginx-light > /dev/null; }
@@ -73,7 +74,8 @@ run() {
   before=$(cpu_ticks "$pid")
   wrk -t"$((connections > 1 ? 2 : 1))" -c"$connections" -d"$DURATION" --latency -s "$script" "$url" > "$out"
   after=$(cpu_ticks "$pid")
-  read -r p50 p99 rps requests <<< "$(python3 bench/wrk_summary.py "$out")"
+  summary=$(python3 bench/wrk_summary.py "$out") || exit 1
+  read -r p50 p99 rps requests <<< "$summary"
   echo "$name $connections $p50 $p99 $rps $(cpu_us_per_request "$before" "$after" "$requests") \
 $(awk '/^VmRSS:/ {printf "%.0f", $2 / 1024}' "/proc/$pid/status")" >> target/bench/peers.txt
 }

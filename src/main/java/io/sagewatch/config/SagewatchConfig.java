@@ -281,7 +281,10 @@ public interface SagewatchConfig {
         @WithDefault("67108864")
         long spoolMaxBytes();
 
-        /** Record-write calls (BatchWriteItem, up to 25 records each) under way at once. */
+        /**
+         * Record-write calls (BatchWriteItem, up to 25 records each) under way at once, per lane: calls carrying
+         * in-progress records (which answers wait for) and calls of final records alone each have this many.
+         */
         @WithDefault("4")
         int maxConcurrentWrites();
     }

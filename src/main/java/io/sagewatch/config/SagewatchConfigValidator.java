@@ -8,17 +8,39 @@ import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 
+import org.jboss.logging.Logger;
+
 import io.quarkus.runtime.StartupEvent;
 
 /** Refuses to start on settings that would only fail later, on the request path. */
 @ApplicationScoped
 public class SagewatchConfigValidator {
 
+    private static final Logger LOG = Logger.getLogger(SagewatchConfigValidator.class);
+
     void validate(@Observes @Priority(0) StartupEvent event, SagewatchConfig config) {
         List<String> problems = problems(config);
         if (!problems.isEmpty()) {
             throw new IllegalStateException("Invalid Sagewatch configuration: " + String.join("; ", problems));
         }
+        String memory = memoryWarning(config, Runtime.getRuntime().maxMemory());
+        if (memory != null) {
+            LOG.warn(memory);
+        }
+    }
+
+    /**
+     * Request bodies in flight and the record spool are held on the heap: bounds larger than the heap turn an overload
+     * or a table outage into an OutOfMemoryError instead of a 503 or a dead-letter line.
+     */
+    static String memoryWarning(SagewatchConfig config, long maxHeap) {
+        long held = config.limits().maxInFlightBytes() + config.store().spoolMaxBytes();
+        if (held <= maxHeap * 0.8) {
+            return null;
+        }
+        return "sagewatch.limits.max-in-flight-bytes + sagewatch.store.spool-max-bytes (" + held / (1024 * 1024)
+                + " MB) exceed 80 % of the heap (" + maxHeap / (1024 * 1024) + " MB): lower them, or give the JVM more"
+                + " memory, or an overload may end in an OutOfMemoryError instead of 503s";
     }
 
     static List<String> problems(SagewatchConfig config) {

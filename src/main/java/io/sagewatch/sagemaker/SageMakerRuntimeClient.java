@@ -5,8 +5,6 @@ import java.net.URI;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicReference;
 
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -18,6 +16,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.netty.buffer.Unpooled;
 import io.quarkus.runtime.Startup;
+import io.sagewatch.aws.AbandonableCall;
 import io.sagewatch.aws.RequestSigner;
 import io.sagewatch.config.SagewatchConfig;
 import io.sagewatch.core.ErrorType;
@@ -29,7 +28,6 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
-import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpVersion;
@@ -113,30 +111,23 @@ public class SageMakerRuntimeClient {
      */
     public Uni<ModelResponse> invoke(InferenceRequest request, Duration idleTimeout) {
         return Uni.createFrom().emitter(emitter -> {
-            AtomicReference<HttpClientRequest> sent = new AtomicReference<>();
-            AtomicBoolean answered = new AtomicBoolean();
-            emitter.onTermination(() -> {
-                // cancelled only: a finished request's connection is back in the pool, serving another call
-                HttpClientRequest inFlight = sent.get();
-                if (!answered.get() && inFlight != null) {
-                    inFlight.reset();
-                }
-            });
+            AbandonableCall call = new AbandonableCall();
+            // on cancellation; after the answer it does nothing
+            emitter.onTermination(call::abandon);
             signer.sign(request(request), request.body()).whenComplete((signed, failure) -> {
                 if (failure != null) {
-                    answered.set(true);
+                    call.answered();
                     emitter.fail(InferenceError.of(ErrorType.INTERNAL_FAILURE,
                             "Sagewatch could not sign the SageMaker request: " + failure.getMessage(), failure));
                 } else {
-                    send(request, signed, idleTimeout, sent, answered, emitter);
+                    send(request, signed, idleTimeout, call, emitter);
                 }
             });
         });
     }
 
     private void send(InferenceRequest request, SdkHttpRequest signed, Duration idleTimeout,
-            AtomicReference<HttpClientRequest> sent, AtomicBoolean answered,
-            UniEmitter<? super ModelResponse> emitter) {
+            AbandonableCall call, UniEmitter<? super ModelResponse> emitter) {
         RequestOptions options = new RequestOptions()
                 .setMethod(HttpMethod.POST)
                 .setHost(endpoint.getHost())
@@ -147,12 +138,12 @@ public class SageMakerRuntimeClient {
         signed.forEachHeader((name, values) -> values.forEach(v -> options.addHeader(name, v)));
         http.request(options)
                 .compose(out -> {
-                    sent.set(out);
+                    call.started(out);
                     return out.send(Buffer.buffer(Unpooled.wrappedBuffer(request.body())));
                 })
                 .compose(response -> response.body().map(body -> toModelResponse(response, body)))
                 .onComplete(done -> {
-                    answered.set(true);
+                    call.answered();
                     if (done.succeeded()) {
                         emitter.complete(done.result());
                     } else {

@@ -9,7 +9,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.zip.CRC32;
 
 import jakarta.annotation.PreDestroy;
@@ -19,12 +18,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.netty.buffer.Unpooled;
+import io.sagewatch.aws.AbandonableCall;
 import io.sagewatch.aws.RequestSigner;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
-import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.http.RequestOptions;
@@ -121,13 +120,10 @@ public class BatchWriteCall {
                 .putHeader("Content-Type", "application/x-amz-json-1.0")
                 .putHeader("X-Amz-Target", TARGET)
                 .build();
-        AtomicReference<HttpClientRequest> sent = new AtomicReference<>();
+        AbandonableCall call = new AbandonableCall();
         long timer = vertx.setTimer(timeout.toMillis(), id -> {
             if (done.completeExceptionally(new Failure("no answer within " + timeout.toMillis() + " ms", true, null))) {
-                HttpClientRequest inFlight = sent.get();
-                if (inFlight != null) {
-                    inFlight.reset();
-                }
+                call.abandon();
             }
         });
         done.whenComplete((result, failure) -> vertx.cancelTimer(timer));
@@ -141,7 +137,7 @@ public class BatchWriteCall {
             signed.forEachHeader((name, values) -> values.forEach(v -> options.addHeader(name, v)));
             http.request(options)
                     .compose(out -> {
-                        sent.set(out);
+                        call.started(out);
                         return out.send(Buffer.buffer(Unpooled.wrappedBuffer(body)));
                     })
                     .compose(response -> response.body().map(answer -> {
@@ -152,6 +148,7 @@ public class BatchWriteCall {
                         return unprocessed(table, answer);
                     }))
                     .onComplete(result -> {
+                        call.answered();
                         if (result.succeeded()) {
                             done.complete(result.result());
                         } else {

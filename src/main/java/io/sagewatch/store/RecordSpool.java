@@ -57,7 +57,13 @@ public class RecordSpool {
     private final ConcurrentLinkedDeque<Entry> queue = new ConcurrentLinkedDeque<>();
     private final AtomicLong queuedBytes = new AtomicLong();
     private final AtomicInteger queued = new AtomicInteger();
+    /** Calls under way that carry no in-progress record. */
     private final AtomicInteger callsInFlight = new AtomicInteger();
+    /**
+     * Calls under way that carry in-progress records: a lane of their own, so that an answer (which waits for its
+     * in-progress record) never queues behind final records, which nothing waits for.
+     */
+    private final AtomicInteger urgentCallsInFlight = new AtomicInteger();
     private final Set<Entry> inFlight = ConcurrentHashMap.newKeySet();
     /** Consecutive failed calls; > 0 means the table is failing and calls wait out a backoff. */
     private final AtomicInteger failures = new AtomicInteger();
@@ -191,31 +197,53 @@ public class RecordSpool {
         return lastFailure;
     }
 
-    /** Starts calls while there are records and free call slots (and no backoff is running). */
+    /**
+     * Starts calls while there are records and free call slots (and no backoff is running). In-progress records go in
+     * the urgent lane, first, with final records filling their batch; final records alone go in the other.
+     */
     private void pump() {
         while (!queue.isEmpty() && System.nanoTime() >= retryAtNanos) {
-            int inFlight = callsInFlight.get();
-            if (inFlight >= config.maxConcurrentWrites() || !callsInFlight.compareAndSet(inFlight, inFlight + 1)) {
-                if (callsInFlight.get() >= config.maxConcurrentWrites()) {
-                    return;
-                }
-                continue;
-            }
-            List<Entry> batch = take();
-            if (batch.isEmpty()) {
-                callsInFlight.decrementAndGet();
+            boolean urgent = urgentCallsInFlight.get() < config.maxConcurrentWrites() && hasQueuedInProgress();
+            AtomicInteger lane = urgent ? urgentCallsInFlight : callsInFlight;
+            int calls = lane.get();
+            if (calls >= config.maxConcurrentWrites()) {
                 return;
             }
-            write(batch);
+            if (!lane.compareAndSet(calls, calls + 1)) {
+                continue;
+            }
+            List<Entry> batch = take(urgent);
+            if (batch.isEmpty()) {
+                lane.decrementAndGet();
+                return;
+            }
+            write(batch, lane);
         }
     }
 
+    private boolean hasQueuedInProgress() {
+        for (Entry entry : queue) {
+            if (entry.inProgress && !entry.settled.get() && !entry.single) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /**
-     * Up to 25 records, oldest first; a record that must go alone goes alone. A final record whose in-progress write is
-     * still under way stays queued, in its place.
+     * Up to 25 records: with {@code urgent}, the queued in-progress records first, then the oldest others; a record that
+     * must go alone goes alone. A final record whose in-progress write is still under way stays queued, in its place.
      */
-    private List<Entry> take() {
+    private List<Entry> take(boolean urgent) {
         List<Entry> batch = new ArrayList<>();
+        if (urgent) {
+            for (var it = queue.iterator(); it.hasNext() && batch.size() < MAX_BATCH;) {
+                Entry entry = it.next();
+                if (entry.inProgress && !entry.single && !entry.settled.get() && queue.removeFirstOccurrence(entry)) {
+                    batch.add(entry);
+                }
+            }
+        }
         List<Entry> waiting = new ArrayList<>();
         Entry next;
         while (batch.size() < MAX_BATCH && waiting.size() < MAX_BATCH && (next = queue.pollFirst()) != null) {
@@ -241,7 +269,7 @@ public class RecordSpool {
         return batch;
     }
 
-    private void write(List<Entry> batch) {
+    private void write(List<Entry> batch, AtomicInteger lane) {
         inFlight.addAll(batch);
         long start = System.nanoTime();
         CompletableFuture<Set<String>> call;
@@ -261,7 +289,7 @@ public class RecordSpool {
                     failed(live, failure, System.nanoTime() - start);
                 }
             } finally {
-                callsInFlight.decrementAndGet();
+                lane.decrementAndGet();
                 pump();
             }
         });

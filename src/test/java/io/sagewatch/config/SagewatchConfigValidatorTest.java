@@ -34,4 +34,15 @@ class SagewatchConfigValidatorTest {
                 .anyMatch(p -> p.startsWith("sagewatch.capture.sample-percent"))
                 .anyMatch(p -> p.startsWith("sagewatch.max-payload-bytes"));
     }
+
+    @Test
+    void boundsThatTheHeapCannotHoldAreWarnedAbout() {
+        long mb = 1024 * 1024;
+        // defaults: 256 MB of bodies in flight + 64 MB of spool
+        assertThat(SagewatchConfigValidator.memoryWarning(config(Map.of()), 614 * mb)).isNull();
+        assertThat(SagewatchConfigValidator.memoryWarning(config(Map.of()), 307 * mb))
+                .contains("320 MB", "307 MB", "max-in-flight-bytes");
+        assertThat(SagewatchConfigValidator.memoryWarning(config(Map.of(
+                "sagewatch.limits.max-in-flight-bytes", Long.toString(128 * mb))), 307 * mb)).isNull();
+    }
 }

@@ -1,0 +1,46 @@
+package io.sagewatch.aws;
+
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClientRequest;
+
+/**
+ * One outgoing HTTP call that may be abandoned (a cancelled inference, a write past its deadline) without harming
+ * another. Resetting an HTTP/1.1 request closes its connection, and once the call's answer has been handled that
+ * connection is back in the pool serving another call. So the reset runs on the request's own event loop, where the
+ * answer is handled too, and only if the answer has not been: the check and the answer cannot interleave there.
+ */
+public final class AbandonableCall {
+
+    private volatile HttpClientRequest request;
+    private volatile Context context;
+    private volatile boolean answered;
+
+    /** The request is created; called on its event loop. */
+    public void started(HttpClientRequest started) {
+        this.context = Vertx.currentContext();
+        this.request = started;
+    }
+
+    /** The answer (or the failure) has been handled; called on the request's event loop. */
+    public void answered() {
+        answered = true;
+    }
+
+    public void abandon() {
+        HttpClientRequest started = request;
+        Context loop = context;
+        if (started == null || answered) {
+            return;
+        }
+        if (loop == null) {
+            started.reset();
+            return;
+        }
+        loop.runOnContext(ignored -> {
+            if (!answered) {
+                started.reset();
+            }
+        });
+    }
+}
