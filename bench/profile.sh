@@ -54,9 +54,9 @@ for line in open(sys.argv[1]):
     elif "GCTaskThread" in stack or "G1" in frames[0] or "VM_GC" in stack or "GenCollect" in stack:
         chosen = "GC"
     elif "software/amazon/awssdk/http/auth" in stack:
-        chosen = "AWS SDK: SigV4 signing (SageMaker call)"
+        chosen = "AWS SDK: SigV4 signing (both calls)"
     elif "software/amazon/awssdk" in stack:
-        chosen = "AWS SDK: DynamoDB client (pipeline, its Netty)"
+        chosen = "AWS SDK: the rest (client pipeline, its Netty, credentials)"
     else:
         chosen = "JDK / kernel"
         for frame in reversed(frames):

@@ -12,7 +12,8 @@
 # Writes bench/results/latest.md and latency.svg. Usage: bench/run.sh [--smoke]
 # --smoke (CI): tiny N, seconds per figure, results in target/bench/smoke/: it proves the harness runs, its figures mean
 # nothing and never replace the real ones.
-# GATEWAY_OPTS="-Dkey=value ..." passes settings to the gateway, for side-by-side experiments.
+# GATEWAY_OPTS="-Dkey=value ..." passes settings to the gateway, for side-by-side experiments. GATEWAY_JVM: its JVM
+# settings, by default the shipped ones (deploy/jvm.options) in the ECS template's default 1 GB task.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DURATION=10s; OUT=bench/results; START_ROUNDS=5; MEMORY_REQUESTS=100000; CW_INFERENCES=1000000; COST_INFERENCES=1000000
@@ -20,6 +21,7 @@ if [ "${1:-}" = "--smoke" ]; then
   DURATION=2s; OUT=target/bench/smoke; START_ROUNDS=1; MEMORY_REQUESTS=1000; CW_INFERENCES=10000; COST_INFERENCES=10000
 fi
 CONNECTIONS=64
+export GATEWAY_JVM=${GATEWAY_JVM:-@deploy/jvm.options -XX:MaxRAM=1g}
 
 [ -x "${JDK25:-/usr/lib/jvm/temurin-25-jdk-amd64}/bin/java" ] || { echo "P3 needs a JDK 25 (the AOT cache): set JDK25"; exit 1; }
 source bench/lib.sh
@@ -40,7 +42,7 @@ start_stack() {
   PIDS="$PIDS $SERVICES"
   http=$(free_port)
   # shellcheck disable=SC2046 # the flags are words
-  java $(gateway_flags "$http" "$PROXY" "$MODEL") \
+  java $GATEWAY_JVM $(gateway_flags "$http" "$PROXY" "$MODEL") \
     -Dquarkus.log.category.\"sagewatch.inference\".level=WARN \
     -Dsagewatch.endpoints.allowed=bench ${GATEWAY_OPTS:-} \
     -jar target/quarkus-app/quarkus-run.jar > target/bench/gateway.log 2>&1 &
@@ -83,7 +85,7 @@ load "$GATEWAY" 4 target/bench/overlap.txt
 read -r o50 o99 orps oreq <<< "$(summarize target/bench/overlap.txt)"
 stop_stack
 
-# ---- P4 memory: RSS after N requests and after N more (a fresh gateway, default JVM flags) ----
+# ---- P4 memory: RSS after N requests and after N more (a fresh gateway, the shipped JVM settings) ----
 # wrk runs for a duration, not a count: 5 s rounds until N, bounded
 memory_round() {
   local total=0 i
@@ -116,7 +118,9 @@ m1n, m1, m2n, m2 = map(int, sys.argv[10:14])
 duration = sys.argv[14]
 def verdict(ok):
     return "met" if ok else "missed"
+import os
 print(f"# Sagewatch benchmark (wrk, 2 threads, {duration} per load run, loopback, this machine)\n")
+print(f"Gateway JVM settings: `{os.environ['GATEWAY_JVM']}` (the shipped ones, in a 1 GB task)\n")
 print("| figure | direct | through the gateway | added / ratio | goal |")
 print("|---|---|---|---|---|")
 print(f"| P1 p50 latency, 64 connections | {d50:.2f} ms | {g50:.2f} ms | +{g50 - d50:.2f} ms | ≤ +0.5 ms: {verdict(g50 - d50 <= 0.5)} |")

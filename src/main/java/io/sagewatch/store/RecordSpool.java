@@ -29,7 +29,7 @@ import io.smallrye.mutiny.infrastructure.Infrastructure;
  * model call, the evidence that an answered inference happened) and the final ones.
  * <ul>
  * <li>Records go out in BatchWriteItem calls of up to 25, as soon as a call slot is free: alone when the gateway is
- * quiet (no added delay), in fuller batches under load (fewer SDK calls, which are most of the gateway's CPU).</li>
+ * quiet (no added delay), in fuller batches under load (fewer calls, each signed, and less CPU per record).</li>
  * <li>When the table fails, records stay queued and the queue retries with backoff until it answers again: inferences
  * keep being served. The queue is bounded in bytes; a record that does not fit is dead-lettered at once.</li>
  * <li>A record with a deadline (Lambda, where a frozen process cannot hold anything) is dead-lettered when the
