@@ -275,5 +275,9 @@ public class SageMakerRuntimeClient {
     @PreDestroy
     void close() {
         http.close();
+        // the default chain refreshes in a thread of its own
+        if (credentials instanceof software.amazon.awssdk.utils.SdkAutoCloseable closeable) {
+            closeable.close();
+        }
     }
 }
