@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import java.net.URI;
-import java.util.concurrent.CompletionException;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -15,21 +13,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.vertx.core.Vertx;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.core.SdkBytes;
-import software.amazon.awssdk.regions.Region;
-import software.amazon.awssdk.services.sagemakerruntime.SageMakerRuntimeAsyncClient;
-import software.amazon.awssdk.services.sagemakerruntime.model.InvokeEndpointResponse;
-import software.amazon.awssdk.services.sagemakerruntime.model.ModelErrorException;
-import software.amazon.awssdk.services.sagemakerruntime.model.ValidationErrorException;
 
-/** The demo models, called with the real AWS SDK: proof that they speak the SageMaker runtime protocol. */
+/** The demo models, called with the installed boto3 client: proof that they speak the SageMaker runtime protocol. */
 class DemoModelServerTest {
 
     static Vertx vertx;
     static DemoModelServer server;
-    static SageMakerRuntimeAsyncClient client;
     static final ObjectMapper JSON = new ObjectMapper();
 
     @BeforeAll
@@ -40,26 +29,52 @@ class DemoModelServerTest {
             port = socket.getLocalPort();
         }
         server = DemoModelServer.start(vertx, port);
-        client = SageMakerRuntimeAsyncClient.builder()
-                .endpointOverride(URI.create("http://127.0.0.1:" + server.port()))
-                .region(Region.US_EAST_1)
-                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("demo", "demo")))
-                .build();
     }
 
     @AfterAll
     static void stop() {
-        client.close();
         server.close();
         vertx.close().toCompletionStage().toCompletableFuture().join();
     }
 
     private static JsonNode invoke(String endpoint, String contentType, String body) throws Exception {
-        InvokeEndpointResponse response = client.invokeEndpoint(b -> b.endpointName(endpoint)
-                .contentType(contentType).body(SdkBytes.fromUtf8String(body))).join();
-        assertEquals("application/json", response.contentType());
-        assertEquals("AllTraffic", response.invokedProductionVariant());
-        return JSON.readTree(response.body().asUtf8String());
+        JsonNode response = boto3(endpoint, contentType, body);
+        if (response.has("raised")) {
+            throw new ModeledError(response.get("raised").asText(), response.path("original_status").asInt());
+        }
+        assertEquals("application/json", response.get("content_type").asText());
+        assertEquals("AllTraffic", response.get("variant").asText());
+        return JSON.readTree(response.get("body").asText());
+    }
+
+    /** The modeled exception boto3 raised, by name, with ModelError's OriginalStatusCode. */
+    private static final class ModeledError extends Exception {
+        final String name;
+        final int originalStatus;
+
+        ModeledError(String name, int originalStatus) {
+            super(name);
+            this.name = name;
+            this.originalStatus = originalStatus;
+        }
+    }
+
+    /** The installed boto3 client calls the demo model (src/test/python/invoke_endpoint.py). */
+    private static JsonNode boto3(String endpoint, String contentType, String body) throws Exception {
+        String python = System.getenv().getOrDefault("SAGEWATCH_TEST_PYTHON", "python3");
+        Process process = new ProcessBuilder(python, "src/test/python/invoke_endpoint.py",
+                "http://127.0.0.1:" + server.port(), endpoint, contentType)
+                .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        try (var in = process.getOutputStream()) {
+            in.write(body.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        }
+        String output = new String(process.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        if (!process.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+            throw new AssertionError("invoke_endpoint.py did not finish in 30 s");
+        }
+        assertEquals(0, process.exitValue(), "invoke_endpoint.py failed: " + output);
+        return JSON.readTree(output);
     }
 
     @Test
@@ -102,10 +117,11 @@ class DemoModelServerTest {
     @Test
     void badInputIsAModelErrorAndUnknownEndpointsAValidationError() {
         assertThatThrownBy(() -> invoke("demo-llm", "application/json", "{\"prompt\": 1}"))
-                .isInstanceOf(CompletionException.class)
-                .cause().isInstanceOfSatisfying(ModelErrorException.class,
-                        e -> assertEquals(400, e.originalStatusCode()));
+                .isInstanceOfSatisfying(ModeledError.class, e -> {
+                    assertEquals("ModelError", e.name);
+                    assertEquals(400, e.originalStatus);
+                });
         assertThatThrownBy(() -> invoke("demo-nothing", "text/plain", "x"))
-                .cause().isInstanceOf(ValidationErrorException.class);
+                .isInstanceOfSatisfying(ModeledError.class, e -> assertEquals("ValidationError", e.name));
     }
 }
