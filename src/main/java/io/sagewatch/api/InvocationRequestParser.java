@@ -2,7 +2,6 @@ package io.sagewatch.api;
 
 import java.time.Instant;
 import java.util.Locale;
-import java.util.Map;
 import java.util.TreeSet;
 import java.util.regex.Pattern;
 

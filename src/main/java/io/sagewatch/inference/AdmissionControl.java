@@ -1,15 +1,15 @@
 package io.sagewatch.inference;
 
-import io.sagewatch.config.EndpointPolicies;
-import io.sagewatch.core.InferenceError;
-import io.sagewatch.core.ErrorType;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
+import io.sagewatch.config.EndpointPolicies;
 import io.sagewatch.config.SagewatchConfig;
+import io.sagewatch.core.ErrorType;
+import io.sagewatch.core.InferenceError;
 import io.sagewatch.metrics.InferenceMeters;
 
 /**

@@ -1,17 +1,15 @@
 package io.sagewatch.inference;
 
-import io.sagewatch.config.EndpointPolicies;
-import io.sagewatch.core.TokenUsage;
 import java.io.IOException;
-import java.util.Map;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import io.sagewatch.config.SagewatchConfig;
+import io.sagewatch.config.EndpointPolicies;
 import io.sagewatch.core.ModelResponse;
+import io.sagewatch.core.TokenUsage;
 
 /**
  * Reads token usage from a model's JSON answer, without per-endpoint settings for the common shapes: OpenAI-compatible

@@ -1,20 +1,19 @@
 package io.sagewatch.sagemaker;
 
-import io.sagewatch.config.EndpointPolicies;
-import io.sagewatch.core.ModelResponse;
-import io.sagewatch.core.ModelCall;
 import java.time.Duration;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
+import io.sagewatch.config.EndpointPolicies;
 import io.sagewatch.config.SagewatchConfig;
 import io.sagewatch.core.ErrorType;
 import io.sagewatch.core.InferenceError;
 import io.sagewatch.core.InferenceRequest;
 import io.sagewatch.core.ModelCall;
 import io.sagewatch.core.ModelProvider;
+import io.sagewatch.core.ModelResponse;
 import io.smallrye.mutiny.Uni;
 
 /**

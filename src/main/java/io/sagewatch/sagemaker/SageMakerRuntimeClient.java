@@ -1,6 +1,5 @@
 package io.sagewatch.sagemaker;
 
-import io.sagewatch.core.ModelResponse;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -22,6 +21,7 @@ import io.sagewatch.config.SagewatchConfig;
 import io.sagewatch.core.ErrorType;
 import io.sagewatch.core.InferenceError;
 import io.sagewatch.core.InferenceRequest;
+import io.sagewatch.core.ModelResponse;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.subscription.UniEmitter;
 import io.vertx.core.Vertx;
@@ -58,7 +58,6 @@ public class SageMakerRuntimeClient {
     private final HttpClient http;
     private final RequestSigner signer;
     private final AwsCredentialsProvider credentials;
-    private final String region;
     private final URI endpoint;
     private final String authority;
     private final boolean tls;
@@ -66,7 +65,7 @@ public class SageMakerRuntimeClient {
 
     SageMakerRuntimeClient(Vertx vertx, SagewatchConfig config) {
         SagewatchConfig.SageMaker sm = config.sagemaker();
-        this.region = sm.region().orElseGet(() -> new DefaultAwsRegionProviderChain().getRegion().id());
+        String region = sm.region().orElseGet(() -> new DefaultAwsRegionProviderChain().getRegion().id());
         this.endpoint = sm.endpointOverride().orElseGet(() -> RequestSigner.endpoint("runtime.sagemaker", region));
         this.tls = "https".equalsIgnoreCase(endpoint.getScheme());
         this.port = endpoint.getPort() > 0 ? endpoint.getPort() : tls ? 443 : 80;

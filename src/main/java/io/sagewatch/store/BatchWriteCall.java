@@ -14,10 +14,13 @@ import java.util.zip.CRC32;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 
+import org.jboss.logging.Logger;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.netty.buffer.Unpooled;
+import io.quarkus.runtime.Startup;
 import io.sagewatch.aws.AbandonableCall;
 import io.sagewatch.aws.RequestSigner;
 import io.vertx.core.Vertx;
@@ -39,7 +42,10 @@ import software.amazon.awssdk.services.dynamodb.DynamoDbAsyncClient;
  * retries are the spool's.
  */
 @ApplicationScoped
+@Startup
 public class BatchWriteCall {
+
+    private static final Logger LOG = Logger.getLogger(BatchWriteCall.class);
 
     static final String TARGET = "DynamoDB_20120810.BatchWriteItem";
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -73,6 +79,14 @@ public class BatchWriteCall {
         this.tls = "https".equalsIgnoreCase(endpoint.getScheme());
         this.port = endpoint.getPort() > 0 ? endpoint.getPort() : tls ? 443 : 80;
         this.signer = new RequestSigner(configuration.credentialsProvider(), region, "dynamodb");
+        // the first resolution may read files or call a metadata endpoint: here at startup, not on an event loop
+        // during the first inference
+        try {
+            configuration.credentialsProvider().resolveIdentity().join();
+        } catch (RuntimeException e) {
+            LOG.warnf("No AWS credentials for the record table yet (%s); writes are spooled until there are",
+                    e.getMessage());
+        }
         this.http = vertx.createHttpClient(new HttpClientOptions()
                 .setProtocolVersion(HttpVersion.HTTP_1_1)
                 .setKeepAlive(true)

@@ -5,9 +5,6 @@ import static io.sagewatch.testing.Gateway.awaitFinalRecord;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
-import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
 
@@ -18,6 +15,7 @@ import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.RestAssured;
 import io.sagewatch.testing.GatewayTestResource;
+import io.sagewatch.testing.PythonScript;
 
 /** The installed boto3 sagemaker-runtime client, pointed at the gateway: it must see SageMaker. */
 @QuarkusTest
@@ -27,17 +25,7 @@ class Boto3CompatibilityTest {
     @Test
     void boto3InvokesThroughTheGatewayAndRaisesSageMakersModeledErrors() throws Exception {
         String gateway = "http://127.0.0.1:" + RestAssured.port;
-        // SAGEWATCH_TEST_PYTHON: an interpreter with boto3, if the first python3 on the PATH has none (see .ci/run)
-        String python = System.getenv().getOrDefault("SAGEWATCH_TEST_PYTHON", "python3");
-        Process process = new ProcessBuilder(python, Path.of("src/test/python/boto3_contract.py").toString(), gateway)
-                .redirectError(ProcessBuilder.Redirect.INHERIT)
-                .start();
-        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!process.waitFor(60, TimeUnit.SECONDS)) {
-            process.destroyForcibly();
-            throw new AssertionError("boto3 script did not finish in 60 s");
-        }
-        assertEquals(0, process.exitValue(), "boto3 script failed: " + output);
+        String output = PythonScript.run("boto3_contract.py", "", gateway);
         JsonNode results = new ObjectMapper().readTree(output);
 
         JsonNode success = results.get("success");

@@ -12,6 +12,7 @@ import org.junit.jupiter.api.Test;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import io.sagewatch.testing.PythonScript;
 import io.vertx.core.Vertx;
 
 /** The demo models, called with the installed boto3 client: proof that they speak the SageMaker runtime protocol. */
@@ -61,19 +62,8 @@ class DemoModelServerTest {
 
     /** The installed boto3 client calls the demo model (src/test/python/invoke_endpoint.py). */
     private static JsonNode boto3(String endpoint, String contentType, String body) throws Exception {
-        String python = System.getenv().getOrDefault("SAGEWATCH_TEST_PYTHON", "python3");
-        Process process = new ProcessBuilder(python, "src/test/python/invoke_endpoint.py",
-                "http://127.0.0.1:" + server.port(), endpoint, contentType)
-                .redirectError(ProcessBuilder.Redirect.INHERIT).start();
-        try (var in = process.getOutputStream()) {
-            in.write(body.getBytes(java.nio.charset.StandardCharsets.UTF_8));
-        }
-        String output = new String(process.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-        if (!process.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)) {
-            process.destroyForcibly();
-            throw new AssertionError("invoke_endpoint.py did not finish in 30 s");
-        }
-        assertEquals(0, process.exitValue(), "invoke_endpoint.py failed: " + output);
+        String output = PythonScript.run("invoke_endpoint.py", body, "http://127.0.0.1:" + server.port(), endpoint,
+                contentType);
         return JSON.readTree(output);
     }
 

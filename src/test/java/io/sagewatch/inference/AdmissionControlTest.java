@@ -1,6 +1,5 @@
 package io.sagewatch.inference;
 
-import io.sagewatch.core.ErrorType;
 import static io.restassured.RestAssured.given;
 import static io.sagewatch.testing.Gateway.modelCalls;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -22,6 +21,7 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.response.Response;
+import io.sagewatch.core.ErrorType;
 import io.sagewatch.testing.GatewayTestResource;
 
 /** Overload beyond the configured bounds is refused at once, in SageMaker's shape, with Retry-After; never queued. */

@@ -1,6 +1,5 @@
 package io.sagewatch.inference;
 
-import io.sagewatch.core.TokenUsage;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
@@ -9,6 +8,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 import io.sagewatch.config.EndpointPolicies;
+import io.sagewatch.core.TokenUsage;
 import io.sagewatch.testing.TestConfigs;
 
 class CostEstimatorTest {

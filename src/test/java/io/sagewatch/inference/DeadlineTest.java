@@ -1,6 +1,5 @@
 package io.sagewatch.inference;
 
-import io.sagewatch.core.ErrorType;
 import static io.restassured.RestAssured.given;
 import static io.sagewatch.testing.Gateway.awaitFinalRecord;
 import static io.sagewatch.testing.Gateway.newInferenceId;
@@ -17,6 +16,7 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.path.json.JsonPath;
+import io.sagewatch.core.ErrorType;
 import io.sagewatch.testing.GatewayTestResource;
 
 @QuarkusTest

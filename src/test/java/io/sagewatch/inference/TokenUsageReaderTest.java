@@ -1,6 +1,5 @@
 package io.sagewatch.inference;
 
-import io.sagewatch.core.TokenUsage;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.nio.charset.StandardCharsets;
@@ -10,8 +9,9 @@ import org.junit.jupiter.api.Test;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import io.sagewatch.core.ModelResponse;
 import io.sagewatch.config.EndpointPolicies;
+import io.sagewatch.core.ModelResponse;
+import io.sagewatch.core.TokenUsage;
 import io.sagewatch.testing.TestConfigs;
 
 class TokenUsageReaderTest {

@@ -95,28 +95,8 @@ public final class Gateway {
      * {@code signature_matches}, {@code signed_headers} and {@code scope}.
      */
     public static JsonPath botocoreSignatureCheck(String capturedRequest, String authority, String service) {
-        String python = System.getenv().getOrDefault("SAGEWATCH_TEST_PYTHON", "python3");
-        try {
-            Process process = new ProcessBuilder(python, "src/test/python/sigv4_check.py", authority, "sagewatch",
-                    "sagewatch", "us-east-1", service).redirectError(ProcessBuilder.Redirect.INHERIT).start();
-            try (var in = process.getOutputStream()) {
-                in.write(capturedRequest.getBytes(java.nio.charset.StandardCharsets.UTF_8));
-            }
-            String output = new String(process.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-            if (!process.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)) {
-                process.destroyForcibly();
-                throw new AssertionError("sigv4_check.py did not finish in 30 s");
-            }
-            if (process.exitValue() != 0) {
-                throw new AssertionError("sigv4_check.py failed: " + output);
-            }
-            return JsonPath.from(output);
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
+        return JsonPath.from(PythonScript.run("sigv4_check.py", capturedRequest, authority, "sagewatch", "sagewatch",
+                "us-east-1", service));
     }
 
     /** Final-record writes that reached the table gate for an inference (failed ones included). */
