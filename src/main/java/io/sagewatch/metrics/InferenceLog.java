@@ -10,6 +10,7 @@ import org.jboss.logging.Logger;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import io.sagewatch.core.InferenceError;
 import io.sagewatch.core.InferenceObserver;
 import io.sagewatch.core.InferenceOutcome;
 import io.sagewatch.core.InferenceRequest;
@@ -25,6 +26,7 @@ public class InferenceLog implements InferenceObserver {
 
     public static final String CATEGORY = "sagewatch.inference";
     private static final Logger LOG = Logger.getLogger(CATEGORY);
+    static final int MAX_ERROR_MESSAGE_CHARS = 512;
 
     private final ObjectMapper json;
 
@@ -59,6 +61,10 @@ public class InferenceLog implements InferenceObserver {
         if (!outcome.succeeded()) {
             line.put("error_type", outcome.error().code());
             line.put("error_origin", outcome.error().origin().name());
+            // the gateway's own words only: a model's error text may quote the payload (the record keeps it)
+            if (outcome.error().origin() != InferenceError.Origin.UPSTREAM) {
+                putIfPresent(line, "error_message", capped(outcome.error().getMessage(), MAX_ERROR_MESSAGE_CHARS));
+            }
         }
         line.put("latency_ms", InferenceOutcome.millis(outcome.totalNanos()));
         line.put("model_latency_ms", InferenceOutcome.millis(outcome.modelLatencyNanos()));
@@ -83,6 +89,10 @@ public class InferenceLog implements InferenceObserver {
         } else {
             LOG.error(text);
         }
+    }
+
+    private static String capped(String text, int max) {
+        return text == null || text.length() <= max ? text : text.substring(0, max) + "…";
     }
 
     private static void putIfPresent(ObjectNode line, String field, String value) {

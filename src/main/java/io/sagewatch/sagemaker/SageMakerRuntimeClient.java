@@ -16,6 +16,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.netty.buffer.Unpooled;
 import io.quarkus.runtime.Startup;
 import io.sagewatch.aws.AbandonableCall;
+import io.sagewatch.aws.EventLoopHttpClients;
 import io.sagewatch.aws.RequestSigner;
 import io.sagewatch.config.SagewatchConfig;
 import io.sagewatch.core.ErrorType;
@@ -26,7 +27,6 @@ import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.subscription.UniEmitter;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
@@ -55,7 +55,7 @@ public class SageMakerRuntimeClient {
     private static final ObjectMapper JSON = new ObjectMapper();
     static final String SIGNING_NAME = "sagemaker";
 
-    private final HttpClient http;
+    private final EventLoopHttpClients http;
     private final RequestSigner signer;
     private final AwsCredentialsProvider credentials;
     private final URI endpoint;
@@ -79,15 +79,14 @@ public class SageMakerRuntimeClient {
         }
         primeCredentials();
         this.signer = new RequestSigner(credentials, region, SIGNING_NAME);
-        this.http = vertx.createHttpClient(new HttpClientOptions()
+        this.http = new EventLoopHttpClients(vertx, new HttpClientOptions()
                 .setProtocolVersion(HttpVersion.HTTP_1_1)
                 .setKeepAlive(true)
-                .setMaxPoolSize(sm.maxConnections())
                 .setConnectTimeout(5_000)
                 .setSsl(tls)
                 .setVerifyHost(true)
                 .setDecompressionSupported(false)
-                .setName("sagemaker-runtime"));
+                .setName("sagemaker-runtime"), sm.maxConnections());
     }
 
     /** The first resolution may read files or call a metadata endpoint: at startup, never on an event loop. */
@@ -135,7 +134,7 @@ public class SageMakerRuntimeClient {
                 .setURI(signed.encodedPath())
                 .setIdleTimeout(idleTimeout.toMillis());
         signed.forEachHeader((name, values) -> values.forEach(v -> options.addHeader(name, v)));
-        http.request(options)
+        http.onEventLoop(client -> client.request(options)
                 .compose(out -> {
                     call.started(out);
                     return out.send(Buffer.buffer(Unpooled.wrappedBuffer(request.body())));
@@ -148,7 +147,7 @@ public class SageMakerRuntimeClient {
                     } else {
                         emitter.fail(done.cause() instanceof InferenceError error ? error : unreachable(done.cause()));
                     }
-                });
+                }));
     }
 
     private SdkHttpRequest request(InferenceRequest r) {

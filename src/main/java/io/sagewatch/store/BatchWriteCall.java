@@ -22,10 +22,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.netty.buffer.Unpooled;
 import io.quarkus.runtime.Startup;
 import io.sagewatch.aws.AbandonableCall;
+import io.sagewatch.aws.EventLoopHttpClients;
 import io.sagewatch.aws.RequestSigner;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpVersion;
@@ -64,7 +64,7 @@ public class BatchWriteCall {
         }
     }
 
-    private final HttpClient http;
+    private final EventLoopHttpClients http;
     private final RequestSigner signer;
     private final URI endpoint;
     private final int port;
@@ -87,14 +87,13 @@ public class BatchWriteCall {
             LOG.warnf("No AWS credentials for the record table yet (%s); writes are spooled until there are",
                     e.getMessage());
         }
-        this.http = vertx.createHttpClient(new HttpClientOptions()
+        this.http = new EventLoopHttpClients(vertx, new HttpClientOptions()
                 .setProtocolVersion(HttpVersion.HTTP_1_1)
                 .setKeepAlive(true)
-                .setMaxPoolSize(16)
                 .setConnectTimeout(5_000)
                 .setSsl(tls)
                 .setVerifyHost(true)
-                .setName("dynamodb-records"));
+                .setName("dynamodb-records"), 16);
     }
 
     /** The BatchWriteItem body for these items (DynamoDB JSON, each already serialized). */
@@ -149,7 +148,7 @@ public class BatchWriteCall {
             RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST).setHost(endpoint.getHost())
                     .setPort(port).setSsl(tls).setURI("/");
             signed.forEachHeader((name, values) -> values.forEach(v -> options.addHeader(name, v)));
-            http.request(options)
+            http.onEventLoop(client -> client.request(options)
                     .compose(out -> {
                         call.started(out);
                         return out.send(Buffer.buffer(Unpooled.wrappedBuffer(body)));
@@ -170,7 +169,7 @@ public class BatchWriteCall {
                             done.completeExceptionally(cause instanceof Failure ? cause
                                     : new Failure("the table could not be reached: " + cause, true, cause));
                         }
-                    });
+                    }));
         });
         return done;
     }

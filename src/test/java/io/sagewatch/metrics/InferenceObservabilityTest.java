@@ -89,6 +89,8 @@ class InferenceObservabilityTest {
             assertEquals("ModelError", failure.get("error_type").asText());
             assertEquals("error-model", failure.get("model_id").asText());
             assertEquals(424, failure.get("http_status").intValue());
+            assertEquals("UPSTREAM", failure.get("error_origin").asText());
+            assertNull(failure.get("error_message"), "a model's error text may quote the payload: record only");
         }
     }
 
