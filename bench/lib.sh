@@ -59,3 +59,41 @@ start_services() {
   for _ in $(seq 1 100); do grep -q "ready" "$3" && break; sleep 0.2; done
   create_table "$DYNAMO"
 }
+
+# first_inference VARIANT DIR DYNAMO_PORT COMMAND...: P3, one start. Runs COMMAND in DIR (a java command, then
+# "-jar quarkus-run.jar" is added; or a native executable) with the gateway's flags and the demo model in-process,
+# polls until the first successful inference, prints "VARIANT ms_from_process_start rss_mb_after_it", stops it.
+first_inference() {
+  local variant=$1 dir=$2 ddb=$3 http model start gw jar=()
+  shift 3
+  http=$(free_port); model=$(free_port)
+  case "$1" in */java | java) jar=(-jar quarkus-run.jar) ;; esac
+  start=$(date +%s%N)
+  # shellcheck disable=SC2046 # the flags are words
+  (cd "$dir" && exec "$@" $(gateway_flags "$http" "$ddb" "$model") \
+    -Dsagewatch.dev.demo-model=true -Dsagewatch.dev.demo-model-port="$model" \
+    -Dsagewatch.endpoints.allowed=demo-sentiment "${jar[@]}") > "target/bench/start-$variant.log" 2>&1 &
+  gw=$!
+  python3 - "$http" "$start" "$gw" "$variant" <<'PY'
+import http.client, sys, time
+port, start_ns, pid, variant = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4]
+deadline = time.time() + 60
+while True:
+    try:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+        conn.request("POST", "/endpoints/demo-sentiment/invocations", body=b"what a great day",
+                     headers={"Content-Type": "text/plain"})
+        response = conn.getresponse(); response.read()
+        if response.status == 200:
+            break
+    except OSError:
+        pass
+    if time.time() > deadline:
+        sys.exit(f"{variant}: no successful inference within 60 s")
+    time.sleep(0.002)
+ms = (time.time_ns() - start_ns) / 1e6
+rss = next(int(l.split()[1]) for l in open(f"/proc/{pid}/status") if l.startswith("VmRSS:")) / 1024
+print(variant, f"{ms:.0f}", f"{rss:.0f}")
+PY
+  kill "$gw"; wait "$gw" 2>/dev/null || true
+}

@@ -29,39 +29,10 @@ PIDS="$!"
 trap 'kill $PIDS 2>/dev/null || true' EXIT
 create_table "$DDB"
 
-# run VARIANT JAVA APP_DIR EXTRA_FLAGS...: one start, prints "VARIANT ms rss_mb"
 run() {
-  local variant=$1 java=$2 dir=$3 http model start gw
+  local variant=$1 java=$2 dir=$3
   shift 3
-  http=$(free_port); model=$(free_port)
-  start=$(date +%s%N)
-  # shellcheck disable=SC2046 # the flags are words
-  (cd "$dir" && exec "$java" "$@" $(gateway_flags "$http" "$DDB" "$model") \
-    -Dsagewatch.dev.demo-model=true -Dsagewatch.dev.demo-model-port="$model" \
-    -Dsagewatch.endpoints.allowed=demo-sentiment -jar quarkus-run.jar) > "target/bench/start-$variant.log" 2>&1 &
-  gw=$!
-  python3 - "$http" "$start" "$gw" "$variant" <<'PY'
-import http.client, sys, time
-port, start_ns, pid, variant = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4]
-deadline = time.time() + 60
-while True:
-    try:
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-        conn.request("POST", "/endpoints/demo-sentiment/invocations", body=b"what a great day",
-                     headers={"Content-Type": "text/plain"})
-        response = conn.getresponse(); response.read()
-        if response.status == 200:
-            break
-    except OSError:
-        pass
-    if time.time() > deadline:
-        sys.exit(f"{variant}: no successful inference within 60 s")
-    time.sleep(0.002)
-ms = (time.time_ns() - start_ns) / 1e6
-rss = next(int(l.split()[1]) for l in open(f"/proc/{pid}/status") if l.startswith("VmRSS:")) / 1024
-print(variant, f"{ms:.0f}", f"{rss:.0f}")
-PY
-  kill "$gw"; wait "$gw" 2>/dev/null || true
+  first_inference "$variant" "$dir" "$DDB" "$java" "$@"
 }
 
 : > target/bench/start.txt

@@ -2,8 +2,6 @@ package io.sagewatch;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.IOException;
-import java.net.ServerSocket;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -11,20 +9,24 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 import io.sagewatch.dev.EmbeddedDynamoDb;
+import io.sagewatch.testing.FreePort;
+import io.sagewatch.testing.HttpBuild;
 import io.sagewatch.testing.PackagedGateway;
 import io.sagewatch.testing.PackagedGateway.Answer;
 import io.sagewatch.testing.SageMakerFake;
 import io.sagewatch.testing.TableGate;
 
 /**
- * The packaged jar killed (SIGKILL: no shutdown hook, no spool flush) while under load: every inference it answered
- * has at least its in-progress record in the table, because an answer waits for that record (batched with the others)
- * to be written. What was answered leaves evidence, whatever kills the process. The table is slow but healthy: the
- * table gate holds each write call with a final record for 300 ms ("table-lag"), and is closed together with the
- * kill, so the writes under way die with the process: the kill surely leaves answered inferences whose final record
- * was never written, and without their in-progress record they would leave nothing. (While the table is failing,
- * answers do not wait for in-progress records: an outage must not stop the answers; that case is not this test's.)
+ * The packaged gateway (the jar; with -Pnative the native executable) killed (SIGKILL: no shutdown hook, no spool
+ * flush) while under load: every inference it answered has at least its in-progress record in the table, because an
+ * answer waits for that record (batched with the others) to be written. What was answered leaves evidence, whatever
+ * kills the process. The table is slow but healthy: the table gate holds each write call with a final record for 300
+ * ms ("table-lag"), and is closed together with the kill, so the writes under way die with the process: the kill
+ * surely leaves answered inferences whose final record was never written, and without their in-progress record they
+ * would leave nothing. (While the table is failing, answers do not wait for in-progress records: an outage must not
+ * stop the answers; that case is not this test's.)
  */
+@HttpBuild
 class CrashIT {
 
     private static final int CLIENTS = 16;
@@ -33,7 +35,7 @@ class CrashIT {
 
     @Test
     void aKilledGatewayLeavesARecordOfEveryInferenceItAnswered() throws Exception {
-        try (EmbeddedDynamoDb dynamo = EmbeddedDynamoDb.start(freePort()); TableGate gate = new TableGate(dynamo.port());
+        try (EmbeddedDynamoDb dynamo = EmbeddedDynamoDb.start(FreePort.next()); TableGate gate = new TableGate(dynamo.port());
                 SageMakerFake model = new SageMakerFake();
                 PackagedGateway gateway = new PackagedGateway(dynamo, gate.url(), model, ENDPOINT)) {
             gateway.awaitFirstInference(ENDPOINT);
@@ -64,9 +66,4 @@ class CrashIT {
         }
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
-    }
 }

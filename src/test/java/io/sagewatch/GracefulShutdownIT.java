@@ -2,8 +2,6 @@ package io.sagewatch;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.IOException;
-import java.net.ServerSocket;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -11,22 +9,25 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 import io.sagewatch.dev.EmbeddedDynamoDb;
+import io.sagewatch.testing.FreePort;
+import io.sagewatch.testing.HttpBuild;
 import io.sagewatch.testing.PackagedGateway;
 import io.sagewatch.testing.PackagedGateway.Answer;
 import io.sagewatch.testing.SageMakerFake;
 
 /**
- * The packaged jar (the ECS build) stopped with SIGTERM while under load: requests in flight finish with their answer,
+ * The packaged gateway (the ECS build: jar, or native executable) stopped with SIGTERM while under load: requests in flight finish with their answer,
  * and every answered inference has its final record in the table or a dead-letter line. Run by failsafe after
  * {@code package}.
  */
+@HttpBuild
 class GracefulShutdownIT {
 
     private static final int CLIENTS = 16;
 
     @Test
     void aStoppingGatewayFinishesWhatItAcceptedAndLosesNoRecord() throws Exception {
-        try (EmbeddedDynamoDb dynamo = EmbeddedDynamoDb.start(freePort()); SageMakerFake model = new SageMakerFake();
+        try (EmbeddedDynamoDb dynamo = EmbeddedDynamoDb.start(FreePort.next()); SageMakerFake model = new SageMakerFake();
                 PackagedGateway gateway = new PackagedGateway(dynamo, model, "slow")) {
             gateway.awaitFirstInference("slow");
             // load: CLIENTS callers in a loop on "slow" (300 ms per answer), until the gateway is gone
@@ -67,9 +68,4 @@ class GracefulShutdownIT {
         }
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
-    }
 }

@@ -67,6 +67,13 @@ public interface SagewatchConfig {
         @WithDefault("256")
         int maxConnections();
 
+        /**
+         * The Quarkus TLS configuration whose trust the SageMaker calls use ({@code quarkus.tls.NAME.trust-store.*}):
+         * a private CA, a TLS-inspecting proxy. Unset: the default one ({@code quarkus.tls.trust-store.*}) if any,
+         * else the JVM's trust store.
+         */
+        Optional<String> tlsConfigurationName();
+
         CircuitBreaker circuitBreaker();
     }
 

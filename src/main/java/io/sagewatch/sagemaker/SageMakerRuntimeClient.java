@@ -15,9 +15,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.netty.buffer.Unpooled;
 import io.quarkus.runtime.Startup;
+import io.quarkus.tls.TlsConfigurationRegistry;
 import io.sagewatch.aws.AbandonableCall;
 import io.sagewatch.aws.EventLoopHttpClients;
 import io.sagewatch.aws.RequestSigner;
+import io.sagewatch.aws.TlsTrust;
 import io.sagewatch.config.SagewatchConfig;
 import io.sagewatch.core.ErrorType;
 import io.sagewatch.core.InferenceError;
@@ -63,7 +65,7 @@ public class SageMakerRuntimeClient {
     private final boolean tls;
     private final int port;
 
-    SageMakerRuntimeClient(Vertx vertx, SagewatchConfig config) {
+    SageMakerRuntimeClient(Vertx vertx, SagewatchConfig config, TlsConfigurationRegistry tlsConfigurations) {
         SagewatchConfig.SageMaker sm = config.sagemaker();
         String region = sm.region().orElseGet(() -> new DefaultAwsRegionProviderChain().getRegion().id());
         this.endpoint = sm.endpointOverride().orElseGet(() -> RequestSigner.endpoint("runtime.sagemaker", region));
@@ -79,14 +81,14 @@ public class SageMakerRuntimeClient {
         }
         primeCredentials();
         this.signer = new RequestSigner(credentials, region, SIGNING_NAME);
-        this.http = new EventLoopHttpClients(vertx, new HttpClientOptions()
+        this.http = new EventLoopHttpClients(vertx, TlsTrust.fromTlsRegistry(new HttpClientOptions()
                 .setProtocolVersion(HttpVersion.HTTP_1_1)
                 .setKeepAlive(true)
                 .setConnectTimeout(5_000)
                 .setSsl(tls)
                 .setVerifyHost(true)
                 .setDecompressionSupported(false)
-                .setName("sagemaker-runtime"), sm.maxConnections());
+                .setName("sagemaker-runtime"), tlsConfigurations, sm.tlsConfigurationName()), sm.maxConnections());
     }
 
     /** The first resolution may read files or call a metadata endpoint: at startup, never on an event loop. */

@@ -14,6 +14,7 @@ import java.util.zip.CRC32;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 
+import org.eclipse.microprofile.config.Config;
 import org.jboss.logging.Logger;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -24,6 +25,7 @@ import io.quarkus.runtime.Startup;
 import io.sagewatch.aws.AbandonableCall;
 import io.sagewatch.aws.EventLoopHttpClients;
 import io.sagewatch.aws.RequestSigner;
+import io.sagewatch.aws.TlsTrust;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientOptions;
@@ -71,7 +73,7 @@ public class BatchWriteCall {
     private final boolean tls;
     private final Vertx vertx;
 
-    BatchWriteCall(Vertx vertx, DynamoDbAsyncClient configured) {
+    BatchWriteCall(Vertx vertx, DynamoDbAsyncClient configured, Config config) {
         var configuration = configured.serviceClientConfiguration();
         String region = configuration.region().id();
         this.vertx = vertx;
@@ -87,13 +89,13 @@ public class BatchWriteCall {
             LOG.warnf("No AWS credentials for the record table yet (%s); writes are spooled until there are",
                     e.getMessage());
         }
-        this.http = new EventLoopHttpClients(vertx, new HttpClientOptions()
+        this.http = new EventLoopHttpClients(vertx, TlsTrust.likeTheDynamoDbClient(new HttpClientOptions()
                 .setProtocolVersion(HttpVersion.HTTP_1_1)
                 .setKeepAlive(true)
                 .setConnectTimeout(5_000)
                 .setSsl(tls)
                 .setVerifyHost(true)
-                .setName("dynamodb-records"), 16);
+                .setName("dynamodb-records"), config), 16);
     }
 
     /** The BatchWriteItem body for these items (DynamoDB JSON, each already serialized). */

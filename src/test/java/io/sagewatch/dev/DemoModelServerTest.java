@@ -12,6 +12,7 @@ import org.junit.jupiter.api.Test;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import io.sagewatch.testing.FreePort;
 import io.sagewatch.testing.PythonScript;
 import io.vertx.core.Vertx;
 
@@ -25,11 +26,7 @@ class DemoModelServerTest {
     @BeforeAll
     static void start() throws Exception {
         vertx = Vertx.vertx();
-        int port;
-        try (var socket = new java.net.ServerSocket(0)) {
-            port = socket.getLocalPort();
-        }
-        server = DemoModelServer.start(vertx, port);
+        server = DemoModelServer.start(vertx, FreePort.next());
     }
 
     @AfterAll

@@ -23,7 +23,6 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 
 import org.awaitility.Awaitility;
-import org.eclipse.microprofile.config.ConfigProvider;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.DisabledIfSystemProperty;
 
@@ -32,6 +31,7 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.RestAssured;
 import io.restassured.response.Response;
 import io.restassured.specification.RequestSpecification;
+import io.sagewatch.testing.Gateway;
 import io.sagewatch.testing.GatewayTestResource;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
@@ -179,8 +179,7 @@ class IdempotencyGuardTest {
 
     private static DynamoDbClient directTable() {
         return DynamoDbClient.builder()
-                .endpointOverride(URI.create(ConfigProvider.getConfig()
-                        .getValue(GatewayTestResource.DYNAMODB_DIRECT, String.class)))
+                .endpointOverride(URI.create(Gateway.setting(GatewayTestResource.DYNAMODB_DIRECT)))
                 .region(Region.US_EAST_1)
                 .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("sagewatch",
                         "sagewatch")))

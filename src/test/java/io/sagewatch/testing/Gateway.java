@@ -9,6 +9,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -115,16 +116,31 @@ public final class Gateway {
     }
 
     /** Makes the table unreachable (every connection closed unanswered), or reachable again. */
+    /** The DynamoDB operations the gateway has called so far (X-Amz-Target without its version prefix). */
+    public static List<String> tableOperations() {
+        String seen = get(gateUrl() + "/_gate/operations");
+        return seen.isEmpty() ? List.of() : List.of(seen.split(","));
+    }
+
     public static void tableOutage(boolean on) {
         get(gateUrl() + "/_gate/outage/" + (on ? "on" : "off"));
     }
 
     private static String fakeUrl() {
-        return ConfigProvider.getConfig().getValue("sagewatch.sagemaker.endpoint-override", String.class);
+        return setting("sagewatch.sagemaker.endpoint-override");
     }
 
     private static String gateUrl() {
-        return ConfigProvider.getConfig().getValue("quarkus.dynamodb.endpoint-override", String.class);
+        return setting("quarkus.dynamodb.endpoint-override");
+    }
+
+    /**
+     * A setting {@link GatewayTestResource} gave the gateway: from the application's config in a {@code @QuarkusTest},
+     * from the test JVM's system properties when the gateway is a separate process ({@code @QuarkusIntegrationTest}).
+     */
+    public static String setting(String key) {
+        String published = System.getProperty(GatewayTestResource.PUBLISHED + key);
+        return published != null ? published : ConfigProvider.getConfig().getValue(key, String.class);
     }
 
     private static String get(String url) {

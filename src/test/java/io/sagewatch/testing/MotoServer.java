@@ -21,7 +21,7 @@ public final class MotoServer implements AutoCloseable {
     }
 
     public static MotoServer start() throws IOException, InterruptedException {
-        int port = GatewayTestResource.freePort();
+        int port = FreePort.next();
         String executable = System.getenv().getOrDefault("SAGEWATCH_TEST_MOTO", "moto_server");
         Process process = new ProcessBuilder(executable, "-H", "127.0.0.1", "-p", Integer.toString(port))
                 .redirectErrorStream(true)

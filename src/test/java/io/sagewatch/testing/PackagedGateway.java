@@ -1,7 +1,6 @@
 package io.sagewatch.testing;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -26,7 +25,7 @@ import software.amazon.awssdk.services.dynamodb.DynamoDbAsyncClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 
 /**
- * The packaged jar (the ECS build) as a process, for the tests that stop it: started against DynamoDB Local and the
+ * The packaged gateway (the ECS build: the jar, or the native executable) as a process, for the tests that stop it: started against DynamoDB Local and the
  * SageMaker fake, loaded by callers in a loop, and the table read back afterwards.
  */
 public final class PackagedGateway implements AutoCloseable {
@@ -53,14 +52,10 @@ public final class PackagedGateway implements AutoCloseable {
     /** With the gateway's table traffic through {@code tableUrl} (a {@link TableGate}, say); read back directly. */
     public PackagedGateway(EmbeddedDynamoDb dynamo, String tableUrl, SageMakerFake model, String endpoint)
             throws IOException {
-        Path jar = Path.of("target/quarkus-app/quarkus-run.jar");
-        if (!Files.exists(jar)) {
-            throw new IllegalStateException(jar + " is missing: run after package");
-        }
         this.dynamo = dynamo;
-        this.port = freePort();
+        this.port = FreePort.next();
         this.log = Files.createTempFile("sagewatch-gateway", ".log");
-        this.process = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        this.process = new ProcessBuilder(Artifact.command(List.of(
                 "-Dquarkus.http.port=" + port, "-Dquarkus.http.host=127.0.0.1",
                 "-Dquarkus.dynamodb.endpoint-override=" + tableUrl,
                 "-Dquarkus.dynamodb.aws.region=us-east-1", "-Dquarkus.dynamodb.aws.credentials.type=static",
@@ -69,8 +64,7 @@ public final class PackagedGateway implements AutoCloseable {
                 "-Dsagewatch.store.create-table=true",
                 "-Dsagewatch.sagemaker.endpoint-override=" + model.url(), "-Dsagewatch.sagemaker.region=us-east-1",
                 "-Dsagewatch.sagemaker.access-key-id=test", "-Dsagewatch.sagemaker.secret-access-key=test",
-                "-Dsagewatch.endpoints.allowed=" + endpoint,
-                "-jar", jar.toString())
+                "-Dsagewatch.endpoints.allowed=" + endpoint)))
                 .redirectErrorStream(true).redirectOutput(log.toFile()).start();
     }
 
@@ -175,9 +169,4 @@ public final class PackagedGateway implements AutoCloseable {
         }
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
-    }
 }

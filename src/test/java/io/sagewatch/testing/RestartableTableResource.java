@@ -23,7 +23,7 @@ public class RestartableTableResource implements QuarkusTestResourceLifecycleMan
     @Override
     public Map<String, String> start() {
         try {
-            port = GatewayTestResource.freePort();
+            port = FreePort.next();
             directory = Files.createTempDirectory("sagewatch-dynamodb");
             dynamo = EmbeddedDynamoDb.start(port, directory);
             sagemaker = new SageMakerFake();

@@ -2,7 +2,6 @@ package io.sagewatch.testing;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -39,7 +38,12 @@ public final class SageMakerFake implements AutoCloseable {
     private volatile boolean breakerFailing;
 
     public SageMakerFake() throws IOException {
-        server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 128);
+        this(null);
+    }
+
+    /** Over HTTPS with this certificate (as SageMaker's endpoints are), or plain HTTP when null. */
+    public SageMakerFake(SelfSignedCertificate certificate) throws IOException {
+        server = SelfSignedCertificate.loopbackServer(certificate);
         server.setExecutor(executor);
         server.createContext("/endpoints/", this::invoke);
         server.createContext("/_fake/", this::control);
@@ -47,7 +51,7 @@ public final class SageMakerFake implements AutoCloseable {
     }
 
     public String url() {
-        return "http://127.0.0.1:" + server.getAddress().getPort();
+        return SelfSignedCertificate.url(server);
     }
 
     private void invoke(HttpExchange exchange) throws IOException {

@@ -2,7 +2,6 @@ package io.sagewatch.testing;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -11,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -34,7 +34,8 @@ import com.sun.net.httpserver.HttpServer;
  * (within the gateway's write timeout: slow, not failing); closing the gate meanwhile drops it unwritten.</li>
  * </ul>
  * Counts final writes per inference id, readable at {@code /_gate/writes/{inferenceId}}, and BatchWriteItem calls
- * that reached the table, at {@code /_gate/batches}. {@code /_gate/outage/on} makes
+ * that reached the table, at {@code /_gate/batches}; the DynamoDB operations the gateway called, at
+ * {@code /_gate/operations} (comma-separated). {@code /_gate/outage/on} makes
  * the table unreachable for everything (connections are closed unanswered, as a stopped DynamoDB would), until
  * {@code /_gate/outage/off}.
  */
@@ -56,19 +57,25 @@ public final class TableGate implements AutoCloseable {
     private final Map<String, AtomicInteger> finalWrites = new ConcurrentHashMap<>();
     private volatile boolean outage;
     private final AtomicInteger batchWrites = new AtomicInteger();
+    private final Set<String> operations = ConcurrentHashMap.newKeySet();
     /** The last BatchWriteItem as received (method, path, headers, body), for signature checks. */
     private volatile String lastBatch = "{}";
 
     public TableGate(int dynamoPort) throws IOException {
+        this(dynamoPort, null);
+    }
+
+    /** Serving HTTPS with this certificate (as DynamoDB's endpoints do), or plain HTTP when null. */
+    public TableGate(int dynamoPort, SelfSignedCertificate certificate) throws IOException {
         target = URI.create("http://127.0.0.1:" + dynamoPort + "/");
-        server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 128);
+        server = SelfSignedCertificate.loopbackServer(certificate);
         server.setExecutor(executor);
         server.createContext("/", this::handle);
         server.start();
     }
 
     public String url() {
-        return "http://127.0.0.1:" + server.getAddress().getPort();
+        return SelfSignedCertificate.url(server);
     }
 
     private void handle(HttpExchange exchange) throws IOException {
@@ -87,6 +94,10 @@ public final class TableGate implements AutoCloseable {
                 reply(exchange, 200, Integer.toString(batchWrites.get()));
                 return;
             }
+            if (path.equals("/_gate/operations")) {
+                reply(exchange, 200, String.join(",", new TreeSet<>(operations)));
+                return;
+            }
             if (path.startsWith("/_gate/outage/")) {
                 outage = path.endsWith("/on");
                 reply(exchange, 200, String.valueOf(outage));
@@ -100,6 +111,9 @@ public final class TableGate implements AutoCloseable {
                 return; // closed without an answer: the client sees a broken connection
             }
             String operation = exchange.getRequestHeaders().getFirst("X-Amz-Target");
+            if (operation != null) {
+                operations.add(operation.substring(operation.indexOf('.') + 1));
+            }
             if (operation != null && operation.endsWith(".BatchWriteItem")) {
                 lastBatch = SageMakerFake.requestAsJson(exchange, body);
                 batch(exchange, body);

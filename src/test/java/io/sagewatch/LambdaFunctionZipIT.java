@@ -1,0 +1,153 @@
+package io.sagewatch;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.Test;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.sagewatch.dev.EmbeddedDynamoDb;
+import io.sagewatch.testing.FreePort;
+import io.sagewatch.testing.LambdaRuntimeApi;
+import io.sagewatch.testing.NativeLambdaBuild;
+import io.sagewatch.testing.SageMakerFake;
+
+/**
+ * The native Lambda build as Lambda runs it: {@code target/function.zip} unzipped, its {@code bootstrap} started with
+ * nothing but the environment a provided.al2023 function gets (the SAM template's variables, credentials in
+ * {@code AWS_*}, {@code AWS_LAMBDA_RUNTIME_API}), fed API Gateway HTTP API (v2) events by a local Runtime API, in
+ * front of DynamoDB Local and the SageMaker fake.
+ */
+@NativeLambdaBuild
+class LambdaFunctionZipIT {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Duration ANSWER_WITHIN = Duration.ofSeconds(30);
+
+    @Test
+    void theFunctionZipAnswersApiGatewayEventsRecordsThemAndWritesTheirMetricsFirst() throws Exception {
+        Path function = unzip(Path.of("target/function.zip"));
+        assertThat(function.resolve("bootstrap")).isExecutable();
+
+        try (EmbeddedDynamoDb dynamo = EmbeddedDynamoDb.start(FreePort.next()); SageMakerFake model = new SageMakerFake();
+                LambdaRuntimeApi runtime = new LambdaRuntimeApi()) {
+            Path stdout = Files.createTempFile("sagewatch-lambda", ".log");
+            // what the function had written when each answer arrived: EMF must be out before the response
+            Map<String, String> writtenBeforeAnswer = new ConcurrentHashMap<>();
+            runtime.onAnswer(id -> writtenBeforeAnswer.put(id, read(stdout)));
+
+            long started = System.nanoTime();
+            ProcessBuilder launch = new ProcessBuilder(function.resolve("bootstrap").toString())
+                    .directory(function.toFile()).redirectErrorStream(true).redirectOutput(stdout.toFile());
+            launch.environment().putAll(runtime.functionEnvironment("http://127.0.0.1:" + dynamo.port(), model.url()));
+            Process bootstrap = launch.start();
+            try {
+                long initNanos = runtime.awaitFirstNext(ANSWER_WITHIN) - started;
+                String inferenceId = "test-" + UUID.randomUUID();
+                String success = runtime.invoke(LambdaRuntimeApi.apiGatewayEvent("POST", "/endpoints/echo/invocations", "hello, native lambda",
+                        Map.of("content-type", "text/plain", "x-amzn-sagemaker-inference-id", inferenceId)));
+                long sentAt = System.nanoTime();
+                JsonNode answered = response(runtime.awaitAnswer(success, ANSWER_WITHIN));
+                long firstInvocationNanos = System.nanoTime() - sentAt;
+                assertEquals(200, answered.path("statusCode").asInt(), answered.toString());
+                assertEquals("hello, native lambda", body(answered));
+                assertThat(writtenBeforeAnswer.get(success)).as("the EMF line is written before the response")
+                        .contains("\"_aws\"").contains(inferenceId);
+
+                String failing = runtime.invoke(LambdaRuntimeApi.apiGatewayEvent("POST", "/endpoints/error-model/invocations", "x",
+                        Map.of("content-type", "text/plain")));
+                JsonNode error = response(runtime.awaitAnswer(failing, ANSWER_WITHIN));
+                assertEquals(424, error.path("statusCode").asInt(), error.toString());
+                assertThat(header(error, "x-amzn-ErrorType")).startsWith("ModelError");
+                assertEquals(400, JSON.readTree(body(error)).path("OriginalStatusCode").asInt());
+
+                String bad = runtime.invoke(LambdaRuntimeApi.apiGatewayEvent("POST", "/endpoints/not-allowed/invocations", "x",
+                        Map.of("content-type", "text/plain")));
+                JsonNode refused = response(runtime.awaitAnswer(bad, ANSWER_WITHIN));
+                assertThat(refused.path("statusCode").asInt()).isBetween(400, 499);
+                assertThat(header(refused, "x-amzn-ErrorType")).isNotBlank();
+
+                // the record, read back through the records API (the final record is written before the answer)
+                String read = runtime.invoke(LambdaRuntimeApi.apiGatewayEvent("GET", "/inferences/" + inferenceId, null, Map.of()));
+                JsonNode record = JSON.readTree(body(response(runtime.awaitAnswer(read, ANSWER_WITHIN))));
+                assertEquals("SUCCEEDED", record.path("status").asText(), record.toString());
+                assertEquals("echo", record.path("endpoint").asText());
+                assertEquals(200, record.path("http_status").asInt());
+
+                assertThat(runtime.initFailed()).isFalse();
+                System.out.printf("lambda native: init (start to first next) %.0f ms, first invocation %.0f ms%n",
+                        initNanos / 1e6, firstInvocationNanos / 1e6);
+            } finally {
+                bootstrap.destroy();
+                if (!bootstrap.waitFor(10, TimeUnit.SECONDS)) {
+                    bootstrap.destroyForcibly();
+                }
+            }
+        }
+    }
+
+    private static JsonNode response(LambdaRuntimeApi.Answer answer) throws IOException {
+        assertThat(answer.error()).as("an invocation error instead of a response").isNull();
+        return JSON.readTree(answer.body());
+    }
+
+    private static String body(JsonNode response) {
+        String body = response.path("body").asText("");
+        return response.path("isBase64Encoded").asBoolean()
+                ? new String(Base64.getDecoder().decode(body), StandardCharsets.UTF_8)
+                : body;
+    }
+
+    private static String header(JsonNode response, String name) {
+        for (var it = response.path("headers").fields(); it.hasNext();) {
+            var header = it.next();
+            if (header.getKey().equalsIgnoreCase(name)) {
+                return header.getValue().asText();
+            }
+        }
+        for (var it = response.path("multiValueHeaders").fields(); it.hasNext();) {
+            var header = it.next();
+            if (header.getKey().equalsIgnoreCase(name)) {
+                return header.getValue().path(0).asText();
+            }
+        }
+        return "";
+    }
+
+    private static Path unzip(Path zip) throws Exception {
+        assertThat(zip).as("package -Plambda,native first").exists();
+        Path dir = Files.createTempDirectory("sagewatch-function");
+        // unzip keeps the executable bit, as Lambda does
+        Process unzip = new ProcessBuilder("unzip", "-q", zip.toAbsolutePath().toString(), "-d", dir.toString())
+                .inheritIO().start();
+        assertThat(unzip.waitFor(60, TimeUnit.SECONDS) && unzip.exitValue() == 0).as("unzip").isTrue();
+        try (Stream<Path> files = Files.list(dir)) {
+            List<String> names = files.map(p -> p.getFileName().toString()).sorted().toList();
+            System.out.println("function.zip: " + names);
+        }
+        return dir;
+    }
+
+    private static String read(Path file) {
+        try {
+            return Files.readString(file);
+        } catch (IOException e) {
+            return "";
+        }
+    }
+}
