@@ -19,9 +19,9 @@ rm -rf target/bench-lambda && mkdir -p target/bench-lambda
 unzip -q target/function.zip -d target/bench-lambda
 [ -f target/bench-classpath.txt ] || ./mvnw -B -q dependency:build-classpath -Dmdep.includeScope=test \
   -Dmdep.outputFile=target/bench-classpath.txt
-[ -d target/test-classes/io/sagewatch/bench ] || ./mvnw -B -q test-compile
+./mvnw -B -q test-compile
 java -cp "target/test-classes:target/classes:$(cat target/bench-classpath.txt)" io.sagewatch.bench.LambdaColdStart \
-  target/bench-lambda "$ROUNDS" > target/bench/lambda-cold-start.txt
+  target/bench-lambda "$ROUNDS" | grep -E '^[0-9.]+ [0-9.]+ [0-9]+$' > target/bench/lambda-cold-start.txt
 zip_mb=$(du -m target/function.zip | cut -f1)
 python3 - target/bench/lambda-cold-start.txt "$ROUNDS" "$zip_mb" <<'PY'
 import statistics, sys

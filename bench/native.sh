@@ -117,8 +117,8 @@ n, j, a = med["native"], med["jar"], med["jar+aot"]
 print(f"| native vs JVM (HTTP build), median of {rounds} interleaved starts | native executable | jar, JDK 25 | jar + AOT cache |")
 print("|---|---|---|---|")
 print(f"| start to first inference | {n[0]:.0f} ms | {j[0]:.0f} ms | {a[0]:.0f} ms |")
-print(f"| native / JVM | 1.00× | {n[0] / j[0]:.2f}× (goal ≤ 0.2×: {verdict(n[0] / j[0] <= 0.2)}; ≤ 150 ms: "
-      f"{verdict(n[0] <= 150)}) | {n[0] / a[0]:.2f}× |")
+print(f"| the native start ÷ this | (≤ 150 ms: {verdict(n[0] <= 150)}) | {n[0] / j[0]:.2f}× (goal ≤ 0.2×: "
+      f"{verdict(n[0] / j[0] <= 0.2)}) | {n[0] / a[0]:.2f}× |")
 print(f"| RSS after the first inference | {n[1]:.0f} MB | {j[1]:.0f} MB | {a[1]:.0f} MB |")
 nl, jl = loads["native"], loads["jar"]
 print(f"| RSS after {int(nl[3]):,} / {int(jl[3]):,} inferences | {nl[2]} MB (goal ≤ 80 MB: "

@@ -22,7 +22,7 @@ import io.sagewatch.testing.SageMakerFake;
 public final class LambdaColdStart {
 
     public static void main(String[] args) throws Exception {
-        Path function = Path.of(args[0]);
+        Path function = Path.of(args[0]).toAbsolutePath();
         int rounds = Integer.parseInt(args[1]);
         try (EmbeddedDynamoDb dynamo = EmbeddedDynamoDb.start(FreePort.next()); SageMakerFake model = new SageMakerFake()) {
             for (int round = 0; round < rounds; round++) {
