@@ -59,11 +59,6 @@ public final class EventLoopHttpClients {
         return clients.computeIfAbsent(context.nettyEventLoop(), loop -> vertx.createHttpClient(options));
     }
 
-    /** Connections per event loop. */
-    public int maxPoolSize() {
-        return options.getMaxPoolSize();
-    }
-
     public void close() {
         clients.values().forEach(HttpClient::close);
         clients.clear();

@@ -48,7 +48,9 @@ public final class TlsTrust {
      * so that the record writer, which signs its own calls, reaches the table the SDK client reaches.
      */
     public static HttpClientOptions likeTheDynamoDbClient(HttpClientOptions options, Config config) {
-        String type = config.getOptionalValue(DYNAMODB_TRUST + "type", String.class).orElse("system-property");
+        // as the extension reads its enum: trust-all, TRUST_ALL and Trust-All alike
+        String type = config.getOptionalValue(DYNAMODB_TRUST + "type", String.class).orElse("system-property")
+                .toLowerCase(Locale.ROOT).replace('_', '-');
         switch (type) {
             case "trust-all" -> options.setTrustAll(true);
             case "file-store" -> {
