@@ -74,7 +74,9 @@ first_inference() {
     -Dsagewatch.dev.demo-model=true -Dsagewatch.dev.demo-model-port="$model" \
     -Dsagewatch.endpoints.allowed=demo-sentiment "${jar[@]}") > "target/bench/start-$variant.log" 2>&1 &
   gw=$!
-  python3 - "$http" "$start" "$gw" "$variant" <<'PY'
+  local probed=0
+  # the gateway is stopped whatever the probe found
+  python3 - "$http" "$start" "$gw" "$variant" <<'PY' || probed=$?
 import http.client, sys, time
 port, start_ns, pid, variant = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4]
 deadline = time.time() + 60
@@ -96,4 +98,5 @@ rss = next(int(l.split()[1]) for l in open(f"/proc/{pid}/status") if l.startswit
 print(variant, f"{ms:.0f}", f"{rss:.0f}")
 PY
   kill "$gw"; wait "$gw" 2>/dev/null || true
+  return $probed
 }

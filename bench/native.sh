@@ -54,7 +54,7 @@ for _ in $(seq 1 "$ROUNDS"); do
     first_inference jar+aot target/aot-app "$DDB" "$JDK25/bin/java" -XX:AOTCache=app.aot
   } >> target/bench/native-start.txt
 done
-kill $PIDS; wait 2>/dev/null || true; PIDS=""
+kill $PIDS 2>/dev/null || true; wait 2>/dev/null || true; PIDS=""
 
 # ---- load: CPU per inference at saturation, RSS after 100k ----
 # load_figures VARIANT COMMAND...: prints "VARIANT cpu_us rps rss_mb requests"
@@ -92,7 +92,7 @@ load_figures() {
     total=$((total + $(wrk_run target/bench/native-warmup.txt | cut -d' ' -f4)))
   done
   echo "$variant $(cpu_us_per_request "$before" "$after" "$requests") $rps $(rss_mb "$gw") $total"
-  kill $PIDS; wait 2>/dev/null || true; PIDS=""
+  kill $PIDS 2>/dev/null || true; wait 2>/dev/null || true; PIDS=""
 }
 rss_mb() { awk '/^VmRSS:/ {printf "%.0f", $2 / 1024}' "/proc/$1/status"; }
 {

@@ -62,10 +62,12 @@ load() {
   WRK_PERCENTILES="$3.pct" wrk -t2 -c"$2" -d"${4:-$DURATION}" --latency -s bench/wrk.lua \
     "$1/endpoints/bench/invocations" > "$3"
   if grep -q "Non-2xx" "$3"; then
-    grep "Non-2xx" "$3"
-    echo "failed inferences in target/bench/gateway.log (refusals by admission control are not logged: 429/503):"
-    grep -o '"http_status":[0-9]*,"error_type":"[^"]*","error_origin":"[^"]*","error_message":"[^"]*"' \
-      target/bench/gateway.log | grep -v ClientDisconnected | sort | uniq -c | sort -rn | head -5
+    {
+      grep "Non-2xx" "$3"
+      echo "failed inferences in target/bench/gateway.log (refusals by admission control are not logged: 429/503):"
+      grep -o '"http_status":[0-9]*,"error_type":"[^"]*","error_origin":"[^"]*"\(,"error_message":"[^"]*"\)\?' \
+        target/bench/gateway.log | grep -v ClientDisconnected | sort | uniq -c | sort -rn | head -5
+    } >&2
     exit 1
   fi
 }

@@ -64,6 +64,9 @@ class GracefulShutdownIT {
                     + "0 of them lost%n", accepted.size(), answers.size() - accepted.size(),
                     gateway.brokenSentAt().size());
             assertThat(missing).as("answered inferences with no record anywhere").isEmpty();
+            // the table is healthy here: the spool's flush at shutdown writes every record, none is dead-lettered
+            assertThat(output.lines().filter(l -> l.contains("dead_letter")).toList())
+                    .as("records dead-lettered although the table answered").isEmpty();
             assertThat(accepted).hasSizeGreaterThan(CLIENTS * 3);
         }
     }

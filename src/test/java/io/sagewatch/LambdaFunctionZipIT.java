@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Base64;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -92,11 +93,25 @@ class LambdaFunctionZipIT {
                 assertThat(runtime.initFailed()).isFalse();
                 System.out.printf("lambda native: init (start to first next) %.0f ms, first invocation %.0f ms%n",
                         initNanos / 1e6, firstInvocationNanos / 1e6);
+            } catch (AssertionError | Exception e) {
+                System.out.println("bootstrap's output:\n" + read(stdout));
+                throw e;
             } finally {
                 bootstrap.destroy();
                 if (!bootstrap.waitFor(10, TimeUnit.SECONDS)) {
                     bootstrap.destroyForcibly();
                 }
+                Files.deleteIfExists(stdout);
+            }
+        } finally {
+            deleteTree(function);
+        }
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        try (Stream<Path> files = Files.walk(dir)) {
+            for (Path file : files.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(file);
             }
         }
     }

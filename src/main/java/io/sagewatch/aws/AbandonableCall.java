@@ -15,11 +15,21 @@ public final class AbandonableCall {
     private volatile HttpClientRequest request;
     private volatile Context context;
     private volatile boolean answered;
+    private volatile boolean abandoned;
 
-    /** The request is created; called on its event loop. */
-    public void started(HttpClientRequest started) {
+    /**
+     * The request is created (a pooled connection is assigned); called on its event loop. False when the call was
+     * abandoned meanwhile: the request is reset unsent (its connection stays in the pool) and must not be sent.
+     */
+    public boolean started(HttpClientRequest started) {
         this.context = Vertx.currentContext();
         this.request = started;
+        // read after the write above, as abandon() reads request after writing abandoned: one of the two sees the other
+        if (abandoned) {
+            started.reset();
+            return false;
+        }
+        return true;
     }
 
     /** The answer (or the failure) has been handled; called on the request's event loop. */
@@ -28,6 +38,7 @@ public final class AbandonableCall {
     }
 
     public void abandon() {
+        abandoned = true;
         HttpClientRequest started = request;
         Context loop = context;
         if (started == null || answered) {

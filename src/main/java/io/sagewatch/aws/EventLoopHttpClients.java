@@ -2,10 +2,13 @@ package io.sagewatch.aws;
 
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.Consumer;
+import java.util.function.Function;
 
 import io.netty.channel.EventLoop;
+import io.netty.util.concurrent.EventExecutor;
 import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
@@ -22,45 +25,62 @@ import io.vertx.core.impl.VertxInternal;
  * ended: a connection already serving another call, which then fails with "Connection was closed". Measured: a
  * benchmark client that closes 256 connections at once failed a dozen unrelated inferences and opened the circuit
  * breaker. With a client per loop there is no gap (and no hop on the request path).
+ * <p>
+ * The clients are made up front, outside any Vert.x context, so that they live as long as Vert.x: a client made
+ * inside a request's context would be closed with the HTTP server's verticle at shutdown, before the record spool's
+ * last flush.
  */
 public final class EventLoopHttpClients {
 
     private final VertxInternal vertx;
-    private final HttpClientOptions options;
     private final Map<EventLoop, HttpClient> clients = new ConcurrentHashMap<>();
 
-    /** {@code maxConnections} in all, shared evenly among the event loops (at least one each). */
-    public EventLoopHttpClients(Vertx vertx, HttpClientOptions options, int maxConnections) {
+    /** {@code connectionsPerLoop} keep-alive connections at most on each event loop. */
+    public EventLoopHttpClients(Vertx vertx, HttpClientOptions options, int connectionsPerLoop) {
         this.vertx = (VertxInternal) vertx;
+        HttpClientOptions perLoop = new HttpClientOptions(options).setMaxPoolSize(Math.max(1, connectionsPerLoop));
+        for (EventExecutor loop : this.vertx.getEventLoopGroup()) {
+            clients.put((EventLoop) loop, vertx.createHttpClient(perLoop));
+        }
+    }
+
+    /** The event loops Vert.x runs: to share a total among them. */
+    public static int eventLoops(Vertx vertx) {
         int loops = 0;
-        for (var ignored : this.vertx.getEventLoopGroup()) {
+        for (EventExecutor ignored : ((VertxInternal) vertx).getEventLoopGroup()) {
             loops++;
         }
-        loops = Math.max(1, loops);
-        this.options = new HttpClientOptions(options)
-                .setMaxPoolSize(Math.max(1, (maxConnections + loops - 1) / loops));
+        return Math.max(1, loops);
     }
 
     /**
      * Runs the call on an event loop with that loop's client: right here when the caller is on one (an inference
-     * always is), else on one that Vert.x picks.
+     * always is), else on one that Vert.x picks. Its future completes on that loop; a call that throws fails it.
      */
-    public void onEventLoop(Consumer<HttpClient> call) {
+    public <T> Future<T> onEventLoop(Function<HttpClient, Future<T>> call) {
         Context current = Vertx.currentContext();
         if (current != null && current.isEventLoopContext()) {
-            call.accept(clientOf((ContextInternal) current));
-        } else {
-            ContextInternal loop = vertx.createEventLoopContext();
-            loop.runOnContext(ignored -> call.accept(clientOf(loop)));
+            return attempt(call, (ContextInternal) current);
         }
+        ContextInternal loop = vertx.createEventLoopContext();
+        Promise<T> done = Promise.promise();
+        loop.runOnContext(ignored -> attempt(call, loop).onComplete(done));
+        return done.future();
     }
 
-    private HttpClient clientOf(ContextInternal context) {
-        return clients.computeIfAbsent(context.nettyEventLoop(), loop -> vertx.createHttpClient(options));
+    private <T> Future<T> attempt(Function<HttpClient, Future<T>> call, ContextInternal context) {
+        try {
+            HttpClient client = clients.get(context.nettyEventLoop());
+            if (client == null) {
+                return Future.failedFuture(new IllegalStateException("no HTTP client for " + context));
+            }
+            return call.apply(client);
+        } catch (RuntimeException e) {
+            return Future.failedFuture(e);
+        }
     }
 
     public void close() {
         clients.values().forEach(HttpClient::close);
-        clients.clear();
     }
 }

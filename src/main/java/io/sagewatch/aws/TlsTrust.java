@@ -8,8 +8,7 @@ import org.eclipse.microprofile.config.Config;
 import io.quarkus.tls.TlsConfiguration;
 import io.quarkus.tls.TlsConfigurationRegistry;
 import io.vertx.core.http.HttpClientOptions;
-import io.vertx.core.net.JksOptions;
-import io.vertx.core.net.PfxOptions;
+import io.vertx.core.net.KeyStoreOptions;
 
 /**
  * What the HTTPS calls Sagewatch signs itself trust, from configuration: a private CA in front of a VPC endpoint, a
@@ -28,11 +27,9 @@ public final class TlsTrust {
      */
     public static HttpClientOptions fromTlsRegistry(HttpClientOptions options, TlsConfigurationRegistry registry,
             Optional<String> name) {
-        Optional<TlsConfiguration> tls = TlsConfiguration.from(registry, name);
-        if (name.isPresent() && tls.isEmpty()) {
-            throw new IllegalStateException("No TLS configuration named '" + name.get() + "': set quarkus.tls."
-                    + name.get() + ".trust-store.*");
-        }
+        // from() throws for an unknown name, and gives nothing (not the default) when unnamed
+        Optional<TlsConfiguration> tls = name.isPresent() ? TlsConfiguration.from(registry, name)
+                : registry.getDefault();
         tls.ifPresent(configuration -> {
             if (configuration.isTrustAll()) {
                 options.setTrustAll(true);
@@ -59,9 +56,7 @@ public final class TlsTrust {
                         .orElse("PKCS12");
                 String password = config.getOptionalValue(DYNAMODB_TRUST + "file-store.password", String.class)
                         .orElse(null);
-                options.setTrustOptions(storeType.toUpperCase(Locale.ROOT).equals("JKS")
-                        ? new JksOptions().setPath(path).setPassword(password)
-                        : new PfxOptions().setPath(path).setPassword(password));
+                options.setTrustOptions(new KeyStoreOptions().setType(storeType).setPath(path).setPassword(password));
             }
             default -> {
                 // system-property or none: the JVM's default trust (javax.net.ssl.trustStore when set)

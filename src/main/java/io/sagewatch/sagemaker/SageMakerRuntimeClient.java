@@ -4,6 +4,7 @@ import java.net.URI;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.concurrent.CancellationException;
 
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -27,6 +28,7 @@ import io.sagewatch.core.InferenceRequest;
 import io.sagewatch.core.ModelResponse;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.subscription.UniEmitter;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientOptions;
@@ -55,6 +57,7 @@ public class SageMakerRuntimeClient {
 
     private static final Logger LOG = Logger.getLogger(SageMakerRuntimeClient.class);
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final int MIN_CONNECTIONS_PER_LOOP = 8;
     static final String SIGNING_NAME = "sagemaker";
 
     private final EventLoopHttpClients http;
@@ -81,6 +84,7 @@ public class SageMakerRuntimeClient {
         }
         primeCredentials();
         this.signer = new RequestSigner(credentials, region, SIGNING_NAME);
+        int loops = EventLoopHttpClients.eventLoops(vertx);
         this.http = new EventLoopHttpClients(vertx, TlsTrust.fromTlsRegistry(new HttpClientOptions()
                 .setProtocolVersion(HttpVersion.HTTP_1_1)
                 .setKeepAlive(true)
@@ -88,7 +92,10 @@ public class SageMakerRuntimeClient {
                 .setSsl(tls)
                 .setVerifyHost(true)
                 .setDecompressionSupported(false)
-                .setName("sagemaker-runtime"), tlsConfigurations, sm.tlsConfigurationName()), sm.maxConnections());
+                .setName("sagemaker-runtime"), tlsConfigurations, sm.tlsConfigurationName()),
+                // shared among the loops, with a floor: a loop cannot borrow another loop's idle connections
+                Math.max(MIN_CONNECTIONS_PER_LOOP,
+                        (sm.maxConnections() + loops - 1) / loops));
     }
 
     /** The first resolution may read files or call a metadata endpoint: at startup, never on an event loop. */
@@ -137,11 +144,10 @@ public class SageMakerRuntimeClient {
                 .setIdleTimeout(idleTimeout.toMillis());
         signed.forEachHeader((name, values) -> values.forEach(v -> options.addHeader(name, v)));
         http.onEventLoop(client -> client.request(options)
-                .compose(out -> {
-                    call.started(out);
-                    return out.send(Buffer.buffer(Unpooled.wrappedBuffer(request.body())));
-                })
-                .compose(response -> response.body().map(body -> toModelResponse(response, body)))
+                .compose(out -> call.started(out)
+                        ? out.send(Buffer.buffer(Unpooled.wrappedBuffer(request.body())))
+                        : Future.failedFuture(new CancellationException("abandoned before it was sent")))
+                .compose(response -> response.body().map(body -> toModelResponse(response, body))))
                 .onComplete(done -> {
                     call.answered();
                     if (done.succeeded()) {
@@ -149,7 +155,7 @@ public class SageMakerRuntimeClient {
                     } else {
                         emitter.fail(done.cause() instanceof InferenceError error ? error : unreachable(done.cause()));
                     }
-                }));
+                });
     }
 
     private SdkHttpRequest request(InferenceRequest r) {

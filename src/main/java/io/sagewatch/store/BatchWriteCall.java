@@ -26,6 +26,7 @@ import io.sagewatch.aws.AbandonableCall;
 import io.sagewatch.aws.EventLoopHttpClients;
 import io.sagewatch.aws.RequestSigner;
 import io.sagewatch.aws.TlsTrust;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientOptions;
@@ -66,6 +67,9 @@ public class BatchWriteCall {
         }
     }
 
+    /** Writes at once per lane (two lanes) can all land on one loop: room for them, and to spare. */
+    private static final int CONNECTIONS_PER_LOOP = 16;
+
     private final EventLoopHttpClients http;
     private final RequestSigner signer;
     private final URI endpoint;
@@ -95,7 +99,7 @@ public class BatchWriteCall {
                 .setConnectTimeout(5_000)
                 .setSsl(tls)
                 .setVerifyHost(true)
-                .setName("dynamodb-records"), config), 16);
+                .setName("dynamodb-records"), config), CONNECTIONS_PER_LOOP);
     }
 
     /** The BatchWriteItem body for these items (DynamoDB JSON, each already serialized). */
@@ -151,17 +155,17 @@ public class BatchWriteCall {
                     .setPort(port).setSsl(tls).setURI("/");
             signed.forEachHeader((name, values) -> values.forEach(v -> options.addHeader(name, v)));
             http.onEventLoop(client -> client.request(options)
-                    .compose(out -> {
-                        call.started(out);
-                        return out.send(Buffer.buffer(Unpooled.wrappedBuffer(body)));
-                    })
+                    .compose(out -> call.started(out)
+                            // abandoned while it waited for a connection: never sent, so it cannot land late
+                            ? out.send(Buffer.buffer(Unpooled.wrappedBuffer(body)))
+                            : Future.failedFuture(new Failure("abandoned before it was sent", true, null)))
                     .compose(response -> response.body().map(answer -> {
                         checkCrc(response.getHeader("x-amz-crc32"), answer);
                         if (response.statusCode() != 200) {
                             throw failure(response.statusCode(), answer);
                         }
                         return unprocessed(table, answer);
-                    }))
+                    })))
                     .onComplete(result -> {
                         call.answered();
                         if (result.succeeded()) {
@@ -171,7 +175,7 @@ public class BatchWriteCall {
                             done.completeExceptionally(cause instanceof Failure ? cause
                                     : new Failure("the table could not be reached: " + cause, true, cause));
                         }
-                    }));
+                    });
         });
         return done;
     }

@@ -2,12 +2,15 @@ package io.sagewatch.aws;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -24,9 +27,10 @@ import io.vertx.core.http.RequestOptions;
 import io.vertx.core.impl.VertxInternal;
 
 /**
- * Abandoning a call (a cancelled inference, a write past its deadline) must never fail another one. Calls from four
- * event loops share eight pooled connections; every other call is abandoned just as its answer arrives, which is when
- * a shared Vert.x client used to close a connection already serving the next call ("Connection was closed").
+ * Abandoning a call (a cancelled inference, a write past its deadline) must never fail another one, and a call
+ * abandoned before it was sent is never sent. Calls from four event loops share two pooled connections per loop; every
+ * other call is abandoned just as its answer arrives, which is when a shared Vert.x client used to close a connection
+ * already serving the next call ("Connection was closed").
  */
 class EventLoopHttpClientsTest {
 
@@ -52,7 +56,7 @@ class EventLoopHttpClientsTest {
     @Test
     void abandonedCallsNeverFailTheCallsTheyShareConnectionsWith() throws Exception {
         EventLoopHttpClients clients = new EventLoopHttpClients(vertx,
-                new HttpClientOptions().setKeepAlive(true), 8);
+                new HttpClientOptions().setKeepAlive(true), 2);
         List<Context> loops = new ArrayList<>();
         for (int i = 0; i < 4; i++) {
             loops.add(((VertxInternal) vertx).createEventLoopContext());
@@ -78,7 +82,9 @@ class EventLoopHttpClientsTest {
                 .setPort(server.actualPort()).setURI("/");
         clients.onEventLoop(client -> client.request(options)
                 .compose(out -> {
-                    call.started(out);
+                    if (!call.started(out)) {
+                        return Future.failedFuture("abandoned");
+                    }
                     if (abandoned) {
                         // lands anywhere from before the answer to just after it
                         long delay = 1 + ThreadLocalRandom.current().nextInt(2);
@@ -86,13 +92,49 @@ class EventLoopHttpClientsTest {
                     }
                     return out.send("ping");
                 })
-                .compose(response -> response.body())
+                .compose(response -> response.body()))
                 .onComplete(result -> {
                     call.answered();
                     if (result.failed() && !abandoned) {
                         failures.add(String.valueOf(result.cause()));
                     }
                     done.complete();
-                }));
+                });
+    }
+
+    @Test
+    void aCallAbandonedWhileItWaitsForAConnectionIsNeverSent() throws Exception {
+        // one connection per loop: all but the first call queue for it, and are abandoned there
+        EventLoopHttpClients clients = new EventLoopHttpClients(vertx, new HttpClientOptions().setKeepAlive(true), 1);
+        Context loop = ((VertxInternal) vertx).createEventLoopContext();
+        RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST).setHost("127.0.0.1")
+                .setPort(server.actualPort()).setURI("/");
+        List<Future<?>> finished = new ArrayList<>();
+        AtomicInteger sent = new AtomicInteger();
+        loop.runOnContext(ignored -> {
+            for (int i = 0; i < 50; i++) {
+                AbandonableCall call = new AbandonableCall();
+                finished.add(clients.onEventLoop(client -> client.request(options)
+                        .compose(out -> {
+                            if (!call.started(out)) {
+                                return Future.failedFuture("abandoned");
+                            }
+                            sent.incrementAndGet();
+                            return out.send("ping").compose(response -> response.body());
+                        }))
+                        .onComplete(result -> call.answered()));
+                if (i > 0) {
+                    call.abandon(); // a deadline passed, the client left: while the call waits for the connection
+                }
+            }
+        });
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> finished.size() == 50);
+        Future.join(finished).toCompletionStage().toCompletableFuture().handle((r, e) -> null)
+                .get(30, TimeUnit.SECONDS);
+
+        assertThat(sent.get()).as("calls sent").isEqualTo(1);
+        assertThat(finished.get(0).succeeded()).as("the call not abandoned is answered").isTrue();
+        assertThat(finished.stream().skip(1).allMatch(Future::failed)).as("the abandoned ones fail").isTrue();
+        clients.close();
     }
 }

@@ -23,7 +23,7 @@ import io.sagewatch.testing.GatewayTestResource;
  */
 @QuarkusTest
 @WithTestResource(value = GatewayTestResource.class, initArgs = @ResourceArg(name = GatewayTestResource.TLS,
-        value = "true"))
+        value = "named"))
 class TlsTrustTest {
 
     @Test

@@ -115,13 +115,13 @@ public final class Gateway {
         return Integer.parseInt(get(gateUrl() + "/_gate/batches"));
     }
 
-    /** Makes the table unreachable (every connection closed unanswered), or reachable again. */
     /** The DynamoDB operations the gateway has called so far (X-Amz-Target without its version prefix). */
     public static List<String> tableOperations() {
         String seen = get(gateUrl() + "/_gate/operations");
         return seen.isEmpty() ? List.of() : List.of(seen.split(","));
     }
 
+    /** Makes the table unreachable (every connection closed unanswered), or reachable again. */
     public static void tableOutage(boolean on) {
         get(gateUrl() + "/_gate/outage/" + (on ? "on" : "off"));
     }

@@ -19,26 +19,29 @@ public class GatewayTestResource implements QuarkusTestResourceLifecycleManager 
     /** Prefix of the system properties that publish the settings to tests whose gateway is another process. */
     static final String PUBLISHED = "sagewatch-test.published.";
 
-    /** Init arg: serve the table gate and the SageMaker fake over HTTPS, and configure the gateway to trust them. */
+    /**
+     * Init arg: serve the table gate and the SageMaker fake over HTTPS and configure the gateway to trust them, the
+     * SageMaker calls through a named TLS configuration ({@code named}) or the default one ({@code default}).
+     */
     public static final String TLS = "tls";
     /** The Quarkus TLS configuration the gateway's SageMaker calls use when {@link #TLS} is on. */
     public static final String TLS_CONFIGURATION = "localca";
 
-    private boolean tls;
+    private String tls;
     private EmbeddedDynamoDb dynamo;
     private TableGate gate;
     private SageMakerFake sagemaker;
 
     @Override
     public void init(Map<String, String> initArgs) {
-        tls = Boolean.parseBoolean(initArgs.getOrDefault(TLS, "false"));
+        tls = initArgs.get(TLS);
     }
 
     @Override
     public Map<String, String> start() {
         SelfSignedCertificate certificate = null;
         try {
-            certificate = tls ? SelfSignedCertificate.create() : null;
+            certificate = tls != null ? SelfSignedCertificate.create() : null;
             dynamo = EmbeddedDynamoDb.start(FreePort.next());
             gate = new TableGate(dynamo.port(), certificate);
             sagemaker = new SageMakerFake(certificate);
@@ -64,9 +67,13 @@ public class GatewayTestResource implements QuarkusTestResourceLifecycleManager 
             settings.put(sdkTrust + "file-store.path", certificate.trustStore().toString());
             settings.put(sdkTrust + "file-store.type", "PKCS12");
             settings.put(sdkTrust + "file-store.password", SelfSignedCertificate.PASSWORD);
-            // the SageMaker calls, through a named Quarkus TLS configuration
-            settings.put("quarkus.tls." + TLS_CONFIGURATION + ".trust-store.pem.certs", certificate.pem().toString());
-            settings.put("sagewatch.sagemaker.tls-configuration-name", TLS_CONFIGURATION);
+            // the SageMaker calls, through a named Quarkus TLS configuration or the default one
+            if ("default".equals(tls)) {
+                settings.put("quarkus.tls.trust-store.pem.certs", certificate.pem().toString());
+            } else {
+                settings.put("quarkus.tls." + TLS_CONFIGURATION + ".trust-store.pem.certs", certificate.pem().toString());
+                settings.put("sagewatch.sagemaker.tls-configuration-name", TLS_CONFIGURATION);
+            }
         }
         settings.forEach((key, value) -> System.setProperty(PUBLISHED + key, value));
         return settings;
