@@ -40,15 +40,11 @@ public final class AbandonableCall {
     public void abandon() {
         abandoned = true;
         HttpClientRequest started = request;
-        Context loop = context;
         if (started == null || answered) {
-            return;
+            return; // not started: started() sees the flag and never sends it
         }
-        if (loop == null) {
-            started.reset();
-            return;
-        }
-        loop.runOnContext(ignored -> {
+        // context is set before request, on the request's event loop
+        context.runOnContext(ignored -> {
             if (!answered) {
                 started.reset();
             }

@@ -43,6 +43,7 @@ import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.http.SdkHttpMethod;
 import software.amazon.awssdk.http.SdkHttpRequest;
 import software.amazon.awssdk.regions.providers.DefaultAwsRegionProviderChain;
+import software.amazon.awssdk.utils.SdkAutoCloseable;
 
 /**
  * SageMaker runtime's InvokeEndpoint as a signed pass-through: the request is signed with the AWS SDK's own SigV4
@@ -282,7 +283,7 @@ public class SageMakerRuntimeClient {
     void close() {
         http.close();
         // the default chain refreshes in a thread of its own
-        if (credentials instanceof software.amazon.awssdk.utils.SdkAutoCloseable closeable) {
+        if (credentials instanceof SdkAutoCloseable closeable) {
             closeable.close();
         }
     }

@@ -52,6 +52,8 @@ public class BatchWriteCall {
 
     static final String TARGET = "DynamoDB_20120810.BatchWriteItem";
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** Writes at once per lane (two lanes) can all land on one loop: room for them, and to spare. */
+    private static final int CONNECTIONS_PER_LOOP = 16;
 
     /** A failed call; {@code transientFailure}: the table may take the same items later. */
     public static final class Failure extends RuntimeException {
@@ -66,9 +68,6 @@ public class BatchWriteCall {
             return transientFailure;
         }
     }
-
-    /** Writes at once per lane (two lanes) can all land on one loop: room for them, and to spare. */
-    private static final int CONNECTIONS_PER_LOOP = 16;
 
     private final EventLoopHttpClients http;
     private final RequestSigner signer;
