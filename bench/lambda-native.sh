@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 ROUNDS=${1:-10}
 GRAALVM_HOME=${GRAALVM_HOME:-$PWD/target/native-image-kit}
 mkdir -p target/bench
-if ! unzip -l target/function.zip 2>/dev/null | grep -q ' bootstrap$'; then
+if ! unzip -Z1 target/function.zip 2>/dev/null | grep -x bootstrap > /dev/null; then
   [ -x "$GRAALVM_HOME/bin/native-image" ] || bash ../shared/native-image-kit/install-native-image.sh "$GRAALVM_HOME"
   ./mvnw -B -q package -Plambda,native -DskipTests -Dquarkus.native.graalvm-home="$GRAALVM_HOME" \
     ${NATIVE_ARGS:+-Dquarkus.native.additional-build-args=$NATIVE_ARGS}

@@ -41,7 +41,7 @@ bench_setup() {
     command -v "${tool%%:*}" > /dev/null || { apt-get update -qq && apt-get install -y -qq "${tool#*:}" > /dev/null; }
   done
   # the default (HTTP) build; a Lambda build in target/ serves no HTTP
-  if [ ! -f target/quarkus-app/quarkus-run.jar ] || ls target/quarkus-app/lib/main | grep -q quarkus-amazon-lambda; then
+  if [ ! -f target/quarkus-app/quarkus-run.jar ] || compgen -G 'target/quarkus-app/lib/main/*quarkus-amazon-lambda*' > /dev/null; then
     ./mvnw -B -q package -DskipTests
   fi
   ./mvnw -B -q test-compile
