@@ -50,28 +50,28 @@ bench_setup() {
   mkdir -p target/bench
 }
 
-# start_services D1_MS D2_MS LOG: the model fake, DynamoDB Local and the delaying proxy (BenchServices), with the table;
-# sets DYNAMO, PROXY, MODEL and SERVICES (its pid).
+# start_services D1_MS D2_MS LOG [TABLE=ack|write]: the model fake, DynamoDB Local and the delaying proxy
+# (BenchServices), with the table; sets DYNAMO, PROXY, MODEL and SERVICES (its pid).
 start_services() {
   DYNAMO=$(free_port); PROXY=$(free_port); MODEL=$(free_port)
-  java -cp "$CP" io.sagewatch.bench.BenchServices "$DYNAMO" "$PROXY" "$MODEL" "$1" "$2" ack > "$3" 2>&1 &
+  java -cp "$CP" io.sagewatch.bench.BenchServices "$DYNAMO" "$PROXY" "$MODEL" "$1" "$2" "${4:-ack}" > "$3" 2>&1 &
   SERVICES=$!
   for _ in $(seq 1 100); do grep -q "ready" "$3" && break; sleep 0.2; done
   create_table "$DYNAMO"
 }
 
-# first_inference VARIANT DIR DYNAMO_PORT COMMAND...: P3, one start. Runs COMMAND in DIR (a java command, then
-# "-jar quarkus-run.jar" is added; or a native executable) with the gateway's flags and the demo model in-process,
-# polls until the first successful inference, prints "VARIANT ms_from_process_start rss_mb_after_it", stops it.
+# first_inference VARIANT DIR DYNAMO_PORT MODEL_PORT COMMAND...: P3, one start. Runs COMMAND in DIR (a java command,
+# then "-jar quarkus-run.jar" is added; or a native executable) with the gateway's flags, against the model fake
+# already running out of process, as SageMaker is in production; polls until the first successful inference, prints
+# "VARIANT ms_from_process_start rss_mb_after_it" (and its CPU ms so far with PROBE_CPU=1), stops it.
 first_inference() {
-  local variant=$1 dir=$2 ddb=$3 http model start gw jar=()
-  shift 3
-  http=$(free_port); model=$(free_port)
+  local variant=$1 dir=$2 ddb=$3 model=$4 http start gw jar=()
+  shift 4
+  http=$(free_port)
   case "$1" in */java | java) jar=(-jar quarkus-run.jar) ;; esac
   start=$(date +%s%N)
   # shellcheck disable=SC2046 # the flags are words
   (cd "$dir" && exec "$@" $(gateway_flags "$http" "$ddb" "$model") \
-    -Dsagewatch.dev.demo-model=true -Dsagewatch.dev.demo-model-port="$model" \
     -Dsagewatch.endpoints.allowed=demo-sentiment "${jar[@]}") > "target/bench/start-$variant.log" 2>&1 &
   gw=$!
   local probed=0
@@ -95,7 +95,8 @@ while True:
     time.sleep(0.002)
 ms = (time.time_ns() - start_ns) / 1e6
 rss = next(int(l.split()[1]) for l in open(f"/proc/{pid}/status") if l.startswith("VmRSS:")) / 1024
-print(variant, f"{ms:.0f}", f"{rss:.0f}")
+cpu = sum(int(x) for x in open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[11:13]) * 1000 // __import__("os").sysconf("SC_CLK_TCK")
+print(variant, f"{ms:.0f}", f"{rss:.0f}", *([cpu] if __import__("os").environ.get("PROBE_CPU") else []))
 PY
   kill "$gw"; wait "$gw" 2>/dev/null || true
   return $probed

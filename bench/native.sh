@@ -41,17 +41,15 @@ cleanup() { for p in $PIDS; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/
 trap cleanup EXIT
 
 # ---- start ----
-DDB=$(free_port)
-java -cp "$CP" com.amazonaws.services.dynamodbv2.local.main.ServerRunner -inMemory -disableTelemetry -port "$DDB" \
-  > target/bench/native-dynamodb.log 2>&1 &
-PIDS="$!"
-create_table "$DDB"
+# records really written (DynamoDB Local), the model fake out of process
+start_services 0 0 target/bench/native-start-services.log write
+PIDS="$SERVICES"
 : > target/bench/native-start.txt
 for _ in $(seq 1 "$ROUNDS"); do
   {
-    first_inference native "$OUT" "$DDB" ./sagewatch-runner
-    first_inference jar target/aot-app "$DDB" "$JDK25/bin/java"
-    first_inference jar+aot target/aot-app "$DDB" "$JDK25/bin/java" -XX:AOTCache=app.aot
+    first_inference native "$OUT" "$DYNAMO" "$MODEL" ./sagewatch-runner
+    first_inference jar target/aot-app "$DYNAMO" "$MODEL" "$JDK25/bin/java"
+    first_inference jar+aot target/aot-app "$DYNAMO" "$MODEL" "$JDK25/bin/java" -XX:AOTCache=app.aot
   } >> target/bench/native-start.txt
 done
 kill $PIDS 2>/dev/null || true; wait 2>/dev/null || true; PIDS=""

@@ -17,9 +17,9 @@ import io.sagewatch.core.InferenceError;
 import io.sagewatch.core.InferenceOutcome;
 import io.sagewatch.core.ModelResponse;
 import io.sagewatch.store.InferenceTable;
+import io.sagewatch.store.TableClient;
 import io.smallrye.mutiny.Uni;
 import software.amazon.awssdk.core.SdkBytes;
-import software.amazon.awssdk.services.dynamodb.DynamoDbAsyncClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
 
@@ -38,11 +38,11 @@ public class IdempotencyStore {
     /** Epoch milliseconds after which an in-flight claim may be taken over. */
     static final String IN_FLIGHT_UNTIL = "in_flight_until";
 
-    private final DynamoDbAsyncClient dynamo;
+    private final TableClient dynamo;
     private final InferenceTable table;
     private final SagewatchConfig config;
 
-    IdempotencyStore(DynamoDbAsyncClient dynamo, InferenceTable table, SagewatchConfig config) {
+    IdempotencyStore(TableClient dynamo, InferenceTable table, SagewatchConfig config) {
         this.dynamo = dynamo;
         this.table = table;
         this.config = config;
@@ -97,7 +97,7 @@ public class IdempotencyStore {
         Claim claimed = new Claim(State.CLAIMED, key, requestSha256, requestId, inferenceId, null);
         // an item past its window counts as absent (TTL deletes expired items only within a day or two), and so does
         // an in-flight claim past its in-flight expiry (its owner is gone)
-        return Uni.createFrom().completionStage(() -> dynamo.putItem(b -> b.tableName(table.name()).item(item)
+        return Uni.createFrom().completionStage(() -> dynamo.call(c -> c.putItem(b -> b.tableName(table.name()).item(item)
                 .conditionExpression("attribute_not_exists(#id) OR #exp < :now"
                         + " OR (#state = :inflight AND #until < :nowMillis)")
                 .expressionAttributeNames(Map.of("#id", InferenceTable.INFERENCE_ID, "#exp",
@@ -105,14 +105,14 @@ public class IdempotencyStore {
                 .expressionAttributeValues(Map.of(
                         ":now", AttributeValue.fromN(Long.toString(now.getEpochSecond())),
                         ":nowMillis", AttributeValue.fromN(Long.toString(now.toEpochMilli())),
-                        ":inflight", AttributeValue.fromS("IN_FLIGHT")))))
+                        ":inflight", AttributeValue.fromS("IN_FLIGHT"))))))
                 .replaceWith(claimed)
                 .onFailure(IdempotencyStore::conditionFailed).recoverWithUni(() -> existing(key, requestSha256));
     }
 
     private Uni<Claim> existing(String key, String requestSha256) {
-        return Uni.createFrom().completionStage(() -> dynamo.getItem(b -> b.tableName(table.name()).consistentRead(true)
-                .key(key(key))))
+        return Uni.createFrom().completionStage(() -> dynamo.call(c -> c.getItem(b -> b.tableName(table.name()).consistentRead(true)
+                .key(key(key)))))
                 .map(response -> {
                     Map<String, AttributeValue> item = response.item();
                     String inferenceId = item.containsKey("owner_inference_id") ? item.get("owner_inference_id").s()
@@ -146,21 +146,21 @@ public class IdempotencyStore {
             update += ", outcome = :outcome";
         }
         String expression = update;
-        return Uni.createFrom().completionStage(() -> dynamo.updateItem(b -> b.tableName(table.name())
+        return Uni.createFrom().completionStage(() -> dynamo.call(c -> c.updateItem(b -> b.tableName(table.name())
                 .key(key(claim.key()))
                 .updateExpression(expression)
                 .conditionExpression("owner_request_id = :owner")
                 .expressionAttributeNames(Map.of("#state", "state"))
-                .expressionAttributeValues(values)))
+                .expressionAttributeValues(values))))
                 .replaceWithVoid();
     }
 
     /** Gives the key back: the model was not called (throttled, refused), so the client may try again with it. */
     public Uni<Void> release(Claim claim) {
-        return Uni.createFrom().completionStage(() -> dynamo.deleteItem(b -> b.tableName(table.name())
+        return Uni.createFrom().completionStage(() -> dynamo.call(c -> c.deleteItem(b -> b.tableName(table.name())
                 .key(key(claim.key()))
                 .conditionExpression("owner_request_id = :owner")
-                .expressionAttributeValues(Map.of(":owner", AttributeValue.fromS(claim.requestId())))))
+                .expressionAttributeValues(Map.of(":owner", AttributeValue.fromS(claim.requestId()))))))
                 .replaceWithVoid();
     }
 

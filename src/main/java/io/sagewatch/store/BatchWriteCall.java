@@ -35,14 +35,13 @@ import io.vertx.core.http.HttpVersion;
 import io.vertx.core.http.RequestOptions;
 import software.amazon.awssdk.http.SdkHttpMethod;
 import software.amazon.awssdk.http.SdkHttpRequest;
-import software.amazon.awssdk.services.dynamodb.DynamoDbAsyncClient;
 
 /**
  * DynamoDB's BatchWriteItem as one signed HTTP call on Vert.x: the request body is the records' items, serialized once
  * when they were queued, joined. The spool makes this call for every record written, so it skips the SDK client's
  * pipeline (its marshalling, interceptors and own Netty were most of the gateway's CPU); the SDK still signs it, and
- * the table's endpoint, region and credentials are those of the Quarkus-configured DynamoDB client. One attempt:
- * retries are the spool's.
+ * the table's endpoint, region and credentials are those the Quarkus DynamoDB extension is configured with
+ * ({@link TableClient.Address}). One attempt: retries are the spool's.
  */
 @ApplicationScoped
 @Startup
@@ -75,19 +74,21 @@ public class BatchWriteCall {
     private final int port;
     private final boolean tls;
     private final Vertx vertx;
+    /** Writes wait for the table's creation, when the gateway creates it. */
+    private final CompletableFuture<Void> tableChecked;
 
-    BatchWriteCall(Vertx vertx, DynamoDbAsyncClient configured, Config config) {
-        var configuration = configured.serviceClientConfiguration();
-        String region = configuration.region().id();
+    BatchWriteCall(Vertx vertx, TableClient tables, Config config) {
+        TableClient.Address table = tables.address();
         this.vertx = vertx;
-        this.endpoint = configuration.endpointOverride().orElseGet(() -> RequestSigner.endpoint("dynamodb", region));
-        this.tls = "https".equalsIgnoreCase(endpoint.getScheme());
-        this.port = endpoint.getPort() > 0 ? endpoint.getPort() : tls ? 443 : 80;
-        this.signer = new RequestSigner(configuration.credentialsProvider(), region, "dynamodb");
+        this.endpoint = table.endpoint();
+        this.tls = table.tls();
+        this.port = table.port();
+        this.tableChecked = tables.checked();
+        this.signer = new RequestSigner(table.credentials(), table.region(), "dynamodb");
         // the first resolution may read files or call a metadata endpoint: here at startup, not on an event loop
         // during the first inference
         try {
-            configuration.credentialsProvider().resolveIdentity().join();
+            table.credentials().resolveIdentity().join();
         } catch (RuntimeException e) {
             LOG.warnf("No AWS credentials for the record table yet (%s); writes are spooled until there are",
                     e.getMessage());
@@ -128,6 +129,22 @@ public class BatchWriteCall {
     public CompletableFuture<Set<String>> write(String table, List<byte[]> items, Duration timeout) {
         CompletableFuture<Set<String>> done = new CompletableFuture<>();
         byte[] body = body(table, items);
+        AbandonableCall call = new AbandonableCall();
+        long timer = vertx.setTimer(timeout.toMillis(), id -> {
+            if (done.completeExceptionally(new Failure("no answer within " + timeout.toMillis() + " ms", true, null))) {
+                call.abandon();
+            }
+        });
+        done.whenComplete((result, failure) -> vertx.cancelTimer(timer));
+        if (tableChecked.isDone()) {
+            send(body, table, call, done);
+        } else {
+            tableChecked.thenRun(() -> send(body, table, call, done));
+        }
+        return done;
+    }
+
+    private void send(byte[] body, String table, AbandonableCall call, CompletableFuture<Set<String>> done) {
         SdkHttpRequest request = SdkHttpRequest.builder()
                 .method(SdkHttpMethod.POST)
                 .protocol(tls ? "https" : "http")
@@ -138,13 +155,6 @@ public class BatchWriteCall {
                 .putHeader("Content-Type", "application/x-amz-json-1.0")
                 .putHeader("X-Amz-Target", TARGET)
                 .build();
-        AbandonableCall call = new AbandonableCall();
-        long timer = vertx.setTimer(timeout.toMillis(), id -> {
-            if (done.completeExceptionally(new Failure("no answer within " + timeout.toMillis() + " ms", true, null))) {
-                call.abandon();
-            }
-        });
-        done.whenComplete((result, failure) -> vertx.cancelTimer(timer));
         signer.sign(request, body).whenComplete((signed, signing) -> {
             if (signing != null) {
                 done.completeExceptionally(new Failure("could not sign: " + signing, true, signing));
@@ -176,7 +186,6 @@ public class BatchWriteCall {
                         }
                     });
         });
-        return done;
     }
 
     /** DynamoDB's checksum of its answer, as the SDK checks it: a damaged answer is a failed call. */

@@ -23,7 +23,6 @@ import io.sagewatch.core.InferenceOutcome;
 import io.sagewatch.core.InferenceRequest;
 import io.sagewatch.core.ModelResponse;
 import io.smallrye.mutiny.Uni;
-import software.amazon.awssdk.services.dynamodb.DynamoDbAsyncClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.QueryRequest;
 import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
@@ -45,14 +44,14 @@ public class InferenceRecordStore implements InferenceObserver {
     private static final Logger LOG = Logger.getLogger(InferenceRecordStore.class);
 
 
-    private final DynamoDbAsyncClient dynamo;
+    private final TableClient dynamo;
     private final InferenceTable table;
     private final SagewatchConfig.Store config;
     private final SagewatchConfig.Capture capture;
     private final RecordSpool spool;
     private final PayloadRedactor redactor;
 
-    InferenceRecordStore(DynamoDbAsyncClient dynamo, InferenceTable table, RecordSpool spool,
+    InferenceRecordStore(TableClient dynamo, InferenceTable table, RecordSpool spool,
             PayloadRedactor redactor, SagewatchConfig config) {
         this.redactor = redactor;
         this.dynamo = dynamo;
@@ -121,7 +120,7 @@ public class InferenceRecordStore implements InferenceObserver {
                 .limit(1)
                 .consistentRead(true)
                 .build();
-        return Uni.createFrom().completionStage(() -> dynamo.query(query))
+        return Uni.createFrom().completionStage(() -> dynamo.call(c -> c.query(query)))
                 .onFailure(CompletionException.class).transform(Throwable::getCause)
                 // idempotency items share the table, under their own prefix: never served as records
                 .map(response -> response.items().stream()
@@ -147,14 +146,14 @@ public class InferenceRecordStore implements InferenceObserver {
             query.exclusiveStartKey(PageToken.decode(next, endpoint));
         }
         QueryRequest request = query.build();
-        return Uni.createFrom().completionStage(() -> dynamo.query(request))
+        return Uni.createFrom().completionStage(() -> dynamo.call(c -> c.query(request)))
                 .onFailure(CompletionException.class).transform(Throwable::getCause)
                 .map(InferenceRecordStore::toPage);
     }
 
     /** Is the table there and reachable? For readiness. */
     public Uni<String> tableStatus() {
-        return Uni.createFrom().completionStage(() -> dynamo.describeTable(b -> b.tableName(table.name())))
+        return Uni.createFrom().completionStage(() -> dynamo.call(c -> c.describeTable(b -> b.tableName(table.name()))))
                 .onFailure(CompletionException.class).transform(Throwable::getCause)
                 .map(response -> response.table().tableStatusAsString());
     }

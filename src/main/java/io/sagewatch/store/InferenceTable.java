@@ -5,13 +5,13 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 
-import jakarta.annotation.Priority;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.enterprise.event.Observes;
 
 import org.jboss.logging.Logger;
 
-import io.quarkus.runtime.StartupEvent;
 import io.sagewatch.config.SagewatchConfig;
 import software.amazon.awssdk.services.dynamodb.DynamoDbAsyncClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeDefinition;
@@ -49,11 +49,9 @@ public class InferenceTable {
 
     private static final Logger LOG = Logger.getLogger(InferenceTable.class);
 
-    private final DynamoDbAsyncClient dynamo;
     private final SagewatchConfig.Store config;
 
-    InferenceTable(DynamoDbAsyncClient dynamo, SagewatchConfig config) {
-        this.dynamo = dynamo;
+    InferenceTable(SagewatchConfig config) {
         this.config = config.store();
     }
 
@@ -65,34 +63,42 @@ public class InferenceTable {
         return TIMESTAMP.format(instant);
     }
 
-    /** Runs on the main thread at startup, after the embedded DynamoDB (dev mode) is up. */
-    void createIfMissing(@Observes @Priority(20) StartupEvent event) {
-        // Build the client now, not lazily on an event loop during the first request.
-        dynamo.serviceName();
+    /**
+     * Describes the table, and creates it (index, TTL) when it is missing and creating is configured. Called once, by
+     * {@link TableClient} as soon as the client is built; completes when the table is there or fails with the reason.
+     */
+    CompletableFuture<Void> createIfMissing(DynamoDbAsyncClient dynamo) {
         if (!config.createTable()) {
-            return;
+            return CompletableFuture.completedFuture(null);
         }
-        try {
-            dynamo.describeTable(b -> b.tableName(name())).join();
-            LOG.debugf("Table %s exists", name());
-            return;
-        } catch (java.util.concurrent.CompletionException e) {
-            if (!(e.getCause() instanceof ResourceNotFoundException)) {
-                throw e;
-            }
-        }
-        try {
-            dynamo.createTable(createRequest(name())).join();
-        } catch (java.util.concurrent.CompletionException e) {
-            if (!(e.getCause() instanceof ResourceInUseException)) {
-                throw e; // another instance created it meanwhile: fine
-            }
-        }
-        dynamo.waiter().waitUntilTableExists(b -> b.tableName(name())).join();
-        dynamo.updateTimeToLive(b -> b.tableName(name())
-                .timeToLiveSpecification(t -> t.attributeName(EXPIRES_AT).enabled(true))).join();
-        LOG.infof("Created table %s with index %s and TTL on %s (retention %s)", name(), BY_ENDPOINT, EXPIRES_AT,
-                Duration.from(config.retention()));
+        return dynamo.describeTable(b -> b.tableName(name()))
+                .thenApply(found -> {
+                    LOG.debugf("Table %s exists", name());
+                    return true;
+                })
+                .exceptionallyCompose(failure -> unwrap(failure) instanceof ResourceNotFoundException
+                        ? create(dynamo).thenApply(created -> false)
+                        : CompletableFuture.failedFuture(failure))
+                .thenApply(existed -> null);
+    }
+
+    private CompletableFuture<Void> create(DynamoDbAsyncClient dynamo) {
+        return dynamo.createTable(createRequest(name()))
+                .thenApply(created -> true)
+                // another instance created it meanwhile: fine, and not ours to configure
+                .exceptionallyCompose(failure -> unwrap(failure) instanceof ResourceInUseException
+                        ? CompletableFuture.completedFuture(false)
+                        : CompletableFuture.failedFuture(failure))
+                .thenCompose(ours -> dynamo.waiter().waitUntilTableExists(b -> b.tableName(name()))
+                        .thenCompose(exists -> ours ? dynamo.updateTimeToLive(b -> b.tableName(name())
+                                .timeToLiveSpecification(t -> t.attributeName(EXPIRES_AT).enabled(true)))
+                                .thenRun(() -> LOG.infof("Created table %s with index %s and TTL on %s (retention %s)",
+                                        name(), BY_ENDPOINT, EXPIRES_AT, Duration.from(config.retention())))
+                                : CompletableFuture.completedFuture(null)));
+    }
+
+    private static Throwable unwrap(Throwable failure) {
+        return failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
     }
 
     static CreateTableRequest createRequest(String table) {

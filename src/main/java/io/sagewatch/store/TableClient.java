@@ -1,0 +1,144 @@
+package io.sagewatch.store;
+
+import java.net.URI;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Function;
+
+import jakarta.annotation.Priority;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.enterprise.inject.Instance;
+
+import org.eclipse.microprofile.config.Config;
+import org.jboss.logging.Logger;
+
+import io.quarkiverse.amazon.common.runtime.AmazonClientConfig;
+import io.quarkiverse.amazon.common.runtime.ClientUtil;
+import io.quarkiverse.amazon.dynamodb.runtime.DynamoDbConfig;
+import io.quarkus.runtime.StartupEvent;
+import io.sagewatch.aws.RequestSigner;
+import io.sagewatch.config.SagewatchConfig;
+import io.smallrye.config.SmallRyeConfig;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.regions.providers.DefaultAwsRegionProviderChain;
+import software.amazon.awssdk.services.dynamodb.DynamoDbAsyncClient;
+
+/**
+ * The record table as the Quarkus DynamoDB extension configures it ({@code quarkus.dynamodb.*}), in two forms:
+ * <ul>
+ * <li>its {@link Address} (endpoint, region, credentials), read from that configuration as the extension reads it,
+ * for the signed calls of the inference path ({@link BatchWriteCall});</li>
+ * <li>the extension's AWS SDK client, for what is not on that path: record reads, idempotency, the readiness check
+ * and creating the table. Building it costs about 250 ms of CPU at startup (its class loading, and the SDK's
+ * metadata of every AWS service, read to find one signing region), which no inference needs: it is built on first
+ * use, on a thread of its own, never on an event loop; with {@code create-table} at startup, in the background.</li>
+ * </ul>
+ * What writes to the table waits for {@link #checked()}, so that no record lands before the table is created.
+ */
+@ApplicationScoped
+public class TableClient {
+
+    /** Where the table is and who calls it. */
+    public record Address(URI endpoint, String region, AwsCredentialsProvider credentials) {
+        public boolean tls() {
+            return "https".equalsIgnoreCase(endpoint.getScheme());
+        }
+
+        public int port() {
+            return endpoint.getPort() > 0 ? endpoint.getPort() : tls() ? 443 : 80;
+        }
+    }
+
+    private static final Logger LOG = Logger.getLogger(TableClient.class);
+
+    private final Instance<DynamoDbAsyncClient> configured;
+    private final InferenceTable table;
+    private final boolean createTable;
+    private final Address address;
+    private final AtomicBoolean building = new AtomicBoolean();
+    private final CompletableFuture<DynamoDbAsyncClient> built = new CompletableFuture<>();
+    private final CompletableFuture<Void> checked;
+
+    TableClient(Instance<DynamoDbAsyncClient> configured, InferenceTable table, SagewatchConfig sagewatch,
+            Config config) {
+        this.configured = configured;
+        this.table = table;
+        this.createTable = sagewatch.store().createTable();
+        this.address = address(config.unwrap(SmallRyeConfig.class).getConfigMapping(DynamoDbConfig.class));
+        // a failed check is logged; the table's own errors then reach the spool and readiness as they would later
+        this.checked = !createTable ? CompletableFuture.completedFuture(null)
+                : built.thenCompose(table::createIfMissing).handle((done, failure) -> {
+                    if (failure != null) {
+                        LOG.errorf("Could not create the record table %s: %s", table.name(), rootMessage(failure));
+                    }
+                    return null;
+                });
+    }
+
+    /**
+     * As the extension's client builder reads its configuration: the default client's region, else the SDK's region
+     * chain; its credentials type, else the SDK's default chain; its endpoint override, else AWS's endpoint.
+     */
+    static Address address(DynamoDbConfig dynamoDb) {
+        AmazonClientConfig client = dynamoDb.clients().get(ClientUtil.DEFAULT_CLIENT_NAME);
+        Region region = client.aws().region().orElseGet(() -> new DefaultAwsRegionProviderChain().getRegion());
+        AwsCredentialsProvider credentials = client.aws().credentials()
+                .map(provider -> provider.type().create(provider, "quarkus.dynamodb"))
+                .orElseGet(() -> DefaultCredentialsProvider.builder().build());
+        URI endpoint = client.sdk().endpointOverride()
+                .orElseGet(() -> RequestSigner.endpoint("dynamodb", region.id()));
+        return new Address(endpoint, region.id(), credentials);
+    }
+
+    /** After the embedded DynamoDB (dev mode) is up; the start does not wait. */
+    void createTableAtStartup(@Observes @Priority(20) StartupEvent event) {
+        if (createTable) {
+            build();
+        }
+    }
+
+    private void build() {
+        if (!building.compareAndSet(false, true)) {
+            return;
+        }
+        Thread builder = new Thread(() -> {
+            try {
+                DynamoDbAsyncClient client = configured.get();
+                client.serviceName(); // the bean is a proxy: this builds the client
+                built.complete(client);
+            } catch (RuntimeException | Error e) {
+                LOG.errorf(e, "Could not build the DynamoDB client");
+                built.completeExceptionally(e);
+            }
+        }, "dynamodb-client");
+        builder.setDaemon(true);
+        builder.start();
+    }
+
+    public Address address() {
+        return address;
+    }
+
+    /** Completes when the table may be written: at once, or once it is created when the gateway creates it. */
+    public CompletableFuture<Void> checked() {
+        return checked;
+    }
+
+    /** An SDK call, once the client is built (and the table checked); it fails as the call fails. */
+    public <T> CompletionStage<T> call(Function<DynamoDbAsyncClient, CompletableFuture<T>> call) {
+        build();
+        return checked.thenCompose(done -> built).thenCompose(call);
+    }
+
+    private static String rootMessage(Throwable failure) {
+        Throwable cause = failure;
+        while (cause.getCause() != null && cause.getCause() != cause) {
+            cause = cause.getCause();
+        }
+        return String.valueOf(cause.getMessage());
+    }
+}
