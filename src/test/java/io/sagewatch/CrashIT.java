@@ -42,7 +42,7 @@ class CrashIT {
             gateway.startLoad(CLIENTS, ENDPOINT, 5_000);
             Thread.sleep(3_000);
             gateway.stopping();
-            gateway.process().destroyForcibly(); // SIGKILL
+            gateway.kill(); // SIGKILL
             gate.close(); // and the writes it had under way are never written
             assertThat(gateway.process().waitFor(30, TimeUnit.SECONDS)).as("the gateway is gone").isTrue();
             assertThat(gateway.awaitCallers()).isTrue();

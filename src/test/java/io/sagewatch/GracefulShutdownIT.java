@@ -34,7 +34,7 @@ class GracefulShutdownIT {
             gateway.startLoad(CLIENTS, "slow", 200);
             Thread.sleep(2_000);
             long stoppedAt = gateway.stopping();
-            gateway.process().destroy(); // SIGTERM
+            gateway.terminate(); // SIGTERM
             assertThat(gateway.process().waitFor(60, TimeUnit.SECONDS)).as("the gateway stops").isTrue();
             assertThat(gateway.awaitCallers()).isTrue();
 

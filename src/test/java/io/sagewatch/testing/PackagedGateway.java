@@ -25,8 +25,9 @@ import software.amazon.awssdk.services.dynamodb.DynamoDbAsyncClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 
 /**
- * The packaged gateway (the ECS build: the jar, or the native executable) as a process, for the tests that stop it: started against DynamoDB Local and the
- * SageMaker fake, loaded by callers in a loop, and the table read back afterwards.
+ * The packaged gateway (the ECS build: the jar, the native executable, or either as its container image) as a process,
+ * for the tests that stop it: started against DynamoDB Local and the SageMaker fake, loaded by callers in a loop, and
+ * the table read back afterwards.
  */
 public final class PackagedGateway implements AutoCloseable {
 
@@ -38,6 +39,8 @@ public final class PackagedGateway implements AutoCloseable {
     private final int port;
     private final Path log;
     private final Process process;
+    /** The container's name, when the gateway runs as one. */
+    private final String container;
     private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(2)).build();
     private final ConcurrentLinkedQueue<Answer> answers = new ConcurrentLinkedQueue<>();
@@ -55,7 +58,7 @@ public final class PackagedGateway implements AutoCloseable {
         this.dynamo = dynamo;
         this.port = FreePort.next();
         this.log = Files.createTempFile("sagewatch-gateway", ".log");
-        this.process = new ProcessBuilder(Artifact.command(List.of(
+        List<String> settings = List.of(
                 "-Dquarkus.http.port=" + port, "-Dquarkus.http.host=127.0.0.1",
                 "-Dquarkus.dynamodb.endpoint-override=" + tableUrl,
                 "-Dquarkus.dynamodb.aws.region=us-east-1", "-Dquarkus.dynamodb.aws.credentials.type=static",
@@ -64,8 +67,57 @@ public final class PackagedGateway implements AutoCloseable {
                 "-Dsagewatch.store.create-table=true",
                 "-Dsagewatch.sagemaker.endpoint-override=" + model.url(), "-Dsagewatch.sagemaker.region=us-east-1",
                 "-Dsagewatch.sagemaker.access-key-id=test", "-Dsagewatch.sagemaker.secret-access-key=test",
-                "-Dsagewatch.endpoints.allowed=" + endpoint)))
+                "-Dsagewatch.endpoints.allowed=" + endpoint);
+        this.container = Artifact.image().map(image -> "sagewatch-it-" + port).orElse(null);
+        this.process = new ProcessBuilder(container != null ? Artifact.containerCommand(container, settings)
+                : Artifact.command(settings))
                 .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    }
+
+    public int port() {
+        return port;
+    }
+
+    /** The container's name, or null when the gateway runs as a plain process. */
+    public String container() {
+        return container;
+    }
+
+    /** The gateway's main process: the container's (as the host sees it), or the plain one. */
+    public long pid() throws IOException, InterruptedException {
+        return container == null ? process.pid()
+                : Long.parseLong(podman("inspect", "--format", "{{.State.Pid}}", container).strip());
+    }
+
+    /** SIGTERM, as ECS stops a task ({@code podman stop}: SIGTERM, SIGKILL after 60 s), or to the process. */
+    public void terminate() throws IOException, InterruptedException {
+        if (container == null) {
+            process.destroy();
+        } else {
+            new ProcessBuilder("podman", "stop", "-t", "60", container).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        }
+    }
+
+    /** SIGKILL: a crash, an out-of-memory kill. */
+    public void kill() throws IOException, InterruptedException {
+        if (container == null) {
+            process.destroyForcibly();
+        } else {
+            podman("kill", "--signal", "KILL", container);
+        }
+    }
+
+    /** Runs a podman command to its end (30 s at most) and returns its output. */
+    public static String podman(String... arguments) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of("podman"));
+        command.addAll(List.of(arguments));
+        Process podman = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String output = new String(podman.getInputStream().readAllBytes());
+        if (!podman.waitFor(30, TimeUnit.SECONDS) || podman.exitValue() != 0) {
+            throw new IOException(command + " failed: " + output);
+        }
+        return output;
     }
 
     public Process process() {
@@ -162,6 +214,13 @@ public final class PackagedGateway implements AutoCloseable {
 
     @Override
     public void close() throws InterruptedException {
+        if (container != null) {
+            try {
+                podman("rm", "--force", "--time", "0", container);
+            } catch (IOException e) {
+                // gone already
+            }
+        }
         process.destroyForcibly();
         process.waitFor(30, TimeUnit.SECONDS);
         if (callers != null) {

@@ -1,0 +1,109 @@
+package io.sagewatch;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.equalTo;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
+
+import io.restassured.specification.RequestSpecification;
+import io.sagewatch.dev.EmbeddedDynamoDb;
+import io.sagewatch.testing.Artifact;
+import io.sagewatch.testing.FreePort;
+import io.sagewatch.testing.PackagedGateway;
+import io.sagewatch.testing.SageMakerFake;
+
+/**
+ * The ECS image (built by .ci/containers), run as ECS runs it: under a memory limit, its settings from the
+ * environment, on the host's network against DynamoDB Local and the SageMaker fake. It answers, relays SageMaker's
+ * errors in their shape, records, reads records back and reports ready; it runs as a non-root user; the JVM sizes its
+ * heap from the container's limit, and memory stays under that limit under load. Stopping under load is
+ * {@link GracefulShutdownIT}, run against the same image.
+ */
+@EnabledIfSystemProperty(named = "sagewatch-test.image", matches = ".+")
+class ContainerIT {
+
+    private static final String ENDPOINTS = "echo,error-model";
+
+    @Test
+    void theImageServesRecordsAndStaysInsideItsLimits() throws Exception {
+        try (EmbeddedDynamoDb dynamo = EmbeddedDynamoDb.start(FreePort.next()); SageMakerFake model = new SageMakerFake();
+                PackagedGateway gateway = new PackagedGateway(dynamo, model, ENDPOINTS)) {
+            gateway.awaitFirstInference("echo");
+            RequestSpecification http = given().baseUri("http://127.0.0.1").port(gateway.port());
+
+            String id = http.contentType("application/json").body("{\"instances\":[[1.0,2.0]]}")
+                    .post("/endpoints/echo/invocations")
+                    .then().statusCode(200)
+                    .body(equalTo("{\"instances\":[[1.0,2.0]]}"))
+                    .extract().header("X-Sagewatch-Inference-Id");
+            given().baseUri("http://127.0.0.1").port(gateway.port()).contentType("application/json").body("{}")
+                    .post("/endpoints/error-model/invocations")
+                    .then().statusCode(424)
+                    .header("x-amzn-ErrorType", "ModelError")
+                    .body("OriginalStatusCode", equalTo(400))
+                    .body("OriginalMessage", equalTo("bad tensor shape"));
+            Awaitility.await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> given().baseUri("http://127.0.0.1")
+                    .port(gateway.port()).get("/inferences/{id}", id)
+                    .then().statusCode(200).body("status", equalTo("SUCCEEDED")).body("endpoint", equalTo("echo")));
+            given().baseUri("http://127.0.0.1").port(gateway.port()).get("/q/health/ready")
+                    .then().statusCode(200).body("status", equalTo("UP"));
+
+            long pid = gateway.pid();
+            assertThat(status(pid, "Uid").split("\\s+")[0]).as("the container's user").isNotEqualTo("0");
+
+            long limit = parseBytes(Artifact.containerMemory());
+            if (!Artifact.isNative()) {
+                // deploy/jvm.options: the heap is 60 % of the container's limit, not of the host's memory
+                String metrics = given().baseUri("http://127.0.0.1").port(gateway.port()).get("/q/metrics").asString();
+                long heap = heapMax(metrics);
+                assertThat(heap).as("max heap of a %d MB limit", limit >> 20)
+                        .isBetween((long) (limit * 0.5), (long) (limit * 0.65));
+            }
+
+            gateway.startLoad(32, "echo", 400);
+            assertThat(gateway.awaitCallers()).isTrue();
+            assertThat(gateway.answers()).hasSizeGreaterThan(1000).allMatch(a -> a.status() == 200);
+            long rss = Long.parseLong(status(pid, "VmRSS").replaceAll("\\D", "")) * 1024;
+            System.out.printf("container %s under %s: RSS %d MB after %d inferences%n", Artifact.image().orElseThrow(),
+                    Artifact.containerMemory(), rss >> 20, gateway.answers().size());
+            assertThat(rss).as("RSS under load, within the %s limit", Artifact.containerMemory()).isLessThan(limit);
+        }
+    }
+
+    private static String status(long pid, String field) throws Exception {
+        return Files.readAllLines(Path.of("/proc", Long.toString(pid), "status")).stream()
+                .filter(line -> line.startsWith(field + ":")).findFirst().orElseThrow()
+                .substring(field.length() + 1).strip();
+    }
+
+    /** The sum of the heap pools' maximums, as Prometheus exposes them. */
+    private static long heapMax(String metrics) {
+        Matcher pool = Pattern.compile("(?m)^jvm_memory_max_bytes\\{area=\"heap\",[^}]*\\} ([0-9.E+]+)$")
+                .matcher(metrics);
+        long sum = 0;
+        while (pool.find()) {
+            sum += (long) Double.parseDouble(pool.group(1));
+        }
+        assertThat(sum).as("heap pools in /q/metrics").isPositive();
+        return sum;
+    }
+
+    private static long parseBytes(String size) {
+        long number = Long.parseLong(size.replaceAll("\\D", ""));
+        return switch (Character.toLowerCase(size.charAt(size.length() - 1))) {
+            case 'g' -> number << 30;
+            case 'm' -> number << 20;
+            case 'k' -> number << 10;
+            default -> number;
+        };
+    }
+}
