@@ -17,12 +17,13 @@ export CONTAINERS_CONF=$PWD/target/containers/containers.conf
 source bench/lib.sh
 bench_setup
 # the executable the native image was built from (.ci/containers native build, after package -Pnative)
-RUNNER=$(ls target/*-runner 2> /dev/null | head -1)
+RUNNER=$(compgen -G 'target/*-runner' | head -1 || true)
 [ -x "$RUNNER" ] || { echo "no target/*-runner: ./mvnw package -Pnative, then .ci/containers native build"; exit 1; }
 PIDS=""
+GW=""
 cleanup() {
   podman rm -f -t 0 bench-gw > /dev/null 2>&1 || true
-  for p in $PIDS; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true
+  for p in $GW $PIDS; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true
 }
 trap cleanup EXIT
 start_services 0 0 target/bench/containers-services.log

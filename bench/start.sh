@@ -24,6 +24,7 @@ JAVA_HOME=$JDK25 ./mvnw -B -q -f bench/hello/pom.xml package
 # shellcheck disable=SC2086
 JAVA_HOME=$JDK25 ./mvnw -B -q -f bench/hello/pom.xml package -Dquarkus.package.output-directory=aot-app $AOT
 
+./mvnw -B -q package -DskipTests # the plain build, fresh like the others
 source bench/lib.sh
 bench_setup
 # records really written (DynamoDB Local, the table already there), the model fake out of process as SageMaker is

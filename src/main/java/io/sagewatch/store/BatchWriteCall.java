@@ -74,7 +74,7 @@ public class BatchWriteCall {
     private final int port;
     private final boolean tls;
     private final Vertx vertx;
-    /** Writes wait for the table's creation, when the gateway creates it. */
+    /** Done once the table may be written (TableClient waits for it at startup when it creates the table). */
     private final CompletableFuture<Void> tableChecked;
 
     BatchWriteCall(Vertx vertx, TableClient tables, Config config) {
@@ -139,7 +139,12 @@ public class BatchWriteCall {
         if (tableChecked.isDone()) {
             send(body, table, call, done);
         } else {
-            tableChecked.thenRun(() -> send(body, table, call, done));
+            // only before the start is done (TableClient waits for the table then); timed out meanwhile: not sent
+            tableChecked.thenRun(() -> {
+                if (!done.isDone()) {
+                    send(body, table, call, done);
+                }
+            });
         }
         return done;
     }

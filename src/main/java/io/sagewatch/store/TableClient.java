@@ -3,7 +3,7 @@ package io.sagewatch.store;
 import java.net.URI;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 
 import jakarta.annotation.Priority;
@@ -35,9 +35,10 @@ import software.amazon.awssdk.services.dynamodb.DynamoDbAsyncClient;
  * <li>the extension's AWS SDK client, for what is not on that path: record reads, idempotency, the readiness check
  * and creating the table. Building it costs about 250 ms of CPU at startup (its class loading, and the SDK's
  * metadata of every AWS service, read to find one signing region), which no inference needs: it is built on first
- * use, on a thread of its own, never on an event loop; with {@code create-table} at startup, in the background.</li>
+ * use, on a thread of its own, never on an event loop (again after a failed build); with {@code create-table}, at
+ * startup, which waits for the table as before.</li>
  * </ul>
- * What writes to the table waits for {@link #checked()}, so that no record lands before the table is created.
+ * The signer keeps its own credentials provider, configured alike: a second cache of the same credentials.
  */
 @ApplicationScoped
 public class TableClient {
@@ -59,8 +60,8 @@ public class TableClient {
     private final InferenceTable table;
     private final boolean createTable;
     private final Address address;
-    private final AtomicBoolean building = new AtomicBoolean();
-    private final CompletableFuture<DynamoDbAsyncClient> built = new CompletableFuture<>();
+    /** The client being built or built; replaced after a failed build, so that the next use tries again. */
+    private final AtomicReference<CompletableFuture<DynamoDbAsyncClient>> built = new AtomicReference<>();
     private final CompletableFuture<Void> checked;
 
     TableClient(Instance<DynamoDbAsyncClient> configured, InferenceTable table, SagewatchConfig sagewatch,
@@ -69,14 +70,8 @@ public class TableClient {
         this.table = table;
         this.createTable = sagewatch.store().createTable();
         this.address = address(config.unwrap(SmallRyeConfig.class).getConfigMapping(DynamoDbConfig.class));
-        // a failed check is logged; the table's own errors then reach the spool and readiness as they would later
-        this.checked = !createTable ? CompletableFuture.completedFuture(null)
-                : built.thenCompose(table::createIfMissing).handle((done, failure) -> {
-                    if (failure != null) {
-                        LOG.errorf("Could not create the record table %s: %s", table.name(), rootMessage(failure));
-                    }
-                    return null;
-                });
+        // with create-table, completed at startup once the table is there (or its check failed)
+        this.checked = createTable ? new CompletableFuture<>() : CompletableFuture.completedFuture(null);
     }
 
     /**
@@ -88,35 +83,65 @@ public class TableClient {
         Region region = client.aws().region().orElseGet(() -> new DefaultAwsRegionProviderChain().getRegion());
         AwsCredentialsProvider credentials = client.aws().credentials()
                 .map(provider -> provider.type().create(provider, "quarkus.dynamodb"))
-                .orElseGet(() -> DefaultCredentialsProvider.builder().build());
+                .orElseGet(() -> DefaultCredentialsProvider.builder().asyncCredentialUpdateEnabled(false)
+                        .reuseLastProviderEnabled(false).build());
         URI endpoint = client.sdk().endpointOverride()
                 .orElseGet(() -> RequestSigner.endpoint("dynamodb", region.id()));
+        if (!endpoint.isAbsolute() || endpoint.getHost() == null) {
+            throw new IllegalArgumentException("quarkus.dynamodb.endpoint-override must be an absolute URL with a scheme"
+                    + " and a host, e.g. http://localhost:8000: " + endpoint);
+        }
         return new Address(endpoint, region.id(), credentials);
     }
 
-    /** After the embedded DynamoDB (dev mode) is up; the start does not wait. */
+    /**
+     * After the embedded DynamoDB (dev mode) is up. Creating the table (dev, tests, a first deploy) is waited for here,
+     * as before any record may be written; a failure is logged, and readiness and the spool then report the table.
+     */
     void createTableAtStartup(@Observes @Priority(20) StartupEvent event) {
-        if (createTable) {
-            build();
+        if (!createTable) {
+            return;
+        }
+        // a failed check is logged; the table's own errors then reach the spool and readiness as they would later
+        client().thenCompose(table::createIfMissing).whenComplete((done, failure) -> {
+            if (failure != null) {
+                LOG.errorf("Could not create the record table %s: %s", table.name(), rootMessage(failure));
+            }
+            checked.complete(null);
+        }).handle((done, failure) -> null).join();
+    }
+
+    /** The client: built on a thread of its own on first use, and again on the next use after a failed build. */
+    private CompletableFuture<DynamoDbAsyncClient> client() {
+        while (true) {
+            CompletableFuture<DynamoDbAsyncClient> current = built.get();
+            if (current != null && !current.isCompletedExceptionally()) {
+                return current;
+            }
+            CompletableFuture<DynamoDbAsyncClient> next = new CompletableFuture<>();
+            if (built.compareAndSet(current, next)) {
+                Thread builder = new Thread(() -> {
+                    try {
+                        DynamoDbAsyncClient client = configured.get();
+                        client.serviceName(); // the bean is a proxy: this builds the client
+                        next.complete(client);
+                    } catch (RuntimeException | Error e) {
+                        LOG.errorf(e, "Could not build the DynamoDB client");
+                        next.completeExceptionally(new NoClient(e));
+                    }
+                }, "dynamodb-client");
+                builder.setDaemon(true);
+                builder.start();
+                return next;
+            }
         }
     }
 
-    private void build() {
-        if (!building.compareAndSet(false, true)) {
-            return;
+    /** The SDK client could not be built (its configuration, say): not a table outage, and not ready. */
+    public static final class NoClient extends RuntimeException {
+        NoClient(Throwable cause) {
+            super("the DynamoDB client could not be built: " + cause.getMessage(), cause);
         }
-        Thread builder = new Thread(() -> {
-            try {
-                DynamoDbAsyncClient client = configured.get();
-                client.serviceName(); // the bean is a proxy: this builds the client
-                built.complete(client);
-            } catch (RuntimeException | Error e) {
-                LOG.errorf(e, "Could not build the DynamoDB client");
-                built.completeExceptionally(e);
-            }
-        }, "dynamodb-client");
-        builder.setDaemon(true);
-        builder.start();
     }
 
     public Address address() {
@@ -130,8 +155,7 @@ public class TableClient {
 
     /** An SDK call, once the client is built (and the table checked); it fails as the call fails. */
     public <T> CompletionStage<T> call(Function<DynamoDbAsyncClient, CompletableFuture<T>> call) {
-        build();
-        return checked.thenCompose(done -> built).thenCompose(call);
+        return checked.thenCompose(done -> client()).thenCompose(call);
     }
 
     private static String rootMessage(Throwable failure) {

@@ -15,7 +15,8 @@ import software.amazon.awssdk.services.dynamodb.model.ResourceNotFoundException;
 /**
  * Ready when the record table is there. While the table fails (unreachable, erroring), the instance still serves and
  * holds final records in its spool: ready, with state "degraded" and the spool's depth. Not ready when the table is
- * missing or the spool is full, when records would go to the dead-letter log rather than the table.
+ * missing, when the DynamoDB client cannot be built, or when the spool is full, when records would go to the
+ * dead-letter log rather than the table.
  */
 @Readiness
 @ApplicationScoped
@@ -40,7 +41,8 @@ public class TableReadinessCheck implements AsyncHealthCheck {
                 .map(status -> withSpool(HealthCheckResponse.named("inference-table").status("ACTIVE".equals(status))
                         .withData("status", status), spool.tableFailing()))
                 .onFailure().recoverWithItem(failure -> withSpool(HealthCheckResponse.named("inference-table")
-                        .status(!(failure instanceof ResourceNotFoundException))
+                        .status(!(failure instanceof ResourceNotFoundException
+                                || failure instanceof TableClient.NoClient))
                         .withData("error", String.valueOf(failure.getMessage())), true));
     }
 

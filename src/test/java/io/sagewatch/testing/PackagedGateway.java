@@ -176,8 +176,13 @@ public final class PackagedGateway implements AutoCloseable {
 
     /** Waits for the callers to end (after the gateway is gone). */
     public boolean awaitCallers() throws InterruptedException {
+        return awaitCallers(Duration.ofSeconds(30));
+    }
+
+    /** Waits for the callers to end, at most {@code patience}. */
+    public boolean awaitCallers(Duration patience) throws InterruptedException {
         callers.shutdown();
-        return callers.awaitTermination(30, TimeUnit.SECONDS);
+        return callers.awaitTermination(patience.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     public List<Answer> answers() {
