@@ -14,6 +14,7 @@ import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
+import io.restassured.builder.RequestSpecBuilder;
 import io.restassured.specification.RequestSpecification;
 import io.sagewatch.dev.EmbeddedDynamoDb;
 import io.sagewatch.testing.Artifact;
@@ -35,26 +36,28 @@ class ContainerIT {
 
     @Test
     void theImageServesRecordsAndStaysInsideItsLimits() throws Exception {
-        try (EmbeddedDynamoDb dynamo = EmbeddedDynamoDb.start(FreePort.next()); SageMakerFake model = new SageMakerFake();
+        try (EmbeddedDynamoDb dynamo = EmbeddedDynamoDb.start(FreePort.next());
+                SageMakerFake model = new SageMakerFake();
                 PackagedGateway gateway = new PackagedGateway(dynamo, model, ENDPOINTS)) {
             gateway.awaitFirstInference("echo");
-            RequestSpecification http = given().baseUri("http://127.0.0.1").port(gateway.port());
+            RequestSpecification http = new RequestSpecBuilder().setBaseUri("http://127.0.0.1")
+                    .setPort(gateway.port()).build();
 
-            String id = http.contentType("application/json").body("{\"instances\":[[1.0,2.0]]}")
+            String id = given(http).contentType("application/json").body("{\"instances\":[[1.0,2.0]]}")
                     .post("/endpoints/echo/invocations")
                     .then().statusCode(200)
                     .body(equalTo("{\"instances\":[[1.0,2.0]]}"))
                     .extract().header("X-Sagewatch-Inference-Id");
-            given().baseUri("http://127.0.0.1").port(gateway.port()).contentType("application/json").body("{}")
+            given(http).contentType("application/json").body("{}")
                     .post("/endpoints/error-model/invocations")
                     .then().statusCode(424)
                     .header("x-amzn-ErrorType", "ModelError")
                     .body("OriginalStatusCode", equalTo(400))
                     .body("OriginalMessage", equalTo("bad tensor shape"));
-            Awaitility.await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> given().baseUri("http://127.0.0.1")
-                    .port(gateway.port()).get("/inferences/{id}", id)
+            Awaitility.await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> given(http)
+                    .get("/inferences/{id}", id)
                     .then().statusCode(200).body("status", equalTo("SUCCEEDED")).body("endpoint", equalTo("echo")));
-            given().baseUri("http://127.0.0.1").port(gateway.port()).get("/q/health/ready")
+            given(http).get("/q/health/ready")
                     .then().statusCode(200).body("status", equalTo("UP"));
 
             long pid = gateway.pid();
@@ -63,7 +66,7 @@ class ContainerIT {
             long limit = parseBytes(Artifact.containerMemory());
             if (!Artifact.isNative()) {
                 // deploy/jvm.options: the heap is 60 % of the container's limit, not of the host's memory
-                String metrics = given().baseUri("http://127.0.0.1").port(gateway.port()).get("/q/metrics").asString();
+                String metrics = given(http).get("/q/metrics").asString();
                 long heap = heapMax(metrics);
                 assertThat(heap).as("max heap of a %d MB limit", limit >> 20)
                         .isBetween((long) (limit * 0.5), (long) (limit * 0.65));

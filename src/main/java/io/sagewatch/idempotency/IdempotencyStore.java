@@ -38,12 +38,12 @@ public class IdempotencyStore {
     /** Epoch milliseconds after which an in-flight claim may be taken over. */
     static final String IN_FLIGHT_UNTIL = "in_flight_until";
 
-    private final TableClient dynamo;
+    private final TableClient tables;
     private final InferenceTable table;
     private final SagewatchConfig config;
 
-    IdempotencyStore(TableClient dynamo, InferenceTable table, SagewatchConfig config) {
-        this.dynamo = dynamo;
+    IdempotencyStore(TableClient tables, InferenceTable table, SagewatchConfig config) {
+        this.tables = tables;
         this.table = table;
         this.config = config;
     }
@@ -97,7 +97,8 @@ public class IdempotencyStore {
         Claim claimed = new Claim(State.CLAIMED, key, requestSha256, requestId, inferenceId, null);
         // an item past its window counts as absent (TTL deletes expired items only within a day or two), and so does
         // an in-flight claim past its in-flight expiry (its owner is gone)
-        return Uni.createFrom().completionStage(() -> dynamo.call(c -> c.putItem(b -> b.tableName(table.name()).item(item)
+        return Uni.createFrom().completionStage(() -> tables.call(dynamo -> dynamo.putItem(b ->
+                        b.tableName(table.name()).item(item)
                 .conditionExpression("attribute_not_exists(#id) OR #exp < :now"
                         + " OR (#state = :inflight AND #until < :nowMillis)")
                 .expressionAttributeNames(Map.of("#id", InferenceTable.INFERENCE_ID, "#exp",
@@ -111,7 +112,8 @@ public class IdempotencyStore {
     }
 
     private Uni<Claim> existing(String key, String requestSha256) {
-        return Uni.createFrom().completionStage(() -> dynamo.call(c -> c.getItem(b -> b.tableName(table.name()).consistentRead(true)
+        return Uni.createFrom().completionStage(() -> tables.call(dynamo -> dynamo.getItem(b ->
+                        b.tableName(table.name()).consistentRead(true)
                 .key(key(key)))))
                 .map(response -> {
                     Map<String, AttributeValue> item = response.item();
@@ -146,7 +148,8 @@ public class IdempotencyStore {
             update += ", outcome = :outcome";
         }
         String expression = update;
-        return Uni.createFrom().completionStage(() -> dynamo.call(c -> c.updateItem(b -> b.tableName(table.name())
+        return Uni.createFrom().completionStage(() -> tables.call(dynamo -> dynamo.updateItem(b ->
+                        b.tableName(table.name())
                 .key(key(claim.key()))
                 .updateExpression(expression)
                 .conditionExpression("owner_request_id = :owner")
@@ -157,7 +160,8 @@ public class IdempotencyStore {
 
     /** Gives the key back: the model was not called (throttled, refused), so the client may try again with it. */
     public Uni<Void> release(Claim claim) {
-        return Uni.createFrom().completionStage(() -> dynamo.call(c -> c.deleteItem(b -> b.tableName(table.name())
+        return Uni.createFrom().completionStage(() -> tables.call(dynamo -> dynamo.deleteItem(b ->
+                        b.tableName(table.name())
                 .key(key(claim.key()))
                 .conditionExpression("owner_request_id = :owner")
                 .expressionAttributeValues(Map.of(":owner", AttributeValue.fromS(claim.requestId()))))))

@@ -20,6 +20,7 @@ import io.quarkus.tls.TlsConfigurationRegistry;
 import io.sagewatch.aws.AbandonableCall;
 import io.sagewatch.aws.EventLoopHttpClients;
 import io.sagewatch.aws.RequestSigner;
+import io.sagewatch.aws.ServiceEndpoint;
 import io.sagewatch.aws.TlsTrust;
 import io.sagewatch.config.SagewatchConfig;
 import io.sagewatch.core.ErrorType;
@@ -64,18 +65,13 @@ public class SageMakerRuntimeClient {
     private final EventLoopHttpClients http;
     private final RequestSigner signer;
     private final AwsCredentialsProvider credentials;
-    private final URI endpoint;
-    private final String authority;
-    private final boolean tls;
-    private final int port;
+    private final ServiceEndpoint endpoint;
 
     SageMakerRuntimeClient(Vertx vertx, SagewatchConfig config, TlsConfigurationRegistry tlsConfigurations) {
         SagewatchConfig.SageMaker sm = config.sagemaker();
         String region = sm.region().orElseGet(() -> new DefaultAwsRegionProviderChain().getRegion().id());
-        this.endpoint = sm.endpointOverride().orElseGet(() -> RequestSigner.endpoint("runtime.sagemaker", region));
-        this.tls = "https".equalsIgnoreCase(endpoint.getScheme());
-        this.port = endpoint.getPort() > 0 ? endpoint.getPort() : tls ? 443 : 80;
-        this.authority = endpoint.getHost() + (endpoint.getPort() > 0 ? ":" + endpoint.getPort() : "");
+        this.endpoint = sm.endpointOverride().map(ServiceEndpoint::new)
+                .orElseGet(() -> ServiceEndpoint.aws("runtime.sagemaker", region));
         if (sm.accessKeyId().isPresent() && sm.secretAccessKey().isPresent()) {
             credentials = StaticCredentialsProvider.create(
                     AwsBasicCredentials.create(sm.accessKeyId().get(), sm.secretAccessKey().get()));
@@ -90,7 +86,7 @@ public class SageMakerRuntimeClient {
                 .setProtocolVersion(HttpVersion.HTTP_1_1)
                 .setKeepAlive(true)
                 .setConnectTimeout(5_000)
-                .setSsl(tls)
+                .setSsl(endpoint.tls())
                 .setVerifyHost(true)
                 .setDecompressionSupported(false)
                 .setName("sagemaker-runtime"), tlsConfigurations, sm.tlsConfigurationName()),
@@ -110,7 +106,7 @@ public class SageMakerRuntimeClient {
 
     /** The base URL calls go to. */
     public URI endpoint() {
-        return endpoint;
+        return endpoint.uri();
     }
 
     /**
@@ -138,9 +134,9 @@ public class SageMakerRuntimeClient {
             AbandonableCall call, UniEmitter<? super ModelResponse> emitter) {
         RequestOptions options = new RequestOptions()
                 .setMethod(HttpMethod.POST)
-                .setHost(endpoint.getHost())
-                .setPort(port)
-                .setSsl(tls)
+                .setHost(endpoint.host())
+                .setPort(endpoint.port())
+                .setSsl(endpoint.tls())
                 .setURI(signed.encodedPath())
                 .setIdleTimeout(idleTimeout.toMillis());
         signed.forEachHeader((name, values) -> values.forEach(v -> options.addHeader(name, v)));
@@ -162,11 +158,11 @@ public class SageMakerRuntimeClient {
     private SdkHttpRequest request(InferenceRequest r) {
         SdkHttpRequest.Builder http = SdkHttpRequest.builder()
                 .method(SdkHttpMethod.POST)
-                .protocol(tls ? "https" : "http")
-                .host(endpoint.getHost())
-                .port(port)
+                .protocol(endpoint.tls() ? "https" : "http")
+                .host(endpoint.host())
+                .port(endpoint.port())
                 .encodedPath(basePath() + "/endpoints/" + pathSegment(r.endpointName()) + "/invocations")
-                .putHeader("Host", authority);
+                .putHeader("Host", endpoint.authority());
         header(http, "Content-Type", r.contentType());
         header(http, "Accept", r.accept());
         header(http, SageMakerHeaders.CUSTOM_ATTRIBUTES, r.customAttributes());
@@ -181,7 +177,7 @@ public class SageMakerRuntimeClient {
     }
 
     private String basePath() {
-        String path = endpoint.getRawPath();
+        String path = endpoint.uri().getRawPath();
         return path == null || path.equals("/") ? "" : path.replaceAll("/+$", "");
     }
 

@@ -2,7 +2,6 @@ package io.sagewatch.store;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HashSet;
@@ -25,6 +24,7 @@ import io.quarkus.runtime.Startup;
 import io.sagewatch.aws.AbandonableCall;
 import io.sagewatch.aws.EventLoopHttpClients;
 import io.sagewatch.aws.RequestSigner;
+import io.sagewatch.aws.ServiceEndpoint;
 import io.sagewatch.aws.TlsTrust;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -70,20 +70,13 @@ public class BatchWriteCall {
 
     private final EventLoopHttpClients http;
     private final RequestSigner signer;
-    private final URI endpoint;
-    private final int port;
-    private final boolean tls;
+    private final ServiceEndpoint endpoint;
     private final Vertx vertx;
-    /** Done once the table may be written (TableClient waits for it at startup when it creates the table). */
-    private final CompletableFuture<Void> tableChecked;
 
     BatchWriteCall(Vertx vertx, TableClient tables, Config config) {
         TableClient.Address table = tables.address();
         this.vertx = vertx;
         this.endpoint = table.endpoint();
-        this.tls = table.tls();
-        this.port = table.port();
-        this.tableChecked = tables.checked();
         this.signer = new RequestSigner(table.credentials(), table.region(), "dynamodb");
         // the first resolution may read files or call a metadata endpoint: here at startup, not on an event loop
         // during the first inference
@@ -97,7 +90,7 @@ public class BatchWriteCall {
                 .setProtocolVersion(HttpVersion.HTTP_1_1)
                 .setKeepAlive(true)
                 .setConnectTimeout(5_000)
-                .setSsl(tls)
+                .setSsl(endpoint.tls())
                 .setVerifyHost(true)
                 .setName("dynamodb-records"), config), CONNECTIONS_PER_LOOP);
     }
@@ -136,27 +129,13 @@ public class BatchWriteCall {
             }
         });
         done.whenComplete((result, failure) -> vertx.cancelTimer(timer));
-        if (tableChecked.isDone()) {
-            send(body, table, call, done);
-        } else {
-            // only before the start is done (TableClient waits for the table then); timed out meanwhile: not sent
-            tableChecked.thenRun(() -> {
-                if (!done.isDone()) {
-                    send(body, table, call, done);
-                }
-            });
-        }
-        return done;
-    }
-
-    private void send(byte[] body, String table, AbandonableCall call, CompletableFuture<Set<String>> done) {
         SdkHttpRequest request = SdkHttpRequest.builder()
                 .method(SdkHttpMethod.POST)
-                .protocol(tls ? "https" : "http")
-                .host(endpoint.getHost())
-                .port(port)
+                .protocol(endpoint.tls() ? "https" : "http")
+                .host(endpoint.host())
+                .port(endpoint.port())
                 .encodedPath("/")
-                .putHeader("Host", endpoint.getHost() + (endpoint.getPort() > 0 ? ":" + endpoint.getPort() : ""))
+                .putHeader("Host", endpoint.authority())
                 .putHeader("Content-Type", "application/x-amz-json-1.0")
                 .putHeader("X-Amz-Target", TARGET)
                 .build();
@@ -165,8 +144,8 @@ public class BatchWriteCall {
                 done.completeExceptionally(new Failure("could not sign: " + signing, true, signing));
                 return;
             }
-            RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST).setHost(endpoint.getHost())
-                    .setPort(port).setSsl(tls).setURI("/");
+            RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST).setHost(endpoint.host())
+                    .setPort(endpoint.port()).setSsl(endpoint.tls()).setURI("/");
             signed.forEachHeader((name, values) -> values.forEach(v -> options.addHeader(name, v)));
             http.onEventLoop(client -> client.request(options)
                     .compose(out -> call.started(out)
@@ -191,6 +170,7 @@ public class BatchWriteCall {
                         }
                     });
         });
+        return done;
     }
 
     /** DynamoDB's checksum of its answer, as the SDK checks it: a damaged answer is a failed call. */

@@ -44,17 +44,17 @@ public class InferenceRecordStore implements InferenceObserver {
     private static final Logger LOG = Logger.getLogger(InferenceRecordStore.class);
 
 
-    private final TableClient dynamo;
+    private final TableClient tables;
     private final InferenceTable table;
     private final SagewatchConfig.Store config;
     private final SagewatchConfig.Capture capture;
     private final RecordSpool spool;
     private final PayloadRedactor redactor;
 
-    InferenceRecordStore(TableClient dynamo, InferenceTable table, RecordSpool spool,
+    InferenceRecordStore(TableClient tables, InferenceTable table, RecordSpool spool,
             PayloadRedactor redactor, SagewatchConfig config) {
         this.redactor = redactor;
-        this.dynamo = dynamo;
+        this.tables = tables;
         this.table = table;
         this.spool = spool;
         this.config = config.store();
@@ -120,7 +120,7 @@ public class InferenceRecordStore implements InferenceObserver {
                 .limit(1)
                 .consistentRead(true)
                 .build();
-        return Uni.createFrom().completionStage(() -> dynamo.call(c -> c.query(query)))
+        return Uni.createFrom().completionStage(() -> tables.call(dynamo -> dynamo.query(query)))
                 .onFailure(CompletionException.class).transform(Throwable::getCause)
                 // idempotency items share the table, under their own prefix: never served as records
                 .map(response -> response.items().stream()
@@ -146,14 +146,15 @@ public class InferenceRecordStore implements InferenceObserver {
             query.exclusiveStartKey(PageToken.decode(next, endpoint));
         }
         QueryRequest request = query.build();
-        return Uni.createFrom().completionStage(() -> dynamo.call(c -> c.query(request)))
+        return Uni.createFrom().completionStage(() -> tables.call(dynamo -> dynamo.query(request)))
                 .onFailure(CompletionException.class).transform(Throwable::getCause)
                 .map(InferenceRecordStore::toPage);
     }
 
     /** Is the table there and reachable? For readiness. */
     public Uni<String> tableStatus() {
-        return Uni.createFrom().completionStage(() -> dynamo.call(c -> c.describeTable(b -> b.tableName(table.name()))))
+        return Uni.createFrom().completionStage(() -> tables.call(dynamo -> dynamo.describeTable(b ->
+                        b.tableName(table.name()))))
                 .onFailure(CompletionException.class).transform(Throwable::getCause)
                 .map(response -> response.table().tableStatusAsString());
     }

@@ -72,14 +72,9 @@ public class InferenceTable {
             return CompletableFuture.completedFuture(null);
         }
         return dynamo.describeTable(b -> b.tableName(name()))
-                .thenApply(found -> {
-                    LOG.debugf("Table %s exists", name());
-                    return true;
-                })
-                .exceptionallyCompose(failure -> unwrap(failure) instanceof ResourceNotFoundException
-                        ? create(dynamo).thenApply(created -> false)
-                        : CompletableFuture.failedFuture(failure))
-                .thenApply(existed -> null);
+                .thenRun(() -> LOG.debugf("Table %s exists", name()))
+                .exceptionallyCompose(failure -> unwrap(failure) instanceof ResourceNotFoundException ? create(dynamo)
+                        : CompletableFuture.failedFuture(failure));
     }
 
     private CompletableFuture<Void> create(DynamoDbAsyncClient dynamo) {

@@ -1,6 +1,5 @@
 package io.sagewatch.store;
 
-import java.net.URI;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicReference;
@@ -18,7 +17,7 @@ import io.quarkiverse.amazon.common.runtime.AmazonClientConfig;
 import io.quarkiverse.amazon.common.runtime.ClientUtil;
 import io.quarkiverse.amazon.dynamodb.runtime.DynamoDbConfig;
 import io.quarkus.runtime.StartupEvent;
-import io.sagewatch.aws.RequestSigner;
+import io.sagewatch.aws.ServiceEndpoint;
 import io.sagewatch.config.SagewatchConfig;
 import io.smallrye.config.SmallRyeConfig;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
@@ -44,14 +43,7 @@ import software.amazon.awssdk.services.dynamodb.DynamoDbAsyncClient;
 public class TableClient {
 
     /** Where the table is and who calls it. */
-    public record Address(URI endpoint, String region, AwsCredentialsProvider credentials) {
-        public boolean tls() {
-            return "https".equalsIgnoreCase(endpoint.getScheme());
-        }
-
-        public int port() {
-            return endpoint.getPort() > 0 ? endpoint.getPort() : tls() ? 443 : 80;
-        }
+    public record Address(ServiceEndpoint endpoint, String region, AwsCredentialsProvider credentials) {
     }
 
     private static final Logger LOG = Logger.getLogger(TableClient.class);
@@ -62,7 +54,6 @@ public class TableClient {
     private final Address address;
     /** The client being built or built; replaced after a failed build, so that the next use tries again. */
     private final AtomicReference<CompletableFuture<DynamoDbAsyncClient>> built = new AtomicReference<>();
-    private final CompletableFuture<Void> checked;
 
     TableClient(Instance<DynamoDbAsyncClient> configured, InferenceTable table, SagewatchConfig sagewatch,
             Config config) {
@@ -70,8 +61,6 @@ public class TableClient {
         this.table = table;
         this.createTable = sagewatch.store().createTable();
         this.address = address(config.unwrap(SmallRyeConfig.class).getConfigMapping(DynamoDbConfig.class));
-        // with create-table, completed at startup once the table is there (or its check failed)
-        this.checked = createTable ? new CompletableFuture<>() : CompletableFuture.completedFuture(null);
     }
 
     /**
@@ -85,30 +74,26 @@ public class TableClient {
                 .map(provider -> provider.type().create(provider, "quarkus.dynamodb"))
                 .orElseGet(() -> DefaultCredentialsProvider.builder().asyncCredentialUpdateEnabled(false)
                         .reuseLastProviderEnabled(false).build());
-        URI endpoint = client.sdk().endpointOverride()
-                .orElseGet(() -> RequestSigner.endpoint("dynamodb", region.id()));
-        if (!endpoint.isAbsolute() || endpoint.getHost() == null) {
-            throw new IllegalArgumentException("quarkus.dynamodb.endpoint-override must be an absolute URL with a scheme"
-                    + " and a host, e.g. http://localhost:8000: " + endpoint);
-        }
+        ServiceEndpoint endpoint = client.sdk().endpointOverride().map(ServiceEndpoint::new)
+                .orElseGet(() -> ServiceEndpoint.aws("dynamodb", region.id()));
         return new Address(endpoint, region.id(), credentials);
     }
 
     /**
      * After the embedded DynamoDB (dev mode) is up. Creating the table (dev, tests, a first deploy) is waited for here,
-     * as before any record may be written; a failure is logged, and readiness and the spool then report the table.
+     * so before the HTTP server opens and any record can be written; a failure is logged, and readiness and the spool
+     * then report the table as they would later.
      */
     void createTableAtStartup(@Observes @Priority(20) StartupEvent event) {
         if (!createTable) {
             return;
         }
-        // a failed check is logged; the table's own errors then reach the spool and readiness as they would later
-        client().thenCompose(table::createIfMissing).whenComplete((done, failure) -> {
+        client().thenCompose(table::createIfMissing).handle((done, failure) -> {
             if (failure != null) {
                 LOG.errorf("Could not create the record table %s: %s", table.name(), rootMessage(failure));
             }
-            checked.complete(null);
-        }).handle((done, failure) -> null).join();
+            return null;
+        }).join();
     }
 
     /** The client: built on a thread of its own on first use, and again on the next use after a failed build. */
@@ -148,14 +133,9 @@ public class TableClient {
         return address;
     }
 
-    /** Completes when the table may be written: at once, or once it is created when the gateway creates it. */
-    public CompletableFuture<Void> checked() {
-        return checked;
-    }
-
-    /** An SDK call, once the client is built (and the table checked); it fails as the call fails. */
+    /** An SDK call, once the client is built; it fails as the call fails. */
     public <T> CompletionStage<T> call(Function<DynamoDbAsyncClient, CompletableFuture<T>> call) {
-        return checked.thenCompose(done -> client()).thenCompose(call);
+        return client().thenCompose(call);
     }
 
     private static String rootMessage(Throwable failure) {

@@ -1,6 +1,7 @@
 package io.sagewatch.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.net.URI;
 import java.util.Map;
@@ -26,9 +27,9 @@ class TableClientTest {
                 "quarkus.dynamodb.aws.credentials.type", "static",
                 "quarkus.dynamodb.aws.credentials.static-provider.access-key-id", "AKIDEXAMPLE",
                 "quarkus.dynamodb.aws.credentials.static-provider.secret-access-key", "secret"));
-        assertThat(table.endpoint()).isEqualTo(URI.create("http://127.0.0.1:8000"));
-        assertThat(table.tls()).isFalse();
-        assertThat(table.port()).isEqualTo(8000);
+        assertThat(table.endpoint().uri()).isEqualTo(URI.create("http://127.0.0.1:8000"));
+        assertThat(table.endpoint().tls()).isFalse();
+        assertThat(table.endpoint().port()).isEqualTo(8000);
         assertThat(table.region()).isEqualTo("eu-west-1");
         AwsCredentialsIdentity identity = table.credentials().resolveIdentity().join();
         assertThat(identity.accessKeyId()).isEqualTo("AKIDEXAMPLE");
@@ -38,9 +39,16 @@ class TableClientTest {
     @Test
     void withoutAnOverrideTheRegionsAwsEndpointInHttps() {
         var table = address(Map.of("quarkus.dynamodb.aws.region", "ap-southeast-2"));
-        assertThat(table.endpoint()).isEqualTo(URI.create("https://dynamodb.ap-southeast-2.amazonaws.com"));
-        assertThat(table.tls()).isTrue();
-        assertThat(table.port()).isEqualTo(443);
+        assertThat(table.endpoint().uri()).isEqualTo(URI.create("https://dynamodb.ap-southeast-2.amazonaws.com"));
+        assertThat(table.endpoint().tls()).isTrue();
+        assertThat(table.endpoint().port()).isEqualTo(443);
+    }
+
+    @Test
+    void anOverrideWithoutSchemeOrHostIsRefusedAtStartup() {
+        assertThatThrownBy(() -> address(Map.of("quarkus.dynamodb.endpoint-override", "localhost:8000",
+                "quarkus.dynamodb.aws.region", "us-east-1")))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("localhost:8000");
     }
 
     @Test
