@@ -26,6 +26,7 @@ import io.sagewatch.dev.EmbeddedDynamoDb;
 import io.sagewatch.testing.FreePort;
 import io.sagewatch.testing.LambdaRuntimeApi;
 import io.sagewatch.testing.NativeLambdaBuild;
+import io.sagewatch.testing.PythonScript;
 import io.sagewatch.testing.SageMakerFake;
 
 /**
@@ -89,6 +90,32 @@ class LambdaFunctionZipIT {
                 assertEquals("SUCCEEDED", record.path("status").asText(), record.toString());
                 assertEquals("echo", record.path("endpoint").asText());
                 assertEquals(200, record.path("http_status").asInt());
+
+                // a stream, which API Gateway's HTTP API cannot pass on in pieces: whole, parsed by botocore's own parser
+                String stream = runtime.invoke(LambdaRuntimeApi.apiGatewayEvent("POST",
+                        "/endpoints/stream-tgi/invocations-response-stream", "{\"parts\":4}",
+                        Map.of("content-type", "application/json")));
+                JsonNode streamed = response(runtime.awaitAnswer(stream, ANSWER_WITHIN));
+                assertEquals(200, streamed.path("statusCode").asInt(), streamed.toString());
+                assertEquals("application/vnd.amazon.eventstream", header(streamed, "content-type"));
+                assertEquals("text/event-stream", header(streamed, "x-amzn-sagemaker-content-type"));
+                byte[] eventStream = streamed.path("isBase64Encoded").asBoolean()
+                        ? Base64.getDecoder().decode(streamed.path("body").asText())
+                        : streamed.path("body").asText().getBytes(StandardCharsets.ISO_8859_1);
+                List<JsonNode> messages = PythonScript.run("eventstream_parse.py",
+                        Base64.getEncoder().encodeToString(eventStream), "4096").lines().map(line -> {
+                            try {
+                                return JSON.readTree(line);
+                            } catch (IOException e) {
+                                throw new IllegalStateException(e);
+                            }
+                        }).toList();
+                assertEquals(4, messages.size(), messages.toString());
+                for (int i = 0; i < 4; i++) {
+                    assertEquals("PayloadPart", messages.get(i).path("headers").path(":event-type").asText());
+                    assertThat(new String(Base64.getDecoder().decode(messages.get(i).path("payload").asText()),
+                            StandardCharsets.UTF_8)).startsWith("data:{\"token\":{\"id\":" + (i + 1));
+                }
 
                 assertThat(runtime.initFailed()).isFalse();
                 System.out.printf("lambda native: init (start to first next) %.0f ms, first invocation %.0f ms%n",

@@ -30,7 +30,8 @@ public class AdmissionFilter {
 
     @ServerRequestFilter
     public Response admit(SimpleResourceInfo resource, UriInfo uri, HttpHeaders headers, RoutingContext routing) {
-        if (resource.getResourceClass() != InvocationResource.class) {
+        Class<?> target = resource.getResourceClass();
+        if (target != InvocationResource.class && target != StreamingInvocationResource.class) {
             return null;
         }
         String endpoint;

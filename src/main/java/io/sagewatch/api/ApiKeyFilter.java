@@ -30,7 +30,8 @@ public class ApiKeyFilter {
     public Response authenticate(SimpleResourceInfo resource, UriInfo uri, HttpHeaders headers,
             RoutingContext routing) {
         Class<?> target = resource.getResourceClass();
-        if (target != InvocationResource.class && target != InferenceRecordResource.class) {
+        if (target != InvocationResource.class && target != StreamingInvocationResource.class
+                && target != InferenceRecordResource.class) {
             return null;
         }
         try {

@@ -40,6 +40,15 @@ public class InvocationRequestParser {
     }
 
     public InferenceRequest parse(String endpointName, HttpHeaders headers, byte[] body, String caller) {
+        return parse(endpointName, headers, body, caller, false);
+    }
+
+    /**
+     * {@code streaming}: InvokeEndpointWithResponseStream, whose Accept travels as {@code X-Amzn-SageMaker-Accept}
+     * (the HTTP Accept is about the event stream) and which has no Target-Model or Enable-Explanations.
+     */
+    public InferenceRequest parse(String endpointName, HttpHeaders headers, byte[] body, String caller,
+            boolean streaming) {
         long start = System.nanoTime();
         Instant received = Instant.now();
         access.check(endpointName);
@@ -58,14 +67,14 @@ public class InvocationRequestParser {
                 endpointName,
                 body,
                 contentType,
-                header(headers, HttpHeaders.ACCEPT, PRINTABLE, 1024),
+                header(headers, streaming ? SageMakerHeaders.STREAM_ACCEPT : HttpHeaders.ACCEPT, PRINTABLE, 1024),
                 header(headers, SageMakerHeaders.CUSTOM_ATTRIBUTES, PRINTABLE, 1024),
-                header(headers, SageMakerHeaders.TARGET_MODEL, PRINTABLE, 1024),
+                streaming ? null : header(headers, SageMakerHeaders.TARGET_MODEL, PRINTABLE, 1024),
                 header(headers, SageMakerHeaders.TARGET_VARIANT, VARIANT, 63),
                 header(headers, SageMakerHeaders.TARGET_CONTAINER_HOSTNAME, VARIANT, 63),
                 header(headers, SageMakerHeaders.INFERENCE_COMPONENT, VARIANT, 63),
                 header(headers, SageMakerHeaders.SESSION_ID, PRINTABLE, 256),
-                header(headers, SageMakerHeaders.ENABLE_EXPLANATIONS, PRINTABLE, 64),
+                streaming ? null : header(headers, SageMakerHeaders.ENABLE_EXPLANATIONS, PRINTABLE, 64),
                 received,
                 start,
                 caller,

@@ -73,6 +73,18 @@ public class SageMakerErrorResponses {
         return toResponse(error, null, null);
     }
 
+    /** A streaming call refused or failed before its stream began: as InvokeEndpoint answers it. */
+    @ServerExceptionMapper
+    public Response streamNotStarted(StreamingInvocationResource.AnsweredError error) {
+        var outcome = error.outcome;
+        String inferenceId = outcome.replayOf() != null ? outcome.replayOf() : outcome.request().inferenceId();
+        Response.ResponseBuilder response = errorResponse(outcome.error(), outcome.request().requestId(), inferenceId);
+        if (outcome.replayOf() != null) {
+            response.header(InvocationResource.REPLAYED, "true");
+        }
+        return response.build();
+    }
+
     /** Framework errors (unknown route, wrong method, unreadable body) in the same shape. */
     @ServerExceptionMapper
     public Response webApplicationError(WebApplicationException error) {

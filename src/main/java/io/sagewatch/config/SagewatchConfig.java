@@ -53,9 +53,16 @@ public interface SagewatchConfig {
 
         Optional<String> secretAccessKey();
 
-        /** Deadline for one invocation, retries included (SageMaker's container deadline is 60 s). */
+        /**
+         * Deadline for one invocation, retries included (SageMaker's container deadline is 60 s); for a stream, the
+         * deadline for its first part.
+         */
         @WithDefault("60s")
         Duration timeout();
+
+        /** A stream that began fails with ModelStreamError when the model sends nothing for this long between parts. */
+        @WithDefault("30s")
+        Duration streamSilenceTimeout();
 
         /** Retries after a throttling or ServiceUnavailable (503) answer, within the deadline; never for model errors. */
         @WithDefault("2")
@@ -172,8 +179,11 @@ public interface SagewatchConfig {
 
         Optional<String> outputTokensPointer();
 
-        /** This endpoint's deadline, instead of sagewatch.sagemaker.timeout. */
+        /** This endpoint's deadline (a stream's: for its first part), instead of sagewatch.sagemaker.timeout. */
         Optional<Duration> timeout();
+
+        /** This endpoint's longest silence between stream parts, instead of sagewatch.sagemaker.stream-silence-timeout. */
+        Optional<Duration> streamSilenceTimeout();
 
         /** Content types this endpoint accepts (media type, no parameters); unset: any, as SageMaker. */
         Optional<Set<String>> contentTypes();

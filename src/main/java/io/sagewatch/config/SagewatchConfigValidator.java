@@ -47,6 +47,12 @@ public class SagewatchConfigValidator {
         List<String> problems = new ArrayList<>();
         positive(problems, "sagewatch.max-payload-bytes", config.maxPayloadBytes());
         positive(problems, "sagewatch.sagemaker.timeout", config.sagemaker().timeout());
+        positive(problems, "sagewatch.sagemaker.stream-silence-timeout", config.sagemaker().streamSilenceTimeout());
+        config.endpoint().forEach((name, settings) -> {
+            settings.timeout().ifPresent(t -> positive(problems, "sagewatch.endpoint.\"" + name + "\".timeout", t));
+            settings.streamSilenceTimeout().ifPresent(t -> positive(problems,
+                    "sagewatch.endpoint.\"" + name + "\".stream-silence-timeout", t));
+        });
         notNegative(problems, "sagewatch.sagemaker.throttle-retries", config.sagemaker().throttleRetries());
         positive(problems, "sagewatch.sagemaker.throttle-backoff", config.sagemaker().throttleBackoff());
         positive(problems, "sagewatch.sagemaker.max-connections", config.sagemaker().maxConnections());

@@ -13,6 +13,10 @@ public enum ErrorType {
     INTERNAL_FAILURE("InternalFailure", 500),
     SERVICE_UNAVAILABLE("ServiceUnavailable", 503),
     INTERNAL_DEPENDENCY("InternalDependencyException", 530),
+    /** Inside a stream that began: the model failed, went silent, or its connection broke (counted as a 4xx). */
+    MODEL_STREAM_ERROR("ModelStreamError", 424),
+    /** Inside a stream that began: the service (here, the gateway) failed. */
+    INTERNAL_STREAM_FAILURE("InternalStreamFailure", 500),
     /** API keys: no key sent (as AWS answers a request without credentials). */
     MISSING_AUTHENTICATION_TOKEN("MissingAuthenticationTokenException", 403),
     /** API keys: an unknown or revoked key. */

@@ -103,6 +103,15 @@ public final class InferenceError extends RuntimeException {
                 retryAfterSeconds);
     }
 
+    /**
+     * An error inside a stream that began, as SageMaker reports one: a {@code ModelStreamError} or an
+     * {@code InternalStreamFailure} event. {@code rawBody} is the event's JSON payload as the model host sent it, or null
+     * when the gateway raised it (a deadline, a broken connection).
+     */
+    public static InferenceError inStream(Origin origin, ErrorType type, String message, byte[] rawBody) {
+        return new InferenceError(origin, type.code(), type.status(), message, null, null, null, rawBody, null);
+    }
+
     /** An error as kept earlier (an idempotent replay), field for field. */
     public static InferenceError restored(Origin origin, String code, int status, String message,
             Integer originalStatusCode, String originalMessage, String logStreamArn, byte[] rawBody) {

@@ -20,6 +20,19 @@ public interface InferenceObserver {
         return DONE;
     }
 
+    /** A stream began (its head came); {@link #settled} follows once it has ended. */
+    default void streamStarted(InferenceRequest request, ModelResponse head) {
+    }
+
+    /**
+     * One part of a stream was handed to the client. Called on the request path for every part: keep it to a few
+     * nanoseconds of work.
+     *
+     * @param gapNanos since the previous part was handed over; -1 for the first part
+     */
+    default void partDelivered(InferenceRequest request, ModelResponse head, long gapNanos) {
+    }
+
     /**
      * Called once per started request with how it ended (a client that left included). The answer waits for the stage
      * returned: return {@link #DONE} unless the answer must wait (a Lambda that is frozen after it).

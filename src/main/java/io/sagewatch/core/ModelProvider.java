@@ -13,4 +13,10 @@ public interface ModelProvider {
      * with its error. Cancelling it abandons the call upstream.
      */
     Uni<ModelCall> invoke(InferenceRequest request);
+
+    /**
+     * One streaming invocation: the Uni never fails and completes when the stream has begun (its head) or could not
+     * (an error before any part); see {@link ModelStream}. Cancelling it, or its parts, abandons the call upstream.
+     */
+    Uni<ModelStream> stream(InferenceRequest request);
 }

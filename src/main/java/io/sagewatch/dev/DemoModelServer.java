@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import io.sagewatch.aws.EventStreamMessage;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServer;
@@ -25,7 +26,9 @@ public final class DemoModelServer implements AutoCloseable {
     public static final String LLM = "demo-llm";
     public static final List<String> ENDPOINTS = List.of(SENTIMENT, LLM);
 
-    private static final Pattern INVOCATIONS = Pattern.compile("^/endpoints/([^/]+)/invocations$");
+    private static final Pattern INVOCATIONS = Pattern.compile("^/endpoints/([^/]+)/invocations(-response-stream)?$");
+    /** The demo LLM's pace when it streams, so that time to first token and the gaps between tokens show. */
+    static final long TOKEN_INTERVAL_MS = 20;
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final HttpServer server;
@@ -63,6 +66,10 @@ public final class DemoModelServer implements AutoCloseable {
         }
         String endpoint = path.group(1);
         String text = body.toString(StandardCharsets.UTF_8);
+        if (path.group(2) != null) {
+            stream(request, endpoint, text, llm);
+            return;
+        }
         try {
             byte[] answer = switch (endpoint) {
                 case SENTIMENT -> JSON.writeValueAsBytes(sentiment.classify(parseInputs(request, text)));
@@ -83,6 +90,42 @@ public final class DemoModelServer implements AutoCloseable {
             error(request, 424, "ModelError", "Received client error (400) from primary with message \""
                     + e.getMessage() + "\".", e.getMessage());
         }
+    }
+
+    /** InvokeEndpointWithResponseStream: the demo LLM's tokens as PayloadPart events, one every few milliseconds. */
+    private static void stream(HttpServerRequest request, String endpoint, String text, TextGenerationModel llm) {
+        if (!LLM.equals(endpoint)) {
+            error(request, 400, "ValidationError", "Endpoint " + endpoint + " does not support streaming.", null);
+            return;
+        }
+        List<String> events;
+        try {
+            events = llm.stream(JSON.readTree(text));
+        } catch (Exception e) {
+            error(request, 424, "ModelError", "Received client error (400) from primary with message \""
+                    + e.getMessage() + "\".", e.getMessage());
+            return;
+        }
+        var response = request.response().setChunked(true)
+                .putHeader("Content-Type", "application/vnd.amazon.eventstream")
+                .putHeader("X-Amzn-SageMaker-Content-Type", "text/event-stream")
+                .putHeader("x-Amzn-Invoked-Production-Variant", "AllTraffic");
+        Vertx vertx = Vertx.currentContext().owner();
+        Runnable[] next = new Runnable[1];
+        int[] sent = {0};
+        next[0] = () -> {
+            if (response.closed()) {
+                return;
+            }
+            if (sent[0] == events.size()) {
+                response.end();
+                return;
+            }
+            response.write(Buffer.buffer(EventStreamMessage.event("PayloadPart", "application/octet-stream",
+                    events.get(sent[0]++).getBytes(StandardCharsets.UTF_8)).encode()));
+            vertx.setTimer(TOKEN_INTERVAL_MS, id -> next[0].run());
+        };
+        vertx.setTimer(TOKEN_INTERVAL_MS, id -> next[0].run());
     }
 
     /** Plain text, {"inputs": "..."} or {"inputs": ["...", ...]}. */

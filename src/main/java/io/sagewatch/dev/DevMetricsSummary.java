@@ -84,11 +84,27 @@ public class DevMetricsSummary {
                     mean(latency), mean(model), mean(overhead),
                     count(readable, InferenceMeters.INPUT_TOKENS, endpoint, variant),
                     count(readable, InferenceMeters.OUTPUT_TOKENS, endpoint, variant),
-                    count(readable, InferenceMeters.ESTIMATED_COST, endpoint, variant)));
+                    count(readable, InferenceMeters.ESTIMATED_COST, endpoint, variant))
+                    + streams(readable, endpoint, variant));
         }
         List<String> result = new ArrayList<>();
         lines.values().forEach(endpointLines -> endpointLines.stream().sorted().forEach(result::add));
         return result;
+    }
+
+    /** For endpoints that streamed: time to first token and the gap between tokens. */
+    private static String streams(MeterRegistry registry, String endpoint, String variant) {
+        Timer ttft = timer(registry, InferenceMeters.TIME_TO_FIRST_TOKEN, endpoint, variant);
+        if (ttft == null || ttft.count() == 0) {
+            return "";
+        }
+        HistogramSnapshot first = ttft.takeSnapshot();
+        Timer gaps = timer(registry, InferenceMeters.INTER_TOKEN_LATENCY, endpoint, variant);
+        HistogramSnapshot between = gaps == null ? null : gaps.takeSnapshot();
+        Timer added = timer(registry, InferenceMeters.ADDED_TIME_TO_FIRST_TOKEN, endpoint, variant);
+        return String.format(Locale.ROOT, "; streams %d, time to first token p50 %s p99 %s (gateway's share mean %.2f"
+                        + " ms), between tokens p50 %s p99 %s", ttft.count(), percentile(first, 0.5),
+                percentile(first, 0.99), mean(added), percentile(between, 0.5), percentile(between, 0.99));
     }
 
     /**

@@ -52,10 +52,7 @@ final class TextGenerationModel {
     }
 
     private JsonNode chatCompletion(JsonNode request) {
-        StringBuilder prompt = new StringBuilder();
-        for (JsonNode message : request.get("messages")) {
-            prompt.append(message.path("content").asText()).append(' ');
-        }
+        StringBuilder prompt = new StringBuilder(promptOf(request));
         int maxTokens = maxTokens(request.path("max_tokens"));
         List<String> generated = continueText(prompt.toString(), maxTokens);
         int promptTokens = tokens(prompt.toString()).size();
@@ -84,6 +81,63 @@ final class TextGenerationModel {
                 .put("generated_tokens", generated.size())
                 .put("prompt_tokens", tokens(prompt).size());
         return JsonNodeFactory.instance.arrayNode().add(answer);
+    }
+
+    /**
+     * The same answer as a stream of server-sent events, one token per event, as LLM containers stream it: OpenAI
+     * chunks ({@code choices[0].delta.content}, usage on the last, then {@code [DONE]}) or TGI's ({@code token},
+     * {@code details} on the last).
+     */
+    List<String> stream(JsonNode request) {
+        boolean chat = request.has("messages");
+        if (!chat && !request.has("inputs")) {
+            throw new IllegalArgumentException(
+                    "Expected {\"messages\": [...]} (OpenAI chat) or {\"inputs\": \"...\"} (TGI)");
+        }
+        String prompt = chat ? promptOf(request) : request.get("inputs").asText();
+        int maxTokens = maxTokens(chat ? request.path("max_tokens") : request.path("parameters").path("max_new_tokens"));
+        List<String> generated = continueText(prompt, maxTokens);
+        String finish = generated.size() >= maxTokens ? "length" : chat ? "stop" : "eos_token";
+        List<String> events = new ArrayList<>();
+        for (int i = 0; i < generated.size(); i++) {
+            String text = (i == 0 ? "" : " ") + generated.get(i);
+            boolean last = i == generated.size() - 1;
+            ObjectNode event = JsonNodeFactory.instance.objectNode();
+            if (chat) {
+                event.put("id", "chatcmpl-demo").put("object", "chat.completion.chunk");
+                ObjectNode choice = event.putArray("choices").addObject().put("index", 0);
+                choice.putObject("delta").put("content", text);
+                choice.putNull("finish_reason");
+            } else {
+                event.putObject("token").put("id", i).put("text", text).put("special", false);
+                if (last) {
+                    event.put("generated_text", String.join(" ", generated));
+                    event.putObject("details").put("finish_reason", finish)
+                            .put("generated_tokens", generated.size());
+                } else {
+                    event.putNull("generated_text").putNull("details");
+                }
+            }
+            events.add("data:" + event + "\n\n");
+        }
+        if (chat) {
+            int promptTokens = tokens(prompt).size();
+            ObjectNode end = JsonNodeFactory.instance.objectNode().put("id", "chatcmpl-demo")
+                    .put("object", "chat.completion.chunk");
+            end.putArray("choices").addObject().put("index", 0).put("finish_reason", finish).putObject("delta");
+            end.putObject("usage").put("prompt_tokens", promptTokens).put("completion_tokens", generated.size())
+                    .put("total_tokens", promptTokens + generated.size());
+            events.add("data:" + end + "\n\ndata:[DONE]\n\n");
+        }
+        return events;
+    }
+
+    private static String promptOf(JsonNode request) {
+        StringBuilder prompt = new StringBuilder();
+        for (JsonNode message : request.get("messages")) {
+            prompt.append(message.path("content").asText()).append(' ');
+        }
+        return prompt.toString();
     }
 
     private static int maxTokens(JsonNode value) {

@@ -34,7 +34,7 @@ public class IdempotencyStore {
 
     static final String PREFIX = "idempotency#";
     /** What may be kept of an answer: DynamoDB items hold 400 KB, with room left for the other attributes. */
-    static final int MAX_STORED_BODY = 300 * 1024;
+    static final int MAX_STORED_BODY = InferenceOutcome.MAX_REPLAYED_BYTES;
     /** Epoch milliseconds after which an in-flight claim may be taken over. */
     static final String IN_FLIGHT_UNTIL = "in_flight_until";
 
@@ -197,6 +197,9 @@ public class IdempotencyStore {
         static Map<String, AttributeValue> write(InferenceOutcome outcome, int maxBody) {
             Map<String, AttributeValue> m = new HashMap<>();
             byte[] body;
+            if (outcome.succeeded() && outcome.streamed() && outcome.stream().truncated()) {
+                return null; // a stream longer than what was reassembled of it: nothing whole to replay
+            }
             if (outcome.succeeded()) {
                 ModelResponse r = outcome.response();
                 body = r.body();

@@ -4,17 +4,26 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Function;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+
 import io.quarkus.arc.All;
+import io.sagewatch.config.EndpointPolicies;
+import io.sagewatch.config.SagewatchConfig;
+import io.sagewatch.core.ErrorType;
+import io.sagewatch.core.InferenceError;
 import io.sagewatch.core.InferenceGuard;
 import io.sagewatch.core.InferenceObserver;
 import io.sagewatch.core.InferenceOutcome;
 import io.sagewatch.core.InferenceRequest;
 import io.sagewatch.core.ModelCall;
 import io.sagewatch.core.ModelProvider;
+import io.sagewatch.core.ModelStream;
 import io.sagewatch.core.TokenUsage;
+import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 
 /**
@@ -32,10 +41,18 @@ public class InferencePipeline {
     private final List<InferenceObserver> observers;
     private final TokenUsageReader tokens;
     private final CostEstimator costs;
+    private final EndpointPolicies policies;
+    private final ObjectMapper json;
+    private final int capturedBytes;
 
     @SuppressWarnings("unchecked")
     InferencePipeline(ModelProvider model, @All List<InferenceGuard<?>> guards, @All List<InferenceObserver> observers,
-            TokenUsageReader tokens, CostEstimator costs) {
+            TokenUsageReader tokens, CostEstimator costs, EndpointPolicies policies, ObjectMapper json,
+            SagewatchConfig config) {
+        this.policies = policies;
+        this.json = json;
+        // a stream is reassembled for the record's capture only when captures are taken
+        this.capturedBytes = config.capture().samplePercent() > 0 ? config.capture().maxBytes() : 0;
         this.model = model;
         this.guards = guards.stream().map(guard -> (InferenceGuard<Object>) guard).toList();
         this.observers = List.copyOf(observers);
@@ -90,6 +107,106 @@ public class InferencePipeline {
                         settle(InferenceOutcome.disconnected(request));
                     }
                 });
+    }
+
+    /**
+     * A streaming invocation: the same guards, observers and symmetry as {@link #run}, over a stream. The guards'
+     * {@code after} and the observers' {@code settled} hear of it once it has ended (its last part, an error inside it,
+     * or the client leaving), with what it delivered; the parts' end waits for them, as a plain answer does.
+     */
+    public Uni<StreamAnswer> stream(InferenceRequest request) {
+        return streamGuarded(0, request, outcome -> Uni.createFrom().voidItem());
+    }
+
+    /** Through guard {@code index} and those inside it; {@code outer} gives the request back to the guards outside. */
+    private Uni<StreamAnswer> streamGuarded(int index, InferenceRequest request,
+            Function<InferenceOutcome, Uni<Void>> outer) {
+        if (index == guards.size()) {
+            return startStream(request, outer);
+        }
+        InferenceGuard<Object> guard = guards.get(index);
+        if (!guard.appliesTo(request)) {
+            return streamGuarded(index + 1, request, outer);
+        }
+        return guard.before(request).flatMap(verdict -> {
+            if (!verdict.proceeds()) {
+                return outer.apply(verdict.answer()).replaceWith(StreamAnswer.whole(verdict.answer()));
+            }
+            AtomicBoolean returned = new AtomicBoolean();
+            Function<InferenceOutcome, Uni<Void>> inner = outcome -> (returned.compareAndSet(false, true)
+                    ? guard.after(request, verdict.ticket(), outcome) : Uni.createFrom().voidItem())
+                    .flatMap(ignored -> outer.apply(outcome));
+            return streamGuarded(index + 1, request, inner)
+                    .onCancellation().invoke(() -> forget(inner.apply(InferenceOutcome.disconnected(request))));
+        });
+    }
+
+    private Uni<StreamAnswer> startStream(InferenceRequest request, Function<InferenceOutcome, Uni<Void>> guardsAfter) {
+        AtomicBoolean settled = new AtomicBoolean();
+        Function<InferenceOutcome, Uni<Void>> finish = outcome -> settled.compareAndSet(false, true)
+                ? Uni.createFrom().completionStage(() -> settle(outcome)).flatMap(ignored -> guardsAfter.apply(outcome))
+                : Uni.createFrom().voidItem();
+        Uni<Void> started = Uni.createFrom().completionStage(() -> started(request));
+        return Uni.combine().all().unis(model.stream(request), started).asTuple()
+                .flatMap(done -> {
+                    ModelStream stream = done.getItem1();
+                    if (!stream.started()) {
+                        InferenceOutcome outcome = InferenceOutcome.of(request,
+                                new ModelCall(null, stream.error(), stream.headNanos(), stream.attempts()),
+                                TokenUsage.NONE, null);
+                        return finish.apply(outcome).replaceWith(StreamAnswer.whole(outcome));
+                    }
+                    observers.forEach(observer -> observer.streamStarted(request, stream.head()));
+                    return Uni.createFrom().item(StreamAnswer.live(request, stream.head(),
+                            observed(request, stream, finish)));
+                })
+                .onCancellation().invoke(() -> forget(finish.apply(InferenceOutcome.disconnected(request))));
+    }
+
+    /** The parts as they pass to the client, tallied; their end settles the stream before the client hears it. */
+    private Multi<byte[]> observed(InferenceRequest request, ModelStream stream,
+            Function<InferenceOutcome, Uni<Void>> finish) {
+        EndpointPolicies.Policy policy = policies.of(request.endpointName());
+        int keep = request.idempotencyKey() != null ? Math.max(capturedBytes, InferenceOutcome.MAX_REPLAYED_BYTES)
+                : capturedBytes;
+        StreamTally tally = new StreamTally(request, stream, new StreamTokenCounter(json, policy), keep);
+        return stream.parts()
+                .map(part -> {
+                    long gap = tally.delivered(part);
+                    for (InferenceObserver observer : observers) {
+                        observer.partDelivered(request, stream.head(), gap);
+                    }
+                    return part.bytes();
+                })
+                .onCompletion().call(() -> finish.apply(streamed(request, stream, tally, null)))
+                .onFailure().call(failure -> finish.apply(streamed(request, stream, tally, inStream(failure))))
+                .onCancellation().invoke(() -> forget(finish.apply(streamed(request, stream, tally,
+                        InferenceError.of(ErrorType.CLIENT_DISCONNECTED,
+                                "The client closed the connection mid-stream")))));
+    }
+
+    private InferenceOutcome streamed(InferenceRequest request, ModelStream stream, StreamTally tally,
+            InferenceError error) {
+        long modelNanos = System.nanoTime() - stream.callStartNanos();
+        TokenUsage usage = tally.tokens();
+        return InferenceOutcome.streamed(request,
+                new ModelCall(error == null ? tally.response() : null, error, modelNanos, stream.attempts()),
+                usage, costs.estimate(request.endpointName(), usage), tally.stats());
+    }
+
+    private static InferenceError inStream(Throwable failure) {
+        if (failure instanceof InferenceError error) {
+            return error;
+        }
+        return InferenceError.inStream(InferenceError.Origin.GATEWAY, ErrorType.INTERNAL_STREAM_FAILURE,
+                "Sagewatch failed mid-stream: " + failure, null);
+    }
+
+    /** Work that must happen although nobody waits for it (the client has left). */
+    private static void forget(Uni<Void> work) {
+        work.subscribe().with(done -> {
+        }, failure -> {
+        });
     }
 
     private CompletionStage<Void> started(InferenceRequest request) {

@@ -58,7 +58,7 @@ public class TokenUsageReader {
         return input == null && output == null ? TokenUsage.NONE : new TokenUsage(input, output);
     }
 
-    private static Long at(JsonNode root, String pointer) {
+    static Long at(JsonNode root, String pointer) {
         if (pointer == null) {
             return null;
         }
@@ -69,7 +69,7 @@ public class TokenUsageReader {
         }
     }
 
-    private static Long first(JsonNode... candidates) {
+    static Long first(JsonNode... candidates) {
         for (JsonNode candidate : candidates) {
             Long value = count(candidate);
             if (value != null) {
@@ -79,7 +79,7 @@ public class TokenUsageReader {
         return null;
     }
 
-    private static Long count(JsonNode node) {
+    static Long count(JsonNode node) {
         return node != null && node.isIntegralNumber() && node.asLong() >= 0 ? node.asLong() : null;
     }
 }

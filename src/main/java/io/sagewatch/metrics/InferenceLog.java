@@ -14,6 +14,7 @@ import io.sagewatch.core.InferenceError;
 import io.sagewatch.core.InferenceObserver;
 import io.sagewatch.core.InferenceOutcome;
 import io.sagewatch.core.InferenceRequest;
+import io.sagewatch.core.StreamStats;
 
 /**
  * One flat JSON line per inference on the {@value #CATEGORY} category, written raw to stdout (see
@@ -71,8 +72,8 @@ public class InferenceLog implements InferenceObserver {
         line.put("overhead_ms", InferenceOutcome.millis(outcome.overheadNanos()));
         line.put("attempts", outcome.modelCall().attempts());
         line.put("request_bytes", request.body().length);
-        if (outcome.response() != null) {
-            line.put("response_bytes", outcome.response().body().length);
+        if (outcome.responseBytes() != null) {
+            line.put("response_bytes", outcome.responseBytes());
         }
         if (outcome.tokens().inputTokens() != null) {
             line.put("input_tokens", outcome.tokens().inputTokens());
@@ -82,6 +83,16 @@ public class InferenceLog implements InferenceObserver {
         }
         if (outcome.costUsd() != null) {
             line.put("cost_usd", outcome.costUsd());
+        }
+        StreamStats stream = outcome.stream();
+        if (stream != null) {
+            line.put("parts", stream.parts());
+            putIfPresent(line, "time_to_first_part_ms", StreamStats.millis(stream.firstPartNanos()));
+            putIfPresent(line, "added_time_to_first_part_ms", StreamStats.millis(stream.addedFirstPartNanos()));
+            putIfPresent(line, "inter_part_p50_ms", StreamStats.millis(stream.interPartP50Nanos()));
+            putIfPresent(line, "inter_part_p99_ms", StreamStats.millis(stream.interPartP99Nanos()));
+            putIfPresent(line, "stream_duration_ms", StreamStats.millis(stream.streamNanos()));
+            putIfPresent(line, "tokens_per_second", stream.tokensPerSecond(outcome.tokens().outputTokens()));
         }
         String text = line.toString();
         if (outcome.succeeded()) {
@@ -96,6 +107,12 @@ public class InferenceLog implements InferenceObserver {
     }
 
     private static void putIfPresent(ObjectNode line, String field, String value) {
+        if (value != null) {
+            line.put(field, value);
+        }
+    }
+
+    private static void putIfPresent(ObjectNode line, String field, Double value) {
         if (value != null) {
             line.put(field, value);
         }

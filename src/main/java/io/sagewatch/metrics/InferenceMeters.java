@@ -5,12 +5,14 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
@@ -19,6 +21,9 @@ import io.sagewatch.config.SagewatchConfig;
 import io.sagewatch.core.ErrorType;
 import io.sagewatch.core.InferenceObserver;
 import io.sagewatch.core.InferenceOutcome;
+import io.sagewatch.core.InferenceRequest;
+import io.sagewatch.core.ModelResponse;
+import io.sagewatch.core.StreamStats;
 
 /**
  * The gateway's meters, one Micrometer model for every sink. Names follow SageMaker's where they mean the same thing
@@ -45,11 +50,17 @@ public class InferenceMeters implements InferenceObserver {
     public static final String RECORD_WRITE_FAILURES = "RecordWriteFailures";
     public static final String RECORDS_DEAD_LETTERED = "RecordsDeadLettered";
     public static final String INVOCATIONS_SHED = "InvocationsShed";
+    public static final String TIME_TO_FIRST_TOKEN = "TimeToFirstToken";
+    public static final String ADDED_TIME_TO_FIRST_TOKEN = "AddedTimeToFirstToken";
+    public static final String INTER_TOKEN_LATENCY = "InterTokenLatency";
+    public static final String TOKENS_PER_SECOND = "OutputTokensPerSecond";
+    public static final String STREAMS_IN_FLIGHT = "StreamsInFlight";
 
     /** Every meter above: what the CloudWatch sinks publish (each metric and dimension set is billed there). */
     public static final Set<String> NAMES = Set.of(INVOCATIONS, ERRORS_4XX, ERRORS_5XX, THROTTLES, LATENCY,
             MODEL_LATENCY, OVERHEAD_LATENCY, REQUEST_BYTES, RESPONSE_BYTES, INPUT_TOKENS, OUTPUT_TOKENS, ESTIMATED_COST,
-            RECORD_WRITE_LATENCY, RECORD_WRITE_FAILURES, RECORDS_DEAD_LETTERED, INVOCATIONS_SHED);
+            RECORD_WRITE_LATENCY, RECORD_WRITE_FAILURES, RECORDS_DEAD_LETTERED, INVOCATIONS_SHED, TIME_TO_FIRST_TOKEN,
+            ADDED_TIME_TO_FIRST_TOKEN, INTER_TOKEN_LATENCY, TOKENS_PER_SECOND, STREAMS_IN_FLIGHT);
 
     /** For the CloudWatch sinks: Sagewatch's own meters only, not the JVM and HTTP meters Quarkus adds. */
     public static MeterFilter onlySagewatchMeters() {
@@ -61,6 +72,7 @@ public class InferenceMeters implements InferenceObserver {
     private final EmfMeterRegistry emf;
     private final boolean flushPerInference;
     private final Map<String, EndpointMeters> byEndpoint = new ConcurrentHashMap<>();
+    private final Map<String, AtomicLong> streamsInFlight = new ConcurrentHashMap<>();
 
     InferenceMeters(MeterRegistry registry, EmfMeterRegistry emf, SagewatchConfig config) {
         this.registry = registry;
@@ -81,17 +93,45 @@ public class InferenceMeters implements InferenceObserver {
         flush(outcome);
     }
 
-    public void record(InferenceOutcome outcome) {
-        // Only a variant SageMaker answered from: a client's Target-Variant header is any string until SageMaker
-        // validates it, and every distinct value would be a new (billed) metric.
-        String variant = outcome.response() != null && outcome.response().invokedProductionVariant() != null
-                ? outcome.response().invokedProductionVariant() : "none";
-        String endpoint = outcome.request().endpointName();
-        // Meters looked up once per (endpoint, variant): both are bounded (allowlist, deployed variants).
-        EndpointMeters m = byEndpoint.computeIfAbsent(endpoint + '\u0000' + variant,
+    @Override
+    public void streamStarted(InferenceRequest request, ModelResponse head) {
+        inFlight(request.endpointName()).incrementAndGet();
+    }
+
+    @Override
+    public void partDelivered(InferenceRequest request, ModelResponse head, long gapNanos) {
+        if (gapNanos >= 0) {
+            meters(request.endpointName(), head).interTokenLatency.record(gapNanos, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    private AtomicLong inFlight(String endpoint) {
+        return streamsInFlight.computeIfAbsent(endpoint, name -> {
+            AtomicLong count = new AtomicLong();
+            Gauge.builder(STREAMS_IN_FLIGHT, count, AtomicLong::get).strongReference(true)
+                    .description("Streams open now (InvokeEndpointWithResponseStream)")
+                    .tags(Tags.of("endpoint", name, "service", service)).register(registry);
+            return count;
+        });
+    }
+
+    /**
+     * Meters looked up once per (endpoint, variant): both are bounded (allowlist, deployed variants). Only a variant
+     * SageMaker answered from: a client's Target-Variant header is any string until SageMaker validates it, and every
+     * distinct value would be a new (billed) metric.
+     */
+    private EndpointMeters meters(String endpoint, ModelResponse response) {
+        String variant = response != null && response.invokedProductionVariant() != null
+                ? response.invokedProductionVariant() : "none";
+        return byEndpoint.computeIfAbsent(endpoint + '\u0000' + variant,
                 key -> new EndpointMeters(Tags.of("endpoint", endpoint, "variant", variant, "service", service)));
+    }
+
+    public void record(InferenceOutcome outcome) {
+        String endpoint = outcome.request().endpointName();
+        EndpointMeters m = meters(endpoint, outcome.response());
         m.invocations.increment();
-        int status = outcome.httpStatus();
+        int status = outcome.errorStatus();
         if (status >= 400 && status < 500) {
             m.errors4xx.increment();
         } else if (status >= 500) {
@@ -104,8 +144,8 @@ public class InferenceMeters implements InferenceObserver {
         m.modelLatency.record(outcome.modelLatencyNanos(), TimeUnit.NANOSECONDS);
         m.overheadLatency.record(outcome.overheadNanos(), TimeUnit.NANOSECONDS);
         m.requestBytes.record(outcome.request().body().length);
-        if (outcome.response() != null) {
-            m.responseBytes.record(outcome.response().body().length);
+        if (outcome.responseBytes() != null) {
+            m.responseBytes.record(outcome.responseBytes());
         }
         if (outcome.tokens().inputTokens() != null) {
             m.inputTokens.increment(outcome.tokens().inputTokens());
@@ -115,6 +155,18 @@ public class InferenceMeters implements InferenceObserver {
         }
         if (outcome.costUsd() != null) {
             m.cost.increment(outcome.costUsd());
+        }
+        StreamStats stream = outcome.stream();
+        if (stream != null) {
+            inFlight(endpoint).decrementAndGet();
+            if (stream.anyPart()) {
+                m.timeToFirstToken.record(stream.firstPartNanos(), TimeUnit.NANOSECONDS);
+                m.addedTimeToFirstToken.record(stream.addedFirstPartNanos(), TimeUnit.NANOSECONDS);
+            }
+            Double rate = stream.tokensPerSecond(outcome.tokens().outputTokens());
+            if (rate != null) {
+                m.tokensPerSecond.record(rate);
+            }
         }
     }
 
@@ -144,8 +196,18 @@ public class InferenceMeters implements InferenceObserver {
         final Counter inputTokens;
         final Counter outputTokens;
         final Counter cost;
+        final Timer timeToFirstToken;
+        final Timer addedTimeToFirstToken;
+        final Timer interTokenLatency;
+        final DistributionSummary tokensPerSecond;
 
         EndpointMeters(Tags tags) {
+            timeToFirstToken = timer(TIME_TO_FIRST_TOKEN, "Streams: from the request to its first part", tags);
+            addedTimeToFirstToken = timer(ADDED_TIME_TO_FIRST_TOKEN,
+                    "Streams: the gateway's share of the time to first part", tags);
+            interTokenLatency = timer(INTER_TOKEN_LATENCY, "Streams: the gap between consecutive parts", tags);
+            tokensPerSecond = DistributionSummary.builder(TOKENS_PER_SECOND).tags(tags)
+                    .description("Streams: output tokens per second, first part to last").register(registry);
             invocations = registry.counter(INVOCATIONS, tags);
             errors4xx = registry.counter(ERRORS_4XX, tags);
             errors5xx = registry.counter(ERRORS_5XX, tags);

@@ -3,6 +3,10 @@ package io.sagewatch.sagemaker;
 /** Header names of the SageMaker runtime protocol (the front answers in it, the provider calls with it), plus the gateway's own. */
 public final class SageMakerHeaders {
 
+    /** InvokeEndpointWithResponseStream's Accept and the model's content type: the HTTP ones describe the stream. */
+    public static final String STREAM_ACCEPT = "X-Amzn-SageMaker-Accept";
+    public static final String STREAM_CONTENT_TYPE = "X-Amzn-SageMaker-Content-Type";
+    public static final String EVENT_STREAM = "application/vnd.amazon.eventstream";
     public static final String CUSTOM_ATTRIBUTES = "X-Amzn-SageMaker-Custom-Attributes";
     public static final String TARGET_MODEL = "X-Amzn-SageMaker-Target-Model";
     public static final String TARGET_VARIANT = "X-Amzn-SageMaker-Target-Variant";

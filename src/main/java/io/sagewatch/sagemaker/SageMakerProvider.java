@@ -2,7 +2,9 @@ package io.sagewatch.sagemaker;
 
 import java.time.Duration;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -14,6 +16,7 @@ import io.sagewatch.core.InferenceRequest;
 import io.sagewatch.core.ModelCall;
 import io.sagewatch.core.ModelProvider;
 import io.sagewatch.core.ModelResponse;
+import io.sagewatch.core.ModelStream;
 import io.smallrye.mutiny.Uni;
 
 /**
@@ -52,17 +55,7 @@ public class SageMakerProvider implements ModelProvider {
             Duration deadline = timeout(endpoint);
             // the deadline below cancels the call; the idle timeout only guards against a leaked connection
             Duration idle = deadline.plusSeconds(5);
-            Uni<ModelResponse> call = Uni.createFrom().deferred(() -> {
-                attempts.incrementAndGet();
-                return client.invoke(request, idle);
-            }).onFailure().transform(SageMakerProvider::translate);
-            if (config.throttleRetries() > 0) {
-                Duration backoff = config.throttleBackoff();
-                call = call.onFailure(SageMakerProvider::isRetryable).retry()
-                        .withBackOff(backoff, backoff.multipliedBy(16)).withJitter(0.5)
-                        .atMost(config.throttleRetries());
-            }
-            return call
+            return retried(attempts, () -> client.invoke(request, idle))
                     .ifNoItem().after(deadline).failWith(() -> timeout(deadline))
                     .map(response -> new ModelCall(response, null, System.nanoTime() - start,
                             attempts.get()))
@@ -71,6 +64,76 @@ public class SageMakerProvider implements ModelProvider {
                     .invoke(done -> breakers.completed(endpoint, permit, done.error()))
                     .onCancellation().invoke(() -> breakers.abandoned(endpoint, permit));
         });
+    }
+
+    /**
+     * A streaming call through the same circuit, retries and first deadline as {@link #invoke}: retries only before the
+     * stream begins (nothing has reached the client then). The endpoint's timeout bounds the wait for the head and
+     * for the first part; {@code stream-silence-timeout} the gaps between parts. The circuit hears how the stream
+     * ended, not how it began.
+     */
+    @Override
+    public Uni<ModelStream> stream(InferenceRequest request) {
+        String endpoint = request.endpointName();
+        return Uni.createFrom().deferred(() -> {
+            long start = System.nanoTime();
+            CircuitBreakers.Permit permit;
+            try {
+                permit = breakers.acquire(endpoint);
+            } catch (InferenceError open) {
+                return Uni.createFrom().item(ModelStream.failed(open, start, 0));
+            }
+            AtomicInteger attempts = new AtomicInteger();
+            EndpointPolicies.Policy policy = policies.of(endpoint);
+            Duration deadline = policy.timeout();
+            long firstPartBy = start + deadline.toNanos();
+            AtomicBoolean told = new AtomicBoolean();
+            return retried(attempts, () -> client.stream(request, firstPartBy, policy.streamSilenceTimeout()))
+                    .ifNoItem().after(deadline).failWith(() -> timeout(deadline))
+                    .map(started -> ModelStream.started(started.head(), started.parts()
+                            .onCompletion().invoke(() -> {
+                                if (told.compareAndSet(false, true)) {
+                                    breakers.completed(endpoint, permit, null);
+                                }
+                            })
+                            .onFailure().invoke(failure -> {
+                                if (told.compareAndSet(false, true)) {
+                                    breakers.completed(endpoint, permit, translate(failure));
+                                }
+                            })
+                            .onCancellation().invoke(() -> {
+                                if (told.compareAndSet(false, true)) {
+                                    breakers.abandoned(endpoint, permit);
+                                }
+                            }), start, attempts.get()))
+                    .onFailure().recoverWithItem(failure -> {
+                        InferenceError error = translate(failure);
+                        if (told.compareAndSet(false, true)) {
+                            breakers.completed(endpoint, permit, error);
+                        }
+                        return ModelStream.failed(error, start, Math.max(1, attempts.get()));
+                    })
+                    .onCancellation().invoke(() -> {
+                        if (told.compareAndSet(false, true)) {
+                            breakers.abandoned(endpoint, permit);
+                        }
+                    });
+        });
+    }
+
+    /** One call, counted, and tried again after throttling (see {@link #isRetryable}) with jittered backoff. */
+    private <T> Uni<T> retried(AtomicInteger attempts, Supplier<Uni<T>> attempt) {
+        Uni<T> call = Uni.createFrom().deferred(() -> {
+            attempts.incrementAndGet();
+            return attempt.get();
+        }).onFailure().transform(SageMakerProvider::translate);
+        if (config.throttleRetries() > 0) {
+            Duration backoff = config.throttleBackoff();
+            call = call.onFailure(SageMakerProvider::isRetryable).retry()
+                    .withBackOff(backoff, backoff.multipliedBy(16)).withJitter(0.5)
+                    .atMost(config.throttleRetries());
+        }
+        return call;
     }
 
     /**

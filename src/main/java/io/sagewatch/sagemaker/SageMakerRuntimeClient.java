@@ -5,6 +5,7 @@ import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.CancellationException;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -27,6 +28,8 @@ import io.sagewatch.core.ErrorType;
 import io.sagewatch.core.InferenceError;
 import io.sagewatch.core.InferenceRequest;
 import io.sagewatch.core.ModelResponse;
+import io.sagewatch.core.StreamPart;
+import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.subscription.UniEmitter;
 import io.vertx.core.Future;
@@ -66,8 +69,10 @@ public class SageMakerRuntimeClient {
     private final RequestSigner signer;
     private final AwsCredentialsProvider credentials;
     private final ServiceEndpoint endpoint;
+    private final Vertx vertx;
 
     SageMakerRuntimeClient(Vertx vertx, SagewatchConfig config, TlsConfigurationRegistry tlsConfigurations) {
+        this.vertx = vertx;
         SagewatchConfig.SageMaker sm = config.sagemaker();
         String region = sm.region().orElseGet(() -> new DefaultAwsRegionProviderChain().getRegion().id());
         this.endpoint = sm.endpointOverride().map(ServiceEndpoint::new)
@@ -118,7 +123,7 @@ public class SageMakerRuntimeClient {
             AbandonableCall call = new AbandonableCall();
             // on cancellation; after the answer it does nothing
             emitter.onTermination(call::abandon);
-            signer.sign(request(request), request.body()).whenComplete((signed, failure) -> {
+            signer.sign(request(request, "/invocations"), request.body()).whenComplete((signed, failure) -> {
                 if (failure != null) {
                     call.answered();
                     emitter.fail(InferenceError.of(ErrorType.INTERNAL_FAILURE,
@@ -130,16 +135,82 @@ public class SageMakerRuntimeClient {
         });
     }
 
-    private void send(InferenceRequest request, SdkHttpRequest signed, Duration idleTimeout,
-            AbandonableCall call, UniEmitter<? super ModelResponse> emitter) {
+    /** A stream's head (what its headers say) and its parts, read on demand. */
+    record StreamResponse(ModelResponse head, Multi<StreamPart> parts) {
+    }
+
+    /**
+     * One InvokeEndpointWithResponseStream call: completes with the head once SageMaker answers 200, or fails with an
+     * {@link InferenceError} as {@link #invoke} does. The parts keep to the deadlines given (see
+     * {@link ResponseStreamReader}); cancelling the Uni before the head, or the parts after it, resets the request.
+     */
+    public Uni<StreamResponse> stream(InferenceRequest request, long firstPartBy, Duration silence) {
+        return Uni.createFrom().emitter(emitter -> {
+            AbandonableCall call = new AbandonableCall();
+            AtomicBoolean headed = new AtomicBoolean();
+            // before the head; after it, the parts' subscriber owns the call
+            emitter.onTermination(() -> {
+                if (!headed.get()) {
+                    call.abandon();
+                }
+            });
+            SdkHttpRequest unsigned = request(request, "/invocations-response-stream");
+            signer.sign(unsigned, request.body()).whenComplete((signed, failure) -> {
+                if (failure != null) {
+                    call.answered();
+                    emitter.fail(InferenceError.of(ErrorType.INTERNAL_FAILURE,
+                            "Sagewatch could not sign the SageMaker request: " + failure.getMessage(), failure));
+                    return;
+                }
+                // no idle timeout: a reader that holds the stream up pauses it; the reader's deadlines watch the model
+                http.onEventLoop(client -> client.request(options(signed, 0))
+                        .compose(out -> call.started(out)
+                                ? out.send(Buffer.buffer(Unpooled.wrappedBuffer(request.body())))
+                                : Future.failedFuture(new CancellationException("abandoned before it was sent")))
+                        .compose(response -> {
+                            if (response.statusCode() / 100 != 2) {
+                                return response.body().map(body -> {
+                                    throw error(response.statusCode(),
+                                            response.getHeader(SageMakerHeaders.ERROR_TYPE), body.getBytes());
+                                });
+                            }
+                            ModelResponse head = new ModelResponse(new byte[0],
+                                    response.getHeader(SageMakerHeaders.STREAM_CONTENT_TYPE),
+                                    response.getHeader(SageMakerHeaders.INVOKED_PRODUCTION_VARIANT),
+                                    response.getHeader(SageMakerHeaders.CUSTOM_ATTRIBUTES), null, null);
+                            ResponseStreamReader reader = new ResponseStreamReader(vertx, response, call, firstPartBy,
+                                    silence);
+                            return Future.succeededFuture(new StreamResponse(head, reader.parts()));
+                        }))
+                        .onComplete(done -> {
+                            if (done.succeeded()) {
+                                headed.set(true);
+                                emitter.complete(done.result());
+                            } else {
+                                call.answered();
+                                emitter.fail(done.cause() instanceof InferenceError error ? error
+                                        : unreachable(done.cause()));
+                            }
+                        });
+            });
+        });
+    }
+
+    private RequestOptions options(SdkHttpRequest signed, long idleTimeoutMillis) {
         RequestOptions options = new RequestOptions()
                 .setMethod(HttpMethod.POST)
                 .setHost(endpoint.host())
                 .setPort(endpoint.port())
                 .setSsl(endpoint.tls())
                 .setURI(signed.encodedPath())
-                .setIdleTimeout(idleTimeout.toMillis());
+                .setIdleTimeout(idleTimeoutMillis);
         signed.forEachHeader((name, values) -> values.forEach(v -> options.addHeader(name, v)));
+        return options;
+    }
+
+    private void send(InferenceRequest request, SdkHttpRequest signed, Duration idleTimeout,
+            AbandonableCall call, UniEmitter<? super ModelResponse> emitter) {
+        RequestOptions options = options(signed, idleTimeout.toMillis());
         http.onEventLoop(client -> client.request(options)
                 .compose(out -> call.started(out)
                         ? out.send(Buffer.buffer(Unpooled.wrappedBuffer(request.body())))
@@ -155,22 +226,26 @@ public class SageMakerRuntimeClient {
                 });
     }
 
-    private SdkHttpRequest request(InferenceRequest r) {
+    /** {@code operation}: {@code /invocations} or {@code /invocations-response-stream}, which has fewer headers. */
+    private SdkHttpRequest request(InferenceRequest r, String operation) {
+        boolean streaming = !operation.equals("/invocations");
         SdkHttpRequest.Builder http = SdkHttpRequest.builder()
                 .method(SdkHttpMethod.POST)
                 .protocol(endpoint.tls() ? "https" : "http")
                 .host(endpoint.host())
                 .port(endpoint.port())
-                .encodedPath(basePath() + "/endpoints/" + pathSegment(r.endpointName()) + "/invocations")
+                .encodedPath(basePath() + "/endpoints/" + pathSegment(r.endpointName()) + operation)
                 .putHeader("Host", endpoint.authority());
         header(http, "Content-Type", r.contentType());
-        header(http, "Accept", r.accept());
+        header(http, streaming ? SageMakerHeaders.STREAM_ACCEPT : "Accept", r.accept());
         header(http, SageMakerHeaders.CUSTOM_ATTRIBUTES, r.customAttributes());
-        header(http, SageMakerHeaders.TARGET_MODEL, r.targetModel());
+        if (!streaming) {
+            header(http, SageMakerHeaders.TARGET_MODEL, r.targetModel());
+            header(http, SageMakerHeaders.ENABLE_EXPLANATIONS, r.enableExplanations());
+        }
         header(http, SageMakerHeaders.TARGET_VARIANT, r.targetVariant());
         header(http, SageMakerHeaders.TARGET_CONTAINER_HOSTNAME, r.targetContainerHostname());
         header(http, SageMakerHeaders.INFERENCE_ID, r.inferenceId());
-        header(http, SageMakerHeaders.ENABLE_EXPLANATIONS, r.enableExplanations());
         header(http, SageMakerHeaders.INFERENCE_COMPONENT, r.inferenceComponentName());
         header(http, SageMakerHeaders.SESSION_ID, r.sessionId());
         return http.build();

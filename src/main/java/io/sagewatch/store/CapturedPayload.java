@@ -25,15 +25,21 @@ import io.quarkus.runtime.annotations.RegisterForReflection;
 public record CapturedPayload(String encoding, String data, boolean truncated, long bytes) {
 
     public static CapturedPayload of(byte[] payload, String contentType, int maxBytes) {
-        boolean truncated = payload.length > maxBytes;
+        return of(payload, contentType, maxBytes, payload.length);
+    }
+
+    /** {@code fullBytes}: the payload's size when {@code payload} is already a prefix of it (a reassembled stream). */
+    public static CapturedPayload of(byte[] payload, String contentType, int maxBytes, long fullBytes) {
+        boolean truncated = payload.length > maxBytes || fullBytes > payload.length;
         byte[] kept = truncated ? Arrays.copyOf(payload, maxBytes) : payload;
         if (isText(contentType)) {
             String text = decodeUtf8(kept, truncated);
             if (text != null) {
-                return new CapturedPayload("utf-8", text, truncated, payload.length);
+                return new CapturedPayload("utf-8", text, truncated, Math.max(fullBytes, payload.length));
             }
         }
-        return new CapturedPayload("base64", Base64.getEncoder().encodeToString(kept), truncated, payload.length);
+        return new CapturedPayload("base64", Base64.getEncoder().encodeToString(kept), truncated,
+                Math.max(fullBytes, payload.length));
     }
 
     private static boolean isText(String contentType) {

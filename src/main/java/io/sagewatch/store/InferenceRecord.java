@@ -43,6 +43,13 @@ public record InferenceRecord(
         Long inputTokens,
         Long outputTokens,
         Double costUsd,
+        Long parts,
+        Double timeToFirstPartMs,
+        Double addedTimeToFirstPartMs,
+        Double interPartP50Ms,
+        Double interPartP99Ms,
+        Double streamDurationMs,
+        Double tokensPerSecond,
         CapturedPayload input,
         CapturedPayload output,
         long expiresAt) {

@@ -61,6 +61,13 @@ final class InferenceRecordItem {
             new Field("input_tokens", Kind.NUMBER, InferenceRecord::inputTokens, Long.class),
             new Field("output_tokens", Kind.NUMBER, InferenceRecord::outputTokens, Long.class),
             new Field("cost_usd", Kind.NUMBER, InferenceRecord::costUsd, Double.class),
+            new Field("parts", Kind.NUMBER, InferenceRecord::parts, Long.class),
+            new Field("time_to_first_part_ms", Kind.NUMBER, InferenceRecord::timeToFirstPartMs, Double.class),
+            new Field("added_time_to_first_part_ms", Kind.NUMBER, InferenceRecord::addedTimeToFirstPartMs, Double.class),
+            new Field("inter_part_p50_ms", Kind.NUMBER, InferenceRecord::interPartP50Ms, Double.class),
+            new Field("inter_part_p99_ms", Kind.NUMBER, InferenceRecord::interPartP99Ms, Double.class),
+            new Field("stream_duration_ms", Kind.NUMBER, InferenceRecord::streamDurationMs, Double.class),
+            new Field("tokens_per_second", Kind.NUMBER, InferenceRecord::tokensPerSecond, Double.class),
             new Field("input", Kind.PAYLOAD, InferenceRecord::input, CapturedPayload.class),
             new Field("output", Kind.PAYLOAD, InferenceRecord::output, CapturedPayload.class),
             new Field(InferenceTable.EXPIRES_AT, Kind.NUMBER, InferenceRecord::expiresAt, long.class));

@@ -22,6 +22,7 @@ import io.sagewatch.core.InferenceObserver;
 import io.sagewatch.core.InferenceOutcome;
 import io.sagewatch.core.InferenceRequest;
 import io.sagewatch.core.ModelResponse;
+import io.sagewatch.core.StreamStats;
 import io.smallrye.mutiny.Uni;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.QueryRequest;
@@ -170,12 +171,14 @@ public class InferenceRecordStore implements InferenceObserver {
         return new InferenceRecord(r.inferenceId(), r.requestId(), r.endpointName(), InferenceRecord.Status.IN_PROGRESS,
                 null, null, null, null, r.targetModel(), r.targetVariant(), r.targetContainerHostname(),
                 r.inferenceComponentName(), r.caller(), r.receivedAt(), null, null, null, null, null, r.body().length, null,
-                r.contentType(), null, null, null, null, null, null, expiresAt(r));
+                r.contentType(), null, null, null, null, null, null, null, null, null, null, null, null, null,
+                expiresAt(r));
     }
 
     private InferenceRecord finalRecord(InferenceOutcome o) {
         InferenceRequest r = o.request();
         ModelResponse response = o.response();
+        StreamStats s = o.stream();
         boolean captured = sampled();
         int cap = Math.min(capture.maxBytes(), MAX_CAPTURE_BYTES);
         return new InferenceRecord(r.inferenceId(), r.requestId(), r.endpointName(),
@@ -189,21 +192,29 @@ public class InferenceRecordStore implements InferenceObserver {
                 InferenceOutcome.millis(o.totalNanos()), InferenceOutcome.millis(o.modelLatencyNanos()), InferenceOutcome.millis(o.overheadNanos()),
                 o.modelCall().attempts(),
                 r.body().length,
-                response == null ? null : (long) response.body().length,
+                o.responseBytes(),
                 r.contentType(),
                 response == null ? null : response.contentType(),
                 o.tokens().inputTokens(),
                 o.tokens().outputTokens(),
                 o.costUsd(),
-                captured ? capture(r.body(), r.contentType(), cap) : null,
-                captured && response != null ? capture(response.body(), response.contentType(), cap) : null,
+                s == null ? null : s.parts(),
+                s == null ? null : StreamStats.millis(s.firstPartNanos()),
+                s == null ? null : StreamStats.millis(s.addedFirstPartNanos()),
+                s == null ? null : StreamStats.millis(s.interPartP50Nanos()),
+                s == null ? null : StreamStats.millis(s.interPartP99Nanos()),
+                s == null ? null : StreamStats.millis(s.streamNanos()),
+                s == null ? null : s.tokensPerSecond(o.tokens().outputTokens()),
+                captured ? capture(r.body(), r.contentType(), cap, r.body().length) : null,
+                captured && response != null ? capture(response.body(), response.contentType(), cap,
+                        s == null ? response.body().length : s.bytes()) : null,
                 expiresAt(r));
     }
 
     /** Redacted first (configured JSON pointers), then capped; null when redaction says not to keep it. */
-    private CapturedPayload capture(byte[] payload, String contentType, int cap) {
+    private CapturedPayload capture(byte[] payload, String contentType, int cap, long fullBytes) {
         byte[] kept = redactor.redact(payload);
-        return kept == null ? null : CapturedPayload.of(kept, contentType, cap);
+        return kept == null ? null : CapturedPayload.of(kept, contentType, cap, fullBytes);
     }
 
     private boolean sampled() {

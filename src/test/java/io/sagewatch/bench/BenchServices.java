@@ -3,6 +3,7 @@ package io.sagewatch.bench;
 import java.util.concurrent.CountDownLatch;
 
 import io.sagewatch.dev.EmbeddedDynamoDb;
+import io.sagewatch.aws.EventStreamMessage;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.buffer.Buffer;
@@ -34,6 +35,10 @@ public final class BenchServices {
         HttpClient client = vertx.createHttpClient(new HttpClientOptions().setMaxPoolSize(256).setKeepAlive(true));
 
         HttpServer model = vertx.createHttpServer().requestHandler(request -> request.body().onSuccess(body -> {
+            if (request.path().endsWith("/invocations-response-stream")) {
+                stream(vertx, request, body);
+                return;
+            }
             Runnable answer = () -> request.response()
                     .putHeader("Content-Type", request.getHeader("Content-Type") == null ? "application/octet-stream"
                             : request.getHeader("Content-Type"))
@@ -69,6 +74,47 @@ public final class BenchServices {
             dynamo.close();
         }));
         new CountDownLatch(1).await();
+    }
+
+    /**
+     * A paced stream, as an LLM container sends one: {@code {"parts": N, "pace_ms": P, "part_bytes": B}}; the first part
+     * at once, part i at i * P ms after the request (a schedule, not a chain of delays: no drift), each a TGI-style
+     * server-sent event padded to B bytes.
+     */
+    private static void stream(Vertx vertx, HttpServerRequest request, Buffer body) {
+        var spec = body.length() > 0 ? body.toJsonObject() : new io.vertx.core.json.JsonObject();
+        int parts = spec.getInteger("parts", 16);
+        long pace = spec.getLong("pace_ms", 20L);
+        int bytes = spec.getInteger("part_bytes", 64);
+        long start = System.nanoTime();
+        var response = request.response().setChunked(true)
+                .putHeader("Content-Type", "application/vnd.amazon.eventstream")
+                .putHeader("X-Amzn-SageMaker-Content-Type", "text/event-stream")
+                .putHeader("x-Amzn-Invoked-Production-Variant", "AllTraffic");
+        int[] sent = {0};
+        Runnable[] next = new Runnable[1];
+        next[0] = () -> {
+            if (response.closed()) {
+                return;
+            }
+            int i = sent[0]++;
+            String event = "data:{\"token\":{\"id\":" + i + ",\"text\":\" t\",\"special\":false}}";
+            StringBuilder text = new StringBuilder(event);
+            while (text.length() < bytes - 2) {
+                text.append(' ');
+            }
+            text.append("\n\n");
+            response.write(Buffer.buffer(EventStreamMessage.event("PayloadPart", "application/octet-stream",
+                    text.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8)).encode()));
+            if (sent[0] == parts) {
+                response.end();
+                return;
+            }
+            long due = start + sent[0] * pace * 1_000_000L;
+            long delay = Math.max(1, (due - System.nanoTime()) / 1_000_000L);
+            vertx.setTimer(delay, id -> next[0].run());
+        };
+        next[0].run();
     }
 
     private static void forward(HttpClient client, int port, HttpServerRequest request, Buffer body) {

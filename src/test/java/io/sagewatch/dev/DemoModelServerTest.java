@@ -102,6 +102,29 @@ class DemoModelServerTest {
     }
 
     @Test
+    void llmStreamsTheSameAnswerTokenByTokenToBoto3() throws Exception {
+        String request = "{\"inputs\": \"the model\", \"parameters\": {\"max_new_tokens\": 6}}";
+        String whole = invoke("demo-llm", "application/json", request).get(0).get("generated_text").asText();
+        String calls = JSON.createArrayNode().add(JSON.createObjectNode().put("endpoint", "demo-llm")
+                .put("body", request)).toString();
+        JsonNode streamed = JSON.readTree(PythonScript.run("boto3_stream.py", calls,
+                "http://127.0.0.1:" + server.port())).get(0);
+        assertEquals("text/event-stream", streamed.get("content_type").asText(), streamed.toString());
+        StringBuilder text = new StringBuilder();
+        JsonNode last = null;
+        for (JsonNode part : streamed.get("parts")) {
+            String event = new String(java.util.Base64.getDecoder().decode(part.asText()),
+                    java.nio.charset.StandardCharsets.UTF_8);
+            assertThat(event).startsWith("data:").endsWith("\n\n");
+            last = JSON.readTree(event.substring("data:".length()));
+            text.append(last.get("token").get("text").asText());
+        }
+        assertEquals(6, streamed.get("parts").size(), "one part per token");
+        assertEquals(whole, text.toString());
+        assertEquals(6, last.get("details").get("generated_tokens").asInt());
+    }
+
+    @Test
     void badInputIsAModelErrorAndUnknownEndpointsAValidationError() {
         assertThatThrownBy(() -> invoke("demo-llm", "application/json", "{\"prompt\": 1}"))
                 .isInstanceOfSatisfying(ModeledError.class, e -> {

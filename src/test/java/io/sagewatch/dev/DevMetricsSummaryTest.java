@@ -16,6 +16,7 @@ import io.sagewatch.core.ErrorType;
 import io.sagewatch.core.InferenceError;
 import io.sagewatch.core.InferenceOutcome;
 import io.sagewatch.core.InferenceRequest;
+import io.sagewatch.core.StreamStats;
 import io.sagewatch.core.TokenUsage;
 import io.sagewatch.metrics.InferenceMetersAccess;
 import io.sagewatch.core.ModelCall;
@@ -59,5 +60,26 @@ class DevMetricsSummaryTest {
         assertThat(summary.summary()).as("no new traffic, no line").isEmpty();
         meters.record(outcome(null, 20));
         assertThat(summary.summary()).singleElement().asString().startsWith("demo-llm (AllTraffic): 3 invocations");
+    }
+
+    @Test
+    void streamsAddTimeToFirstTokenAndTheGapsBetweenTokens() {
+        CompositeMeterRegistry registry = new CompositeMeterRegistry();
+        registry.add(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+        var meters = InferenceMetersAccess.create(registry, null, TestConfigs.sagewatch(Map.of()));
+        DevMetricsSummary summary = new DevMetricsSummary(registry);
+        InferenceOutcome plain = outcome(null, 10);
+        ModelResponse head = plain.response();
+        meters.streamStarted(plain.request(), head);
+        for (int i = 0; i < 10; i++) {
+            meters.partDelivered(plain.request(), head, i == 0 ? -1 : 20_000_000L);
+        }
+        meters.record(InferenceOutcome.streamed(plain.request(), plain.modelCall(), plain.tokens(), plain.costUsd(),
+                new StreamStats(45_000_000L, 44_500_000L, 10, 100, 20_000_000L, 20_000_000L, 180_000_000L, false)));
+        assertThat(summary.summary()).singleElement().asString()
+                // 45 ms: the histogram bucket holding it ends a little above
+                .containsPattern("streams 1, time to first token p50 ≤(4[5-9]|5\\d)\\.\\d ms")
+                .contains("gateway's share mean 0.50 ms")
+                .containsPattern("between tokens p50 ≤2[0-9]\\.\\d ms");
     }
 }

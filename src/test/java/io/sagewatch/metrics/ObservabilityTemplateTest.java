@@ -32,6 +32,7 @@ import io.sagewatch.core.ErrorType;
 import io.sagewatch.core.InferenceError;
 import io.sagewatch.core.InferenceOutcome;
 import io.sagewatch.core.InferenceRequest;
+import io.sagewatch.core.StreamStats;
 import io.sagewatch.core.TokenUsage;
 import io.sagewatch.core.ModelCall;
 import io.sagewatch.core.ModelResponse;
@@ -59,6 +60,13 @@ class ObservabilityTemplateTest {
         meters.record(outcome(null, new TokenUsage(10L, 20L), 0.01));
         meters.record(outcome(InferenceError.of(ErrorType.THROTTLING, "slow down"), TokenUsage.NONE, null));
         meters.record(outcome(InferenceError.of(ErrorType.INTERNAL_FAILURE, "boom"), TokenUsage.NONE, null));
+        InferenceOutcome streamed = outcome(null, new TokenUsage(10L, 20L), 0.01);
+        meters.streamStarted(streamed.request(), streamed.response());
+        meters.partDelivered(streamed.request(), streamed.response(), -1);
+        meters.partDelivered(streamed.request(), streamed.response(), 20_000_000L);
+        meters.record(InferenceOutcome.streamed(streamed.request(), streamed.modelCall(), streamed.tokens(),
+                streamed.costUsd(), new StreamStats(30_000_000L, 29_000_000L, 20, 200, 20_000_000L, 25_000_000L,
+                        400_000_000L, false)));
         meters.recordWrite("llm", 1_000_000, false);
         meters.recordDeadLettered("llm");
         Map<String, Set<Set<String>>> emitted = new HashMap<>();
@@ -112,7 +120,8 @@ class ObservabilityTemplateTest {
 
         assertThat(used.keySet()).as("the template names metrics").contains("Invocations", "Latency", "ModelLatency",
                 "OverheadLatency", "Invocation4XXErrors", "Invocation5XXErrors", "InvocationThrottles", "InputTokens",
-                "OutputTokens", "EstimatedCost", "RecordWriteFailures");
+                "OutputTokens", "EstimatedCost", "RecordWriteFailures", "TimeToFirstToken", "AddedTimeToFirstToken",
+                "InterTokenLatency", "OutputTokensPerSecond", "StreamsInFlight");
         used.forEach((metric, dimensionSets) -> {
             assertTrue(emitted.containsKey(metric), metric + " is used by the template but the code never emits it");
             for (Set<String> dimensions : dimensionSets) {

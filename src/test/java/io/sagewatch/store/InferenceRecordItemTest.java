@@ -31,7 +31,8 @@ class InferenceRecordItemTest {
         InferenceRecord record = new InferenceRecord("i", "r", "e", InferenceRecord.Status.FAILED, 424, "ModelError",
                 "bad", "blue", "m.tar.gz", "green", "host-1", "component", "team-a",
                 Instant.parse("2026-11-30T01:02:03.456Z"), Instant.parse("2026-11-30T01:02:04.001Z"), 545.25, 500.125,
-                45.125, 2, 10, 20L, "application/json", "text/plain", 6L, 16L, 0.00003,
+                45.125, 2, 10, 20L, "application/json", "text/plain", 6L, 16L, 0.00003, 16L, 120.5, 0.25, 20.125,
+                41.0, 310.75, 48.27,
                 new CapturedPayload("text", "in", false, 2), new CapturedPayload("base64", "AAE=", true, 99), 1234L);
         Map<String, AttributeValue> item = item(InferenceRecordItem.toJson(record));
         assertThat(item).hasSize(InferenceRecordItem.FIELDS.size());
@@ -42,7 +43,8 @@ class InferenceRecordItemTest {
     void absentFieldsAreOmittedAndReadBackAsAbsent() throws Exception {
         InferenceRecord started = new InferenceRecord("i", "r", "e", InferenceRecord.Status.IN_PROGRESS, null, null,
                 null, null, null, null, null, null, null, Instant.parse("2026-11-30T01:02:03Z"), null, null, null, null,
-                null, 10, null, "application/json", null, null, null, null, null, null, 99L);
+                null, 10, null, "application/json", null, null, null, null, null, null, null, null, null, null, null,
+                null, null, 99L);
         Map<String, AttributeValue> item = item(InferenceRecordItem.toJson(started));
         assertThat(item).containsOnlyKeys("inference_id", "request_id", "endpoint", "status", "received_at",
                 "request_bytes", "request_content_type", "expires_at");
@@ -53,7 +55,8 @@ class InferenceRecordItemTest {
     void theLogFormHoldsEverythingButThePayloads() {
         InferenceRecord record = new InferenceRecord("i", "r", "e", InferenceRecord.Status.SUCCEEDED, 200, null, null,
                 null, null, null, null, null, null, Instant.parse("2026-11-30T01:02:03Z"), null, 1.5, null, null, 1, 10,
-                null, null, null, null, null, null, new CapturedPayload("text", "secret", false, 6), null, 99L);
+                null, null, null, null, null, null, null, null, null, null, null, null, null,
+                new CapturedPayload("text", "secret", false, 6), null, 99L);
         assertThat(InferenceRecordItem.withoutPayloads(record)).doesNotContainKeys("input", "output")
                 .containsEntry("status", "SUCCEEDED").containsEntry("latency_ms", 1.5)
                 .containsEntry("received_at", "2026-11-30T01:02:03Z").containsEntry("expires_at", 99L);

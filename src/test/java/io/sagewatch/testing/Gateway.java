@@ -76,6 +76,21 @@ public final class Gateway {
         return get(fakeUrl() + "/_fake/inference/" + inferenceId + "/request");
     }
 
+    /** Lets the fake's "stream-held" endpoint send the rest of an inference's stream. */
+    public static void releaseStream(String inferenceId) {
+        get(fakeUrl() + "/_fake/release/" + inferenceId);
+    }
+
+    /** Whether the fake saw its side of an inference's stream cut off (a write to a connection the gateway reset). */
+    public static boolean streamCutUpstream(String inferenceId) {
+        return Boolean.parseBoolean(get(fakeUrl() + "/_fake/stream/" + inferenceId + "/cut"));
+    }
+
+    /** Bytes of parts the fake has written so far for an inference's stream. */
+    public static long streamBytesWritten(String inferenceId) {
+        return Long.parseLong(get(fakeUrl() + "/_fake/stream/" + inferenceId + "/written"));
+    }
+
     /** The fake's host:port, as a signature covers it. */
     public static String modelAuthority() {
         return URI.create(fakeUrl()).getAuthority();

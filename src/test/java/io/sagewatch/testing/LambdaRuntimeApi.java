@@ -107,7 +107,7 @@ public final class LambdaRuntimeApi implements AutoCloseable {
         env.put("SAGEWATCH_STORE_AWAIT_FINAL_WRITE", "true");
         env.put("SAGEWATCH_METRICS_EMF_ENABLED", "true");
         env.put("SAGEWATCH_METRICS_EMF_FLUSH_PER_INFERENCE", "true");
-        env.put("SAGEWATCH_ENDPOINTS_ALLOWED", "echo,error-model");
+        env.put("SAGEWATCH_ENDPOINTS_ALLOWED", "echo,error-model,stream-tgi");
         // here instead of AWS
         env.put("QUARKUS_DYNAMODB_ENDPOINT_OVERRIDE", dynamoDbUrl);
         env.put("SAGEWATCH_STORE_CREATE_TABLE", "true");

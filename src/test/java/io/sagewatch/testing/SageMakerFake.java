@@ -2,6 +2,7 @@ package io.sagewatch.testing;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -10,8 +11,11 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 import com.sun.net.httpserver.HttpExchange;
+
+import io.sagewatch.aws.EventStreamMessage;
 import com.sun.net.httpserver.HttpServer;
 
 /**
@@ -36,6 +40,9 @@ public final class SageMakerFake implements AutoCloseable {
     private final Map<String, String> lastRequestByInferenceId = new ConcurrentHashMap<>();
     /** The "breaker" endpoint answers 500 while this is set ({@code /_fake/breaker/fail}, {@code /_fake/breaker/heal}). */
     private volatile boolean breakerFailing;
+    private final Map<String, CountDownLatch> releases = new ConcurrentHashMap<>();
+    private final Map<String, Boolean> cutStreams = new ConcurrentHashMap<>();
+    private final Map<String, AtomicLong> writtenBytes = new ConcurrentHashMap<>();
 
     public SageMakerFake() throws IOException {
         this(null);
@@ -57,7 +64,8 @@ public final class SageMakerFake implements AutoCloseable {
     private void invoke(HttpExchange exchange) throws IOException {
         try (exchange) {
             String[] path = exchange.getRequestURI().getPath().split("/");
-            if (path.length != 4 || !"invocations".equals(path[3])) {
+            boolean streaming = path.length == 4 && "invocations-response-stream".equals(path[3]);
+            if (path.length != 4 || !("invocations".equals(path[3]) || streaming)) {
                 send(exchange, 404, "application/json", "{\"message\":\"unknown operation\"}", "UnknownOperationException");
                 return;
             }
@@ -74,7 +82,11 @@ public final class SageMakerFake implements AutoCloseable {
                 lastHeadersByInferenceId.put(inferenceId, headersAsJson(exchange));
                 lastRequestByInferenceId.put(inferenceId, requestAsJson(exchange, body));
             }
-            answer(exchange, endpoint, inferenceId, call, body);
+            if (streaming && endpoint.startsWith("stream")) {
+                stream(exchange, endpoint, inferenceId, body);
+            } else {
+                answer(exchange, endpoint, inferenceId, call, body);
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
@@ -146,6 +158,121 @@ public final class SageMakerFake implements AutoCloseable {
         }
     }
 
+    /**
+     * InvokeEndpointWithResponseStream. The request body says how many parts and their pace:
+     * {@code {"parts": N, "pace_ms": P}} (defaults 3 and 0). Endpoints: {@code stream-tgi} (TGI's server-sent events,
+     * generated_tokens on the last), {@code stream-openai} (chat completion chunks, usage on the last, then [DONE]),
+     * {@code stream-raw} and others (part i is "part-i;"), {@code stream-error} (2 parts, then a ModelStreamError
+     * event), {@code stream-internal-failure} (1 part, then InternalStreamFailure), {@code stream-held} (the first
+     * part, then the rest once {@code /_fake/release/{inferenceId}} is called), {@code stream-silent} (1 part, then
+     * nothing), {@code stream-late} (the head, then nothing), {@code stream-broken} (1 part, then the body ends
+     * halfway through an event). {@code "part_bytes"} pads each part to that size. Whether a stream was cut off by the
+     * gateway is at {@code /_fake/stream/{inferenceId}/cut}, the bytes of parts written so far at {@code .../written}.
+     */
+    private void stream(HttpExchange exchange, String endpoint, String inferenceId, byte[] body)
+            throws IOException, InterruptedException {
+        var request = JSON.readTree(body.length > 0 && body[0] == '{' ? body : "{}".getBytes());
+        int parts = request.path("parts").asInt(3);
+        long pace = request.path("pace_ms").asLong(0);
+        int padding = request.path("part_bytes").asInt(0);
+        AtomicLong written = inferenceId == null ? new AtomicLong()
+                : writtenBytes.computeIfAbsent(inferenceId, id -> new AtomicLong());
+        var response = exchange.getResponseHeaders();
+        response.add("Content-Type", "application/vnd.amazon.eventstream");
+        response.add("X-Amzn-SageMaker-Content-Type",
+                endpoint.equals("stream-tgi") || endpoint.equals("stream-openai") ? "text/event-stream"
+                        : "application/octet-stream");
+        String variant = exchange.getRequestHeaders().getFirst("X-Amzn-SageMaker-Target-Variant");
+        response.add("x-Amzn-Invoked-Production-Variant", variant != null ? variant : "AllTraffic");
+        String attributes = exchange.getRequestHeaders().getFirst("X-Amzn-SageMaker-Custom-Attributes");
+        if (attributes != null) {
+            response.add("X-Amzn-SageMaker-Custom-Attributes", "echo:" + attributes);
+        }
+        exchange.sendResponseHeaders(200, 0);
+        OutputStream out = exchange.getResponseBody();
+        CountDownLatch release = inferenceId == null ? new CountDownLatch(0)
+                : releases.computeIfAbsent(inferenceId, id -> new CountDownLatch(1));
+        try {
+            switch (endpoint) {
+                case "stream-late" -> {
+                    out.flush();
+                    stopping.await(HANG_SECONDS, TimeUnit.SECONDS);
+                    return;
+                }
+                case "stream-error" -> {
+                    part(out, "part-1;");
+                    part(out, "part-2;");
+                    event(out, EventStreamMessage.exception("ModelStreamError",
+                            "{\"Message\":\"Model container crashed mid-stream\",\"ErrorCode\":\"ModelError\"}"
+                                    .getBytes(StandardCharsets.UTF_8)));
+                    return;
+                }
+                case "stream-internal-failure" -> {
+                    part(out, "part-1;");
+                    event(out, EventStreamMessage.exception("InternalStreamFailure",
+                            "{\"Message\":\"Internal stream failure\"}".getBytes(StandardCharsets.UTF_8)));
+                    return;
+                }
+                case "stream-broken" -> {
+                    part(out, "part-1;");
+                    byte[] next = EventStreamMessage.event("PayloadPart", "application/octet-stream",
+                            "part-2;".getBytes(StandardCharsets.UTF_8)).encode();
+                    out.write(next, 0, next.length / 2);
+                    out.flush();
+                    return; // the body ends mid-event
+                }
+                default -> {
+                }
+            }
+            for (int i = 1; i <= parts; i++) {
+                if (i > 1 && pace > 0) {
+                    Thread.sleep(pace);
+                }
+                if (i == 2 && endpoint.equals("stream-held")) {
+                    release.await(HANG_SECONDS, TimeUnit.SECONDS);
+                }
+                if (i == 2 && endpoint.equals("stream-silent")) {
+                    stopping.await(HANG_SECONDS, TimeUnit.SECONDS);
+                    return;
+                }
+                String text = partText(endpoint, i, parts);
+                if (padding > text.length()) {
+                    text = text + ".".repeat(padding - text.length());
+                }
+                part(out, text);
+                written.addAndGet(text.length());
+            }
+        } catch (IOException cut) {
+            if (inferenceId != null) {
+                cutStreams.put(inferenceId, Boolean.TRUE);
+            }
+            throw cut;
+        }
+    }
+
+    /** Part {@code i} of {@code n} in the endpoint's shape. */
+    static String partText(String endpoint, int i, int n) {
+        return switch (endpoint) {
+            case "stream-tgi" -> "data:{\"token\":{\"id\":" + i + ",\"text\":\"t" + i + " \",\"special\":false},"
+                    + "\"generated_text\":" + (i == n ? "\"done\"" : "null") + ",\"details\":"
+                    + (i == n ? "{\"finish_reason\":\"length\",\"generated_tokens\":" + n + "}" : "null") + "}\n\n";
+            case "stream-openai" -> "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"t" + i + " \"}}]}\n\n"
+                    + (i == n ? "data: {\"choices\":[],\"usage\":{\"prompt_tokens\":7,\"completion_tokens\":" + n
+                            + "}}\n\ndata: [DONE]\n\n" : "");
+            default -> "part-" + i + ";";
+        };
+    }
+
+    private static void part(OutputStream out, String text) throws IOException {
+        event(out, EventStreamMessage.event("PayloadPart", "application/octet-stream",
+                text.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    private static void event(OutputStream out, EventStreamMessage message) throws IOException {
+        out.write(message.encode());
+        out.flush();
+    }
+
     private static void throttle(HttpExchange exchange) throws IOException {
         send(exchange, 400, "application/json", "{\"message\":\"Rate exceeded\"}", "ThrottlingException");
     }
@@ -213,6 +340,13 @@ public final class SageMakerFake implements AutoCloseable {
                 answer = lastHeadersByInferenceId.getOrDefault(path[3], "{}");
             } else if (path.length == 5 && "inference".equals(path[2]) && "request".equals(path[4])) {
                 answer = lastRequestByInferenceId.getOrDefault(path[3], "{}");
+            } else if (path.length == 4 && "release".equals(path[2])) {
+                releases.computeIfAbsent(path[3], id -> new CountDownLatch(1)).countDown();
+                answer = "true";
+            } else if (path.length == 5 && "stream".equals(path[2]) && "written".equals(path[4])) {
+                answer = Long.toString(writtenBytes.getOrDefault(path[3], new AtomicLong()).get());
+            } else if (path.length == 5 && "stream".equals(path[2]) && "cut".equals(path[4])) {
+                answer = Boolean.toString(cutStreams.containsKey(path[3]));
             } else if (path.length == 4 && "breaker".equals(path[2])) {
                 breakerFailing = "fail".equals(path[3]);
                 answer = Boolean.toString(breakerFailing);
