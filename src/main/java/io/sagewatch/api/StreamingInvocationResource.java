@@ -30,6 +30,7 @@ import io.sagewatch.core.ModelResponse;
 import io.sagewatch.inference.InferencePipeline;
 import io.sagewatch.inference.StreamAnswer;
 import io.sagewatch.sagemaker.SageMakerHeaders;
+import io.quarkus.vertx.http.runtime.QuarkusHttpHeaders;
 import io.smallrye.mutiny.Multi;
 import io.vertx.ext.web.RoutingContext;
 
@@ -62,10 +63,21 @@ public class StreamingInvocationResource {
         Caller caller = routing.get(Caller.CONTEXT_KEY);
         InferenceRequest request = parser.parse(endpointName, headers, body, caller == null ? null : caller.name(),
                 true);
+        if (viaLambda(routing)) {
+            // The answer goes back whole as one API Gateway response: no chunked framing to announce (API Gateway, and
+            // Quarkus' mock event server, would pass the header on with a body that is not chunk-encoded).
+            routing.addHeadersEndHandler(ignored -> routing.response().headers().remove("Transfer-Encoding"));
+        }
         // Failing before anything is written answers through the exception mappers: an HTTP error in SageMaker's shape.
         // A client that leaves cancels the parts, which cancels the model call and records what was delivered.
         return RestMulti.fromUniResponse(pipeline.stream(request).map(StreamingInvocationResource::refusedIfWhole),
                 StreamingInvocationResource::events, StreamingInvocationResource::headers);
+    }
+
+    /** A request that came as a Lambda event (API Gateway): the Lambda handler puts the event in the headers' context. */
+    static boolean viaLambda(RoutingContext routing) {
+        return routing.request().headers() instanceof QuarkusHttpHeaders headers && headers.getContextObjects().keySet()
+                .stream().anyMatch(type -> type.getName().startsWith("com.amazonaws.services.lambda.runtime."));
     }
 
     private static StreamAnswer refusedIfWhole(StreamAnswer answer) {
@@ -80,8 +92,11 @@ public class StreamingInvocationResource {
             // an idempotent replay: the kept answer, reassembled, in one part
             return Multi.createFrom().item(part(answer.whole().response().body()));
         }
+        // A client that stopped reading is not sent an error event it would not read: its connection is closed.
         return answer.parts().map(StreamingInvocationResource::part)
-                .onFailure().recoverWithItem(failure -> exception(failure instanceof InferenceError error ? error
+                .onFailure(failure -> !(failure instanceof InferenceError error
+                        && error.is(ErrorType.CLIENT_DISCONNECTED)))
+                .recoverWithItem(failure -> exception(failure instanceof InferenceError error ? error
                         : InferenceError.inStream(InferenceError.Origin.GATEWAY, ErrorType.INTERNAL_STREAM_FAILURE,
                                 "Sagewatch failed mid-stream", null)));
     }

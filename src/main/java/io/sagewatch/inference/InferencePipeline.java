@@ -4,7 +4,9 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -80,7 +82,7 @@ public class InferencePipeline {
             AtomicBoolean returned = new AtomicBoolean();
             return guarded(index + 1, request)
                     .call(outcome -> returned.compareAndSet(false, true)
-                            ? guard.after(request, verdict.ticket(), outcome)
+                            ? detached(() -> guard.after(request, verdict.ticket(), outcome))
                             : Uni.createFrom().voidItem())
                     .onCancellation().invoke(() -> {
                         if (returned.compareAndSet(false, true)) {
@@ -100,7 +102,7 @@ public class InferencePipeline {
         return Uni.combine().all().unis(model.invoke(request), started).asTuple()
                 .map(done -> outcome(request, done.getItem1()))
                 .flatMap(outcome -> settled.compareAndSet(false, true)
-                        ? Uni.createFrom().completionStage(() -> settle(outcome)).replaceWith(outcome)
+                        ? detached(() -> Uni.createFrom().completionStage(() -> settle(outcome))).replaceWith(outcome)
                         : Uni.createFrom().item(outcome))
                 .onCancellation().invoke(() -> {
                     if (settled.compareAndSet(false, true)) {
@@ -144,10 +146,14 @@ public class InferencePipeline {
     private Uni<StreamAnswer> startStream(InferenceRequest request, Function<InferenceOutcome, Uni<Void>> guardsAfter) {
         AtomicBoolean settled = new AtomicBoolean();
         Function<InferenceOutcome, Uni<Void>> finish = outcome -> settled.compareAndSet(false, true)
-                ? Uni.createFrom().completionStage(() -> settle(outcome)).flatMap(ignored -> guardsAfter.apply(outcome))
+                ? detached(() -> Uni.createFrom().completionStage(() -> settle(outcome))
+                        .flatMap(ignored -> guardsAfter.apply(outcome)))
                 : Uni.createFrom().voidItem();
         Uni<Void> started = Uni.createFrom().completionStage(() -> started(request));
-        return Uni.combine().all().unis(model.stream(request), started).asTuple()
+        // a stream that began but is not handed over (the client left meanwhile) must still be let go upstream
+        AtomicReference<ModelStream> begun = new AtomicReference<>();
+        AtomicBoolean handedOver = new AtomicBoolean();
+        return Uni.combine().all().unis(model.stream(request).invoke(begun::set), started).asTuple()
                 .flatMap(done -> {
                     ModelStream stream = done.getItem1();
                     if (!stream.started()) {
@@ -156,11 +162,20 @@ public class InferencePipeline {
                                 TokenUsage.NONE, null);
                         return finish.apply(outcome).replaceWith(StreamAnswer.whole(outcome));
                     }
+                    handedOver.set(true);
                     observers.forEach(observer -> observer.streamStarted(request, stream.head()));
                     return Uni.createFrom().item(StreamAnswer.live(request, stream.head(),
                             observed(request, stream, finish)));
                 })
-                .onCancellation().invoke(() -> forget(finish.apply(InferenceOutcome.disconnected(request))));
+                .onCancellation().invoke(() -> {
+                    ModelStream stream = begun.get();
+                    if (stream != null && stream.started() && !handedOver.get()) {
+                        stream.parts().subscribe().with(part -> {
+                        }, failure -> {
+                        }).cancel();
+                    }
+                    forget(finish.apply(InferenceOutcome.disconnected(request)));
+                });
     }
 
     /** The parts as they pass to the client, tallied; their end settles the stream before the client hears it. */
@@ -200,6 +215,18 @@ public class InferencePipeline {
         }
         return InferenceError.inStream(InferenceError.Origin.GATEWAY, ErrorType.INTERNAL_STREAM_FAILURE,
                 "Sagewatch failed mid-stream: " + failure, null);
+    }
+
+    /**
+     * Work that runs to its end once started, whoever waits for it: a client that leaves while a guard or an observer
+     * is at work (saving an idempotent answer, writing the final record) must not cut it short.
+     */
+    private static Uni<Void> detached(Supplier<Uni<Void>> work) {
+        return Uni.createFrom().deferred(() -> {
+            CompletableFuture<Void> done = new CompletableFuture<>();
+            work.get().subscribe().with(ignored -> done.complete(null), failure -> done.complete(null));
+            return Uni.createFrom().completionStage(done);
+        });
     }
 
     /** Work that must happen although nobody waits for it (the client has left). */

@@ -14,7 +14,8 @@ import io.sagewatch.core.TokenUsage;
 /**
  * What one stream has done so far, told part by part as each is handed to the client: the times, the gaps, the bytes,
  * the tokens, and the answer reassembled up to a cap. Bounded: gaps beyond {@link #MAX_GAPS} are kept as a uniform
- * sample (percentiles stay unbiased). Parts of one stream arrive one at a time (a Multi's items are serial).
+ * sample (percentiles stay unbiased). Parts of one stream arrive one at a time (a Multi's items are serial); the end
+ * may be read from another thread (a client leaving), hence the (uncontended) locks.
  */
 final class StreamTally {
 
@@ -46,7 +47,7 @@ final class StreamTally {
     }
 
     /** Returns the gap since the previous part, -1 for the first. */
-    long delivered(StreamPart part) {
+    synchronized long delivered(StreamPart part) {
         long now = System.nanoTime();
         long gap = -1;
         if (parts == 0) {
@@ -87,7 +88,7 @@ final class StreamTally {
         }
     }
 
-    StreamStats stats() {
+    synchronized StreamStats stats() {
         long p50 = -1;
         long p99 = -1;
         if (gapCount > 0) {
@@ -109,13 +110,13 @@ final class StreamTally {
     }
 
     /** The head with the parts reassembled (up to the cap): what the record captures and an idempotent replay sends. */
-    ModelResponse response() {
+    synchronized ModelResponse response() {
         ModelResponse head = stream.head();
         return new ModelResponse(kept == null ? new byte[0] : kept.toByteArray(), head.contentType(),
                 head.invokedProductionVariant(), head.customAttributes(), head.newSessionId(), head.closedSessionId());
     }
 
-    TokenUsage tokens() {
+    synchronized TokenUsage tokens() {
         return tokens.usage();
     }
 }

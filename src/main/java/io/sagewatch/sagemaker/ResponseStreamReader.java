@@ -26,15 +26,17 @@ import io.vertx.core.http.HttpClientResponse;
  * the bytes in the socket (TCP pushes back on the model), never in the gateway's memory. At most one chunk's parts and
  * one incomplete message are held per stream.
  * <p>
- * Two deadlines, measured on the model's time only (not while the reader is the one holding things up): the first
- * part by an instant, and at most {@code silence} between parts. Everything runs on the response's event loop;
- * demand signalled from elsewhere is moved there.
+ * Deadlines: the first part by an instant and at most {@code silence} between parts, on the model's time only (while
+ * the gateway is asking for bytes); and at most {@code silence} for the reader to take a part that waits for it, so a
+ * client that stopped reading does not hold the model's connection for ever. A reader nobody subscribes to by the first
+ * part's deadline lets its call go. Everything runs on the response's event loop; demand signalled from elsewhere is
+ * moved there.
  */
 final class ResponseStreamReader {
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    /** While the reader, not the model, holds the stream up, the deadlines are looked at again this often. */
-    private static final long READER_RECHECK_NANOS = 100_000_000L;
+    /** While nothing is asked of the model, the deadlines are looked at again this often. */
+    private static final long RECHECK_NANOS = 100_000_000L;
 
     private final Vertx vertx;
     private final Context context;
@@ -47,12 +49,17 @@ final class ResponseStreamReader {
 
     private MultiEmitter<? super StreamPart> emitter;
     private InferenceError failure;
+    /** The response's end (or its failure) has been handled: its connection is no longer this call's. */
     private boolean ended;
     private boolean fetching;
     private boolean anyPart;
     private boolean done;
+    private boolean draining;
+    private boolean drainAgain;
     /** When the model last made progress, or when the gateway last started waiting for it (nanoTime). */
     private long waitingSince;
+    /** Since when a part has waited for the reader to ask for it; -1 while none waits. */
+    private long readerBehindSince = -1;
     private long timer = -1;
 
     /** Created on the response's event loop, before any of its body is handled. */
@@ -68,6 +75,7 @@ final class ResponseStreamReader {
         response.handler(this::received);
         response.endHandler(ignored -> {
             ended = true;
+            call.answered();
             if (decoder.pendingBytes() > 0 && failure == null) {
                 failure = broken("The model's stream ended inside an event (" + decoder.pendingBytes()
                         + " bytes of it)");
@@ -79,8 +87,10 @@ final class ResponseStreamReader {
                 failure = broken("The connection to the model broke mid-stream: " + error.getMessage());
             }
             ended = true;
+            call.answered();
             drain();
         });
+        schedule(firstPartBy);
     }
 
     /** The parts, for one subscriber. */
@@ -90,15 +100,14 @@ final class ResponseStreamReader {
     }
 
     private void attach(MultiEmitter<? super StreamPart> subscriber) {
-        if (emitter != null) {
-            subscriber.fail(new IllegalStateException("a stream's parts can be read once"));
+        if (emitter != null || done) {
+            subscriber.fail(new IllegalStateException("a stream's parts can be read once, while it is open"));
             return;
         }
         emitter = subscriber;
         subscriber.onRequest(n -> onContext(this::drain));
         subscriber.onTermination(() -> onContext(this::terminated));
         waitingSince = System.nanoTime();
-        schedule();
         drain();
     }
 
@@ -133,9 +142,9 @@ final class ResponseStreamReader {
         if (!messages.isEmpty()) {
             waitingSince = now;
         }
-        if (firstPart && anyPart && timer >= 0) {
+        if (firstPart && anyPart) {
             // from now on the silence deadline applies, which may come before the first part's
-            vertx.cancelTimer(timer);
+            cancelTimer();
             schedule();
         }
         drain();
@@ -168,34 +177,69 @@ final class ResponseStreamReader {
         return false;
     }
 
+    /**
+     * Hands over what is asked for, then ends the stream or fetches more. Emitting can call back into this (a
+     * subscriber that asks for the next part from inside its handler): such a call only marks another round, so
+     * demand is read afresh after every part and never overrun.
+     */
     private void drain() {
+        if (draining) {
+            drainAgain = true;
+            return;
+        }
+        draining = true;
+        try {
+            do {
+                drainAgain = false;
+                drainOnce();
+            } while (drainAgain && !done);
+        } finally {
+            draining = false;
+        }
+    }
+
+    private void drainOnce() {
         if (done || emitter == null) {
             return;
         }
-        while (!ready.isEmpty() && emitter.requested() > 0) {
+        while (!ready.isEmpty() && emitter.requested() > 0 && !done) {
             emitter.emit(ready.poll());
         }
-        if (!ready.isEmpty()) {
+        if (done) {
             return;
         }
-        if (failure != null) {
+        if (!ready.isEmpty()) {
+            behindFrom(System.nanoTime());
+        } else if (failure != null) {
             finish();
             emitter.fail(failure);
         } else if (ended) {
             finish();
             emitter.complete();
-        } else if (emitter.requested() > 0 && !fetching) {
-            fetching = true;
-            waitingSince = System.nanoTime();
-            response.fetch(1);
+        } else if (emitter.requested() > 0) {
+            readerBehindSince = -1;
+            if (!fetching) {
+                fetching = true;
+                waitingSince = System.nanoTime();
+                response.fetch(1);
+            }
+        } else if (!fetching) {
+            // the last part went out and none is asked for yet: the reader is behind, not the model
+            behindFrom(System.nanoTime());
         }
     }
 
-    /** Deadlines: one timer at a time, re-armed for the next instant anything could be late. */
+    private void behindFrom(long now) {
+        if (readerBehindSince < 0) {
+            readerBehindSince = now;
+        }
+    }
+
     private void schedule() {
         schedule(anyPart ? waitingSince + silenceNanos : firstPartBy);
     }
 
+    /** Deadlines: one timer at a time, re-armed for the next instant anything could be late. */
     private void schedule(long due) {
         if (done) {
             return;
@@ -212,7 +256,17 @@ final class ResponseStreamReader {
             return;
         }
         long now = System.nanoTime();
-        // only while the gateway asks for bytes and none come is the model late; not while the reader holds things up
+        if (emitter == null) {
+            if (now - firstPartBy >= 0) {
+                // nobody came for the parts (the request was given up as the stream began)
+                done = true;
+                release();
+            } else {
+                schedule(firstPartBy);
+            }
+            return;
+        }
+        // only while the gateway asks for bytes and none come is the model late
         boolean waitingOnModel = fetching && failure == null && !ended;
         if (waitingOnModel && !anyPart && now - firstPartBy >= 0) {
             expire(InferenceError.inStream(InferenceError.Origin.DEADLINE, ErrorType.MODEL_STREAM_ERROR,
@@ -222,37 +276,80 @@ final class ResponseStreamReader {
             expire(InferenceError.inStream(InferenceError.Origin.DEADLINE, ErrorType.MODEL_STREAM_ERROR,
                     "The model sent nothing for " + Duration.ofNanos(silenceNanos).toMillis()
                             + " ms mid-stream; the invocation was cancelled.", null));
+        } else if (!waitingOnModel && readerBehindSince >= 0 && now - readerBehindSince >= silenceNanos) {
+            readerGone();
         } else if (!waitingOnModel) {
-            schedule(now + READER_RECHECK_NANOS);
+            schedule(now + RECHECK_NANOS);
         } else {
             schedule();
         }
     }
 
+    /** The model is late: the stream fails, and the call is let go. */
     private void expire(InferenceError deadline) {
         failure = deadline;
-        call.abandon();
         drain();
     }
 
-    /** The subscriber completed, failed or cancelled: stop the timer, and abandon the call unless it ended. */
+    /** The client took no part for the silence deadline: the stream ends here, and the model's call with it. */
+    private void readerGone() {
+        failure = InferenceError.of(ErrorType.CLIENT_DISCONNECTED, "The client read nothing for "
+                + Duration.ofNanos(silenceNanos).toMillis() + " ms; Sagewatch ended the stream");
+        ready.clear();
+        done = true;
+        cancelTimer();
+        release();
+        emitter.fail(failure);
+    }
+
+    /** The subscriber completed, failed or cancelled: stop the timer, and let the call go unless it ended. */
     private void terminated() {
         if (!done) {
             finish();
-            call.abandon();
         }
     }
 
     private void finish() {
         done = true;
         ready.clear();
+        cancelTimer();
+        release();
+    }
+
+    private void cancelTimer() {
         if (timer >= 0) {
             vertx.cancelTimer(timer);
             timer = -1;
         }
+    }
+
+    /**
+     * Lets the call go. A response that has ended returned its connection to the pool: nothing to do. One that has
+     * not may have ended already on the wire, its end still queued behind the paused parts, and its connection back in
+     * the pool, serving another call; resetting it would break that call. So the rest is read and dropped first, and
+     * the request is reset only if its end was not among what was queued (then the model is still sending).
+     */
+    private void release() {
         if (ended) {
-            call.answered();
+            return;
         }
+        response.handler(ignored -> {
+        });
+        response.endHandler(ignored -> {
+            ended = true;
+            call.answered();
+        });
+        response.exceptionHandler(ignored -> {
+            ended = true;
+            call.answered();
+        });
+        response.resume();
+        // after the queued parts (resume delivers them on a later turn of this event loop)
+        context.runOnContext(ignored -> {
+            if (!ended) {
+                call.abandon();
+            }
+        });
     }
 
     private static InferenceError broken(String message) {

@@ -66,6 +66,7 @@ public class SageMakerRuntimeClient {
     static final String SIGNING_NAME = "sagemaker";
 
     private final EventLoopHttpClients http;
+    private final EventLoopHttpClients streams;
     private final RequestSigner signer;
     private final AwsCredentialsProvider credentials;
     private final ServiceEndpoint endpoint;
@@ -87,17 +88,25 @@ public class SageMakerRuntimeClient {
         primeCredentials();
         this.signer = new RequestSigner(credentials, region, SIGNING_NAME);
         int loops = EventLoopHttpClients.eventLoops(vertx);
-        this.http = new EventLoopHttpClients(vertx, TlsTrust.fromTlsRegistry(new HttpClientOptions()
+        // shared among the loops, with a floor: a loop cannot borrow another loop's idle connections
+        int perLoop = Math.max(MIN_CONNECTIONS_PER_LOOP, (sm.maxConnections() + loops - 1) / loops);
+        this.http = new EventLoopHttpClients(vertx, clientOptions("sagemaker-runtime", tlsConfigurations, sm), perLoop);
+        // Streams have a pool of their own: a stream holds its connection for as long as it runs (and as long as its
+        // client is slow), and must not leave InvokeEndpoint calls waiting for one.
+        this.streams = new EventLoopHttpClients(vertx, clientOptions("sagemaker-runtime-streams", tlsConfigurations,
+                sm), perLoop);
+    }
+
+    private HttpClientOptions clientOptions(String name, TlsConfigurationRegistry tlsConfigurations,
+            SagewatchConfig.SageMaker sm) {
+        return TlsTrust.fromTlsRegistry(new HttpClientOptions()
                 .setProtocolVersion(HttpVersion.HTTP_1_1)
                 .setKeepAlive(true)
                 .setConnectTimeout(5_000)
                 .setSsl(endpoint.tls())
                 .setVerifyHost(true)
                 .setDecompressionSupported(false)
-                .setName("sagemaker-runtime"), tlsConfigurations, sm.tlsConfigurationName()),
-                // shared among the loops, with a floor: a loop cannot borrow another loop's idle connections
-                Math.max(MIN_CONNECTIONS_PER_LOOP,
-                        (sm.maxConnections() + loops - 1) / loops));
+                .setName(name), tlsConfigurations, sm.tlsConfigurationName());
     }
 
     /** The first resolution may read files or call a metadata endpoint: at startup, never on an event loop. */
@@ -163,7 +172,7 @@ public class SageMakerRuntimeClient {
                     return;
                 }
                 // no idle timeout: a reader that holds the stream up pauses it; the reader's deadlines watch the model
-                http.onEventLoop(client -> client.request(options(signed, 0))
+                streams.onEventLoop(client -> client.request(options(signed, 0))
                         .compose(out -> call.started(out)
                                 ? out.send(Buffer.buffer(Unpooled.wrappedBuffer(request.body())))
                                 : Future.failedFuture(new CancellationException("abandoned before it was sent")))
@@ -353,6 +362,7 @@ public class SageMakerRuntimeClient {
     @PreDestroy
     void close() {
         http.close();
+        streams.close();
         // the default chain refreshes in a thread of its own
         if (credentials instanceof SdkAutoCloseable closeable) {
             closeable.close();

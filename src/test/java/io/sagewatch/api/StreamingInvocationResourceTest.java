@@ -56,6 +56,7 @@ class StreamingInvocationResourceTest {
             return Map.of(
                     "sagewatch.endpoint.\"stream-late\".timeout", "1s",
                     "sagewatch.endpoint.\"stream-silent\".stream-silence-timeout", "1s",
+                    "sagewatch.endpoint.\"stream-stalled\".stream-silence-timeout", "1s",
                     "sagewatch.capture.sample-percent", "100");
         }
     }
@@ -267,6 +268,23 @@ class StreamingInvocationResourceTest {
             assertEquals(parts, received);
         }
         assertEquals(parts, awaitFinalRecord(id).getInt("parts"));
+    }
+
+    @Test
+    void aClientThatStopsReadingIsLetGoAfterTheSilenceDeadline() throws Exception {
+        assumeFalse(Gateway.isLambdaBuild(), "API Gateway's HTTP API returns a stream whole when it ends");
+        String id = newInferenceId();
+        try (EventStreamReader stream = EventStreamReader.open(url("stream-stalled"), id,
+                "{\"parts\":4000,\"part_bytes\":65536}")) {
+            stream.next(PATIENCE);
+            stream.pause();
+            // the buffers fill, the parts wait for the client for longer than 1 s: the gateway ends the stream
+            JsonPath record = awaitFinalRecord(id);
+            assertEquals("ClientDisconnected", record.getString("error_type"));
+            assertThat(record.getString("error_message")).contains("read nothing for 1000 ms");
+            assertThat(record.getInt("parts")).isLessThan(4000);
+        }
+        await().atMost(PATIENCE).until(() -> Gateway.streamCutUpstream(id));
     }
 
     @Test
