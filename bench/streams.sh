@@ -5,11 +5,11 @@
 #   - the gap between parts (32 parts paced 20 ms);
 #   - concurrent streams sustained: N streams open at once, 64 parts paced 20 ms, every part within 5 ms of its slot;
 #     and the gateway's RSS per open stream.
-# Usage: bench/streams.sh [ROUNDS] [SUSTAIN_COUNTS...]   e.g. bench/streams.sh 3 1000 2000 3000
+# Usage: bench/streams.sh [ROUNDS] [SUSTAIN_COUNTS...]   e.g. bench/streams.sh 3 250 500 1000 2000
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROUNDS=${1:-3}; shift || true
-COUNTS=${*:-1000 2000 3000}
+COUNTS=${*:-250 500 1000 2000}
 source bench/lib.sh
 bench_setup
 

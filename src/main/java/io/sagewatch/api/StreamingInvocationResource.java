@@ -71,7 +71,7 @@ public class StreamingInvocationResource {
         // Failing before anything is written answers through the exception mappers: an HTTP error in SageMaker's shape.
         // A client that leaves cancels the parts, which cancels the model call and records what was delivered.
         return RestMulti.fromUniResponse(pipeline.stream(request).map(StreamingInvocationResource::refusedIfWhole),
-                StreamingInvocationResource::events, StreamingInvocationResource::headers);
+                answer -> events(answer, routing), StreamingInvocationResource::headers);
     }
 
     /** A request that came as a Lambda event (API Gateway): the Lambda handler puts the event in the headers' context. */
@@ -87,18 +87,15 @@ public class StreamingInvocationResource {
         return answer;
     }
 
-    private static Multi<byte[]> events(StreamAnswer answer) {
+    private static Multi<byte[]> events(StreamAnswer answer, RoutingContext routing) {
         if (!answer.isLive()) {
             // an idempotent replay: the kept answer, reassembled, in one part
             return Multi.createFrom().item(part(answer.whole().response().body()));
         }
-        // A client that stopped reading is not sent an error event it would not read: its connection is closed.
-        return answer.parts().map(StreamingInvocationResource::part)
-                .onFailure(failure -> !(failure instanceof InferenceError error
-                        && error.is(ErrorType.CLIENT_DISCONNECTED)))
-                .recoverWithItem(failure -> exception(failure instanceof InferenceError error ? error
-                        : InferenceError.inStream(InferenceError.Origin.GATEWAY, ErrorType.INTERNAL_STREAM_FAILURE,
-                                "Sagewatch failed mid-stream", null)));
+        Map<String, List<String>> headers = headers(answer);
+        headers.put("Content-Type", List.of(SageMakerHeaders.EVENT_STREAM));
+        return EventStreamWriter.write(answer.parts(), routing.response(), headers,
+                StreamingInvocationResource::part, StreamingInvocationResource::exception);
     }
 
     private static Map<String, List<String>> headers(StreamAnswer answer) {

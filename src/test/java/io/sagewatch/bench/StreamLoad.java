@@ -166,12 +166,16 @@ public final class StreamLoad {
                 String pid = args.length > 3 ? args[3] : null;
                 StreamLoad load = new StreamLoad(base, streams);
                 long rssBefore = pid == null ? -1 : rssKb(pid);
+                long cpuBefore = pid == null ? -1 : cpuTicks(pid);
                 long[] rssMid = {-1};
                 if (pid != null) {
                     // 64 parts at 20 ms: 1.3 s per stream; all are open between the end of the 2 s ramp and ~3.3 s
                     load.vertx.setTimer(2_600, id -> rssMid[0] = rssKb(pid));
                 }
                 List<Stream> done = load.sustain(endpoint, streams);
+                long cpuTicks = pid == null ? -1 : cpuTicks(pid) - cpuBefore;
+                // CPU per part handed through, in µs (a clock tick is 10 ms on Linux)
+                double cpuPerPart = pid == null ? Double.NaN : cpuTicks * 10_000.0 / (streams * 64.0);
                 long[] lateness = done.stream().flatMap(s -> {
                     List<Long> late = new ArrayList<>();
                     for (int i = 1; i < s.arrivals().length; i++) {
@@ -188,9 +192,9 @@ public final class StreamLoad {
                     return true;
                 }).count();
                 System.out.printf(Locale.ROOT, "streams=%d on_pace=%d late_p50_ms=%.3f late_p99_ms=%.3f "
-                                + "late_max_ms=%.3f rss_before_kb=%d rss_mid_kb=%d%n", done.size(), onPace,
-                        pct(lateness, 0.5), pct(lateness, 0.99), lateness[lateness.length - 1] / 1e6, rssBefore,
-                        rssMid[0]);
+                                + "late_max_ms=%.3f rss_before_kb=%d rss_mid_kb=%d gateway_cpu_us_per_part=%.1f%n",
+                        done.size(), onPace, pct(lateness, 0.5), pct(lateness, 0.99),
+                        lateness[lateness.length - 1] / 1e6, rssBefore, rssMid[0], cpuPerPart);
                 load.vertx.close();
             }
             default -> throw new IllegalArgumentException(mode);
@@ -217,6 +221,17 @@ public final class StreamLoad {
         }
         all.get(10, TimeUnit.MINUTES);
         return new ArrayList<>(results);
+    }
+
+    /** user + system time of a process so far, in clock ticks. */
+    private static long cpuTicks(String pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc", pid, "stat"));
+            String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+        } catch (java.io.IOException e) {
+            return -1;
+        }
     }
 
     private static long rssKb(String pid) {

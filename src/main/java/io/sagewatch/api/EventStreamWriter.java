@@ -1,0 +1,97 @@
+package io.sagewatch.api;
+
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Flow;
+import java.util.function.Function;
+
+import io.sagewatch.core.ErrorType;
+import io.sagewatch.core.InferenceError;
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.subscription.MultiEmitter;
+import io.smallrye.mutiny.subscription.MultiSubscriber;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServerResponse;
+
+/**
+ * Writes a stream's parts to the HTTP response as they come, each framed by {@code frame}, asking for the next part
+ * as soon as the connection can take more (Netty's write buffer is under its high-water mark) and otherwise once it
+ * drains: a slow client holds the parts back, and with them the model (at most one part and the socket's buffer are
+ * held). Quarkus REST's own streaming serialises every item through a message body writer with several copies; a part
+ * is bytes already, so it goes straight to the connection. The returned Multi emits nothing: it completes when the
+ * last part is written (Quarkus then ends the response) and fails, for Quarkus to reset the connection, only when the
+ * client is gone; an error inside the stream is written as its event.
+ */
+final class EventStreamWriter implements MultiSubscriber<byte[]> {
+
+    private final HttpServerResponse response;
+    private final Function<byte[], byte[]> frame;
+    private final Function<InferenceError, byte[]> errorEvent;
+    private final MultiEmitter<? super byte[]> done;
+    private volatile Flow.Subscription upstream;
+
+    private EventStreamWriter(HttpServerResponse response, Function<byte[], byte[]> frame,
+            Function<InferenceError, byte[]> errorEvent, MultiEmitter<? super byte[]> done) {
+        this.response = response;
+        this.frame = frame;
+        this.errorEvent = errorEvent;
+        this.done = done;
+    }
+
+    /** {@code headers} go on the response before its first byte. */
+    static Multi<byte[]> write(Multi<byte[]> parts, HttpServerResponse response, Map<String, List<String>> headers,
+            Function<byte[], byte[]> frame, Function<InferenceError, byte[]> errorEvent) {
+        return Multi.createFrom().emitter(done -> {
+            headers.forEach((name, values) -> response.putHeader(name, values));
+            response.setChunked(true);
+            EventStreamWriter writer = new EventStreamWriter(response, frame, errorEvent, done);
+            done.onTermination(writer::cancel);
+            parts.subscribe().withSubscriber(writer);
+        });
+    }
+
+    @Override
+    public void onSubscribe(Flow.Subscription subscription) {
+        upstream = subscription;
+        subscription.request(1);
+    }
+
+    @Override
+    public void onItem(byte[] part) {
+        if (response.closed()) {
+            return; // the close handler cancels
+        }
+        response.write(Buffer.buffer(frame.apply(part)));
+        if (response.writeQueueFull()) {
+            response.drainHandler(ignored -> upstream.request(1));
+        } else {
+            upstream.request(1);
+        }
+    }
+
+    @Override
+    public void onFailure(Throwable failure) {
+        if (failure instanceof InferenceError error && error.is(ErrorType.CLIENT_DISCONNECTED) || response.closed()) {
+            // a client that stopped reading is not sent an event it would not read: its connection is closed
+            done.fail(failure);
+            return;
+        }
+        InferenceError error = failure instanceof InferenceError known ? known
+                : InferenceError.inStream(InferenceError.Origin.GATEWAY, ErrorType.INTERNAL_STREAM_FAILURE,
+                        "Sagewatch failed mid-stream", null);
+        response.write(Buffer.buffer(errorEvent.apply(error)));
+        done.complete();
+    }
+
+    @Override
+    public void onCompletion() {
+        done.complete();
+    }
+
+    private void cancel() {
+        Flow.Subscription subscription = upstream;
+        if (subscription != null) {
+            subscription.cancel();
+        }
+    }
+}
