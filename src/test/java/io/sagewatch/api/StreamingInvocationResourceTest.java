@@ -302,6 +302,36 @@ class StreamingInvocationResourceTest {
     }
 
     @Test
+    void anIdempotencyKeyReplaysAFinishedStreamWholeInOnePart() throws Exception {
+        String key = "stream-key-" + newInferenceId();
+        String first = newInferenceId();
+        List<String> parts = new ArrayList<>();
+        try (EventStreamReader stream = EventStreamReader.open(url("stream-raw"), first, "{\"parts\":3}",
+                Map.of("Idempotency-Key", key))) {
+            for (EventStreamMessage part = stream.next(PATIENCE); part != null; part = stream.next(PATIENCE)) {
+                parts.add(new String(part.payload(), StandardCharsets.UTF_8));
+            }
+        }
+        assertEquals(List.of("part-1;", "part-2;", "part-3;"), parts);
+        awaitFinalRecord(first);
+        String again = newInferenceId();
+        await().atMost(PATIENCE).untilAsserted(() -> {
+            try (EventStreamReader replay = EventStreamReader.open(url("stream-raw"), again, "{\"parts\":3}",
+                    Map.of("Idempotency-Key", key))) {
+                assertEquals(200, replay.response().statusCode());
+                assertEquals("true", replay.response().headers().firstValue("Idempotent-Replayed").orElse(null));
+                assertEquals(first, replay.response().headers().firstValue("X-Sagewatch-Inference-Id").orElse(null));
+                EventStreamMessage whole = replay.next(PATIENCE);
+                assertEquals("PayloadPart", whole.header(":event-type"));
+                assertEquals("part-1;part-2;part-3;", new String(whole.payload(), StandardCharsets.UTF_8));
+                assertNull(replay.next(PATIENCE));
+            }
+        });
+        assertEquals(1, Gateway.modelCallsFor(first));
+        assertEquals(0, Gateway.modelCallsFor(again), "a replay does not reach the model");
+    }
+
+    @Test
     void badInputIsRefusedBeforeTheModelIsCalled() {
         given().contentType("application/json").body("")
                 .post("/endpoints/stream-raw/invocations-response-stream")

@@ -104,4 +104,21 @@ class ApiKeysTest {
                     .doesNotContain(TEAM_B);
         }
     }
+
+    @Test
+    void streamsAskForAKeyToo() {
+        String id = newInferenceId();
+        given().header("X-Amzn-SageMaker-Inference-Id", id).body("{}")
+                .post("/endpoints/stream-raw/invocations-response-stream").then().statusCode(403)
+                .header("x-amzn-ErrorType", "MissingAuthenticationTokenException");
+        given().header("X-Amzn-SageMaker-Inference-Id", id).header(ApiKeys.HEADER, TEAM_B).body("{}")
+                .post("/endpoints/stream-raw/invocations-response-stream").then().statusCode(403)
+                .header("x-amzn-ErrorType", "AccessDeniedException");
+        assertEquals(0, modelCallsFor(id));
+        String allowed = newInferenceId();
+        given().header("X-Amzn-SageMaker-Inference-Id", allowed).header(ApiKeys.HEADER, TEAM_A).body("{}")
+                .post("/endpoints/stream-raw/invocations-response-stream").then().statusCode(200)
+                .header("Content-Type", "application/vnd.amazon.eventstream");
+        assertEquals("team-a", awaitFinalRecord(allowed, TEAM_A).getString("caller"));
+    }
 }

@@ -36,6 +36,7 @@ class AdmissionControlTest {
             return Map.of("sagewatch.limits.max-concurrent", "6",
                     "sagewatch.limits.max-concurrent-per-endpoint", "4",
                     "sagewatch.endpoint.hung.max-concurrent", "2",
+                    "sagewatch.endpoint.stream-held.max-concurrent", "1",
                     "sagewatch.endpoint.hung.timeout", "2s",
                     "sagewatch.limits.retry-after", "3s",
                     "sagewatch.max-payload-bytes", "8000",
@@ -114,5 +115,29 @@ class AdmissionControlTest {
         } finally {
             clients.shutdownNow();
         }
+    }
+
+    @Test
+    @DisabledIfSystemProperty(named = "sagewatch-test.build", matches = "lambda", disabledReason = "a Lambda "
+            + "instance takes one event at a time")
+    void anOpenStreamHoldsItsSlotUntilItEnds() throws Exception {
+        String url = "http://127.0.0.1:" + io.restassured.RestAssured.port
+                + "/endpoints/stream-held/invocations-response-stream";
+        String first = io.sagewatch.testing.Gateway.newInferenceId();
+        try (var stream = io.sagewatch.testing.EventStreamReader.open(url, first, "{\"parts\":2}")) {
+            assertEquals(200, stream.response().statusCode());
+            stream.next(java.time.Duration.ofSeconds(10));
+            // the model holds the stream open: the endpoint's one slot is taken
+            given().body("{}").post("/endpoints/stream-held/invocations-response-stream").then().statusCode(429)
+                    .header("x-amzn-ErrorType", "ThrottlingException");
+            io.sagewatch.testing.Gateway.releaseStream(first);
+            stream.next(java.time.Duration.ofSeconds(10));
+            org.junit.jupiter.api.Assertions.assertNull(stream.next(java.time.Duration.ofSeconds(10)));
+        }
+        // the stream ended: its slot is back
+        String second = io.sagewatch.testing.Gateway.newInferenceId();
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(5)).untilAsserted(() ->
+                given().header("X-Amzn-SageMaker-Inference-Id", second).body("{\"parts\":1}")
+                        .post("/endpoints/stream-held/invocations-response-stream").then().statusCode(200));
     }
 }

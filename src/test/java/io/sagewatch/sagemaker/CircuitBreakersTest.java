@@ -70,4 +70,27 @@ class CircuitBreakersTest {
         }
         assertThat(modelCalls("breaker")).isGreaterThanOrEqualTo(10);
     }
+
+    @Test
+    void streamsGoThroughTheEndpointsCircuitToo() {
+        breakerEndpointFailing(true);
+        try {
+            for (int i = 0; i < 3; i++) {
+                given().body("{}").post("/endpoints/breaker/invocations-response-stream").then().statusCode(500)
+                        .header("x-amzn-ErrorType", "InternalFailure");
+            }
+            int callsWhenOpened = modelCalls("breaker");
+            given().body("{}").post("/endpoints/breaker/invocations-response-stream").then().statusCode(503)
+                    .header("x-amzn-ErrorType", "ServiceUnavailable")
+                    .header("Retry-After", "1")
+                    .body("Message", containsString("circuit open"));
+            // one circuit per endpoint, whichever operation opened it
+            given().body("x").post("/endpoints/breaker/invocations").then().statusCode(503);
+            assertEquals(callsWhenOpened, modelCalls("breaker"));
+        } finally {
+            breakerEndpointFailing(false);
+        }
+        Awaitility.await().pollDelay(java.time.Duration.ofMillis(1100)).until(() -> true);
+        given().body("probe").post("/endpoints/breaker/invocations").then().statusCode(200);
+    }
 }

@@ -36,12 +36,19 @@ public final class EventStreamReader implements AutoCloseable {
 
     /** POSTs to a streaming route and returns once the response head is in. */
     public static EventStreamReader open(String url, String inferenceId, String body) throws Exception {
-        HttpRequest request = HttpRequest.newBuilder(URI.create(url))
+        return open(url, inferenceId, body, java.util.Map.of());
+    }
+
+    /** With more request headers. */
+    public static EventStreamReader open(String url, String inferenceId, String body,
+            java.util.Map<String, String> headers) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url))
                 .header("Content-Type", "application/json")
                 .header("X-Amzn-SageMaker-Inference-Id", inferenceId)
                 .timeout(Duration.ofSeconds(30))
-                .POST(HttpRequest.BodyPublishers.ofString(body)).build();
-        return new EventStreamReader(HTTP.send(request, HttpResponse.BodyHandlers.ofInputStream()));
+                .POST(HttpRequest.BodyPublishers.ofString(body));
+        headers.forEach(request::header);
+        return new EventStreamReader(HTTP.send(request.build(), HttpResponse.BodyHandlers.ofInputStream()));
     }
 
     public HttpResponse<InputStream> response() {
