@@ -19,8 +19,8 @@ import io.vertx.core.http.HttpServerResponse;
  * drains: a slow client holds the parts back, and with them the model (at most one part and the socket's buffer are
  * held). Quarkus REST's own streaming serialises every item through a message body writer with several copies; a part
  * is bytes already, so it goes straight to the connection. The returned Multi emits nothing: it completes when the
- * last part is written (Quarkus then ends the response) and fails, for Quarkus to reset the connection, only when the
- * client is gone; an error inside the stream is written as its event.
+ * last part is written (Quarkus then ends the response); an error inside the stream is written as its event, and a
+ * client that stopped reading has its connection closed.
  */
 final class EventStreamWriter implements MultiSubscriber<byte[]> {
 
@@ -72,8 +72,11 @@ final class EventStreamWriter implements MultiSubscriber<byte[]> {
     @Override
     public void onFailure(Throwable failure) {
         if (failure instanceof InferenceError error && error.is(ErrorType.CLIENT_DISCONNECTED) || response.closed()) {
-            // a client that stopped reading is not sent an event it would not read: its connection is closed
-            done.fail(failure);
+            // A client that stopped reading is not sent an event it would not read: its connection is closed, and
+            // Quarkus, hearing of the close, cancels this stream (the outcome is recorded already).
+            if (!response.closed()) {
+                response.close();
+            }
             return;
         }
         InferenceError error = failure instanceof InferenceError known ? known
