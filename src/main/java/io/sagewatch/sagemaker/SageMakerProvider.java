@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -87,37 +88,30 @@ public class SageMakerProvider implements ModelProvider {
             EndpointPolicies.Policy policy = policies.of(endpoint);
             Duration deadline = policy.timeout();
             long firstPartBy = start + deadline.toNanos();
+            // the circuit hears once per permit: how the stream ended, or that it was given up
             AtomicBoolean told = new AtomicBoolean();
+            Consumer<InferenceError> ended = error -> {
+                if (told.compareAndSet(false, true)) {
+                    breakers.completed(endpoint, permit, error);
+                }
+            };
+            Runnable abandoned = () -> {
+                if (told.compareAndSet(false, true)) {
+                    breakers.abandoned(endpoint, permit);
+                }
+            };
             return retried(attempts, () -> client.stream(request, firstPartBy, policy.streamSilenceTimeout()))
                     .ifNoItem().after(deadline).failWith(() -> timeout(deadline))
                     .map(started -> ModelStream.started(started.head(), started.parts()
-                            .onCompletion().invoke(() -> {
-                                if (told.compareAndSet(false, true)) {
-                                    breakers.completed(endpoint, permit, null);
-                                }
-                            })
-                            .onFailure().invoke(failure -> {
-                                if (told.compareAndSet(false, true)) {
-                                    breakers.completed(endpoint, permit, translate(failure));
-                                }
-                            })
-                            .onCancellation().invoke(() -> {
-                                if (told.compareAndSet(false, true)) {
-                                    breakers.abandoned(endpoint, permit);
-                                }
-                            }), start, attempts.get()))
+                            .onCompletion().invoke(() -> ended.accept(null))
+                            .onFailure().invoke(failure -> ended.accept(translate(failure)))
+                            .onCancellation().invoke(abandoned), start, attempts.get()))
                     .onFailure().recoverWithItem(failure -> {
                         InferenceError error = translate(failure);
-                        if (told.compareAndSet(false, true)) {
-                            breakers.completed(endpoint, permit, error);
-                        }
+                        ended.accept(error);
                         return ModelStream.failed(error, start, Math.max(1, attempts.get()));
                     })
-                    .onCancellation().invoke(() -> {
-                        if (told.compareAndSet(false, true)) {
-                            breakers.abandoned(endpoint, permit);
-                        }
-                    });
+                    .onCancellation().invoke(abandoned);
         });
     }
 
