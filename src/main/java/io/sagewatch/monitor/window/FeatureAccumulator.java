@@ -1,0 +1,282 @@
+package io.sagewatch.monitor.window;
+
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import org.apache.datasketches.common.ArrayOfStringsSerDe;
+import org.apache.datasketches.frequencies.ErrorType;
+import org.apache.datasketches.frequencies.ItemsSketch;
+import org.apache.datasketches.hll.HllSketch;
+import org.apache.datasketches.hll.TgtHllType;
+import org.apache.datasketches.hll.Union;
+import org.apache.datasketches.kll.KllDoublesSketch;
+import org.apache.datasketches.memory.Memory;
+
+import io.sagewatch.monitor.format.FeatureStatistics;
+import io.sagewatch.monitor.format.FeatureType;
+import io.sagewatch.monitor.format.NumericStatistics;
+import io.sagewatch.monitor.format.StringStatistics;
+import io.sagewatch.monitor.stats.WeightedValues;
+
+/**
+ * One feature's statistics over a window, mergeable across replicas: exact counts and moments, a KLL quantile sketch
+ * of its numbers, a frequent-items sketch and a distinct-count sketch of its values as text. Not thread-safe: one
+ * worker owns it.
+ */
+public final class FeatureAccumulator {
+
+    /** Categorical buckets are written for features of at most this many distinct values (Deequ profiles up to 120). */
+    public static final int MAX_CATEGORIES = 120;
+    /** The KLL sketches' shrink factor, written as {@code parameters.c} (DataSketches' compactors shrink by 2/3). */
+    static final double KLL_C = 2.0 / 3.0;
+    private static final int FREQUENT_ITEMS_MAP = 256; // exact counts for up to 192 distinct values
+    private static final int DISTINCT_LG_K = 10; // about 3 % error
+    private static final ArrayOfStringsSerDe STRINGS = new ArrayOfStringsSerDe();
+    private static final byte FORMAT = 1;
+
+    private final int kllK;
+    private long present;
+    private long missing;
+    /** Rows in which the feature's column (CSV) or pointer (JSON) was not there at all: counted as missing too. */
+    private long absent;
+    private long integral;
+    private long fractional;
+    private long text;
+    private long numbers;
+    private double mean;
+    private double squaredDeviations;
+    private double sum;
+    private double min = Double.POSITIVE_INFINITY;
+    private double max = Double.NEGATIVE_INFINITY;
+    private KllDoublesSketch quantiles;
+    private ItemsSketch<String> frequent;
+    private HllSketch distinct;
+
+    public FeatureAccumulator(int kllK) {
+        this.kllK = kllK;
+        this.quantiles = KllDoublesSketch.newHeapInstance(kllK);
+        this.frequent = new ItemsSketch<>(FREQUENT_ITEMS_MAP);
+        this.distinct = new HllSketch(DISTINCT_LG_K, TgtHllType.HLL_4);
+    }
+
+    /** A number, with its text as the payload had it (for the categorical view of a string feature). */
+    public void addNumber(double value, boolean isIntegral, String asText) {
+        if (!Double.isFinite(value)) {
+            addText(asText);
+            return;
+        }
+        present++;
+        if (isIntegral) {
+            integral++;
+        } else {
+            fractional++;
+        }
+        numbers++;
+        double delta = value - mean;
+        mean += delta / numbers;
+        squaredDeviations += delta * (value - mean);
+        sum += value;
+        min = Math.min(min, value);
+        max = Math.max(max, value);
+        quantiles.update(value);
+        frequent.update(asText);
+        distinct.update(asText);
+    }
+
+    public void addText(String value) {
+        present++;
+        text++;
+        frequent.update(value);
+        distinct.update(value);
+    }
+
+    public void addMissing() {
+        missing++;
+    }
+
+    public void addAbsent() {
+        missing++;
+        absent++;
+    }
+
+    /** Adds another replica's (or window's) accumulation of the same feature. */
+    public void merge(FeatureAccumulator other) {
+        present += other.present;
+        missing += other.missing;
+        absent += other.absent;
+        integral += other.integral;
+        fractional += other.fractional;
+        text += other.text;
+        if (other.numbers > 0) {
+            long total = numbers + other.numbers;
+            double delta = other.mean - mean;
+            mean += delta * other.numbers / total;
+            squaredDeviations += other.squaredDeviations + delta * delta * numbers * other.numbers / total;
+            numbers = total;
+            sum += other.sum;
+            min = Math.min(min, other.min);
+            max = Math.max(max, other.max);
+            quantiles.merge(other.quantiles);
+        }
+        frequent.merge(other.frequent);
+        Union union = new Union(DISTINCT_LG_K);
+        union.update(distinct);
+        union.update(other.distinct);
+        distinct = union.getResult(TgtHllType.HLL_4);
+    }
+
+    public long present() {
+        return present;
+    }
+
+    public long missing() {
+        return missing;
+    }
+
+    public long absent() {
+        return absent;
+    }
+
+    public long rows() {
+        return present + missing;
+    }
+
+    public long integral() {
+        return integral;
+    }
+
+    public long fractional() {
+        return fractional;
+    }
+
+    public long text() {
+        return text;
+    }
+
+    public double min() {
+        return numbers == 0 ? Double.NaN : min;
+    }
+
+    /** Deequ's inference: any text makes a String; else any fraction a Fractional; else Integral; nothing: Unknown. */
+    public FeatureType inferredType() {
+        if (text > 0) {
+            return FeatureType.STRING;
+        }
+        if (fractional > 0) {
+            return FeatureType.FRACTIONAL;
+        }
+        return integral > 0 ? FeatureType.INTEGRAL : FeatureType.UNKNOWN;
+    }
+
+    /** How many present values are of the given type (an integer is also a valid Fractional; anything is a String). */
+    public long matching(FeatureType type) {
+        return switch (type) {
+            case INTEGRAL -> integral;
+            case FRACTIONAL -> integral + fractional;
+            case STRING -> present;
+            case UNKNOWN -> 0;
+        };
+    }
+
+    /** The numbers seen, as a distribution. */
+    public WeightedValues numbers() {
+        return WeightedValues.of(quantiles);
+    }
+
+    /** Counts per value as text (exact up to the frequent-items sketch's capacity, estimates beyond). */
+    public Map<String, Double> categories() {
+        Map<String, Double> categories = new LinkedHashMap<>();
+        for (ItemsSketch.Row<String> row : frequent.getFrequentItems(0, ErrorType.NO_FALSE_NEGATIVES)) {
+            categories.put(row.getItem(), (double) row.getEstimate());
+        }
+        return categories;
+    }
+
+    public double distinctCount() {
+        return Math.round(distinct.getEstimate());
+    }
+
+    /**
+     * In Model Monitor's {@code statistics.json} shape, as the type given (the baseline's, so that a window compares
+     * like with like) or, when null, the type inferred from the values.
+     */
+    public FeatureStatistics toStatistics(String name, FeatureType asType) {
+        FeatureType type = asType != null ? asType : inferredType();
+        if (type.isNumeric()) {
+            WeightedValues values = numbers();
+            double mean = numbers == 0 ? Double.NaN : this.mean;
+            double std = numbers == 0 ? Double.NaN : Math.sqrt(squaredDeviations / numbers);
+            NumericStatistics numeric = new NumericStatistics(mean, numbers == 0 ? Double.NaN : sum, std, min(),
+                    numbers == 0 ? Double.NaN : max, values.isEmpty() ? java.util.List.of()
+                            : NumericStatistics.buckets(values, min, max),
+                    values, KLL_C, kllK);
+            return new FeatureStatistics(name, type, present, missing, numeric, null);
+        }
+        if (type == FeatureType.STRING) {
+            double distinctCount = distinctCount();
+            Map<String, Double> categories = frequent.getNumActiveItems() <= MAX_CATEGORIES
+                    && distinctCount <= MAX_CATEGORIES * 1.05 ? categories() : null;
+            return new FeatureStatistics(name, type, present, missing, null,
+                    new StringStatistics(distinctCount, categories));
+        }
+        return new FeatureStatistics(name, type, present, missing, null, null);
+    }
+
+    void writeTo(DataOutputStream out) throws IOException {
+        out.writeByte(FORMAT);
+        out.writeInt(kllK);
+        out.writeLong(present);
+        out.writeLong(missing);
+        out.writeLong(absent);
+        out.writeLong(integral);
+        out.writeLong(fractional);
+        out.writeLong(text);
+        out.writeLong(numbers);
+        out.writeDouble(mean);
+        out.writeDouble(squaredDeviations);
+        out.writeDouble(sum);
+        out.writeDouble(min);
+        out.writeDouble(max);
+        writeBytes(out, quantiles.toByteArray());
+        writeBytes(out, frequent.toByteArray(STRINGS));
+        writeBytes(out, distinct.toCompactByteArray());
+    }
+
+    static FeatureAccumulator readFrom(DataInputStream in) throws IOException {
+        byte format = in.readByte();
+        if (format != FORMAT) {
+            throw new IOException("unknown feature state format " + format);
+        }
+        FeatureAccumulator state = new FeatureAccumulator(in.readInt());
+        state.present = in.readLong();
+        state.missing = in.readLong();
+        state.absent = in.readLong();
+        state.integral = in.readLong();
+        state.fractional = in.readLong();
+        state.text = in.readLong();
+        state.numbers = in.readLong();
+        state.mean = in.readDouble();
+        state.squaredDeviations = in.readDouble();
+        state.sum = in.readDouble();
+        state.min = in.readDouble();
+        state.max = in.readDouble();
+        state.quantiles = KllDoublesSketch.heapify(Memory.wrap(readBytes(in)));
+        state.frequent = ItemsSketch.getInstance(Memory.wrap(readBytes(in)), STRINGS);
+        state.distinct = HllSketch.heapify(readBytes(in));
+        return state;
+    }
+
+    private static void writeBytes(DataOutputStream out, byte[] bytes) throws IOException {
+        out.writeInt(bytes.length);
+        out.write(bytes);
+    }
+
+    private static byte[] readBytes(DataInputStream in) throws IOException {
+        byte[] bytes = new byte[in.readInt()];
+        in.readFully(bytes);
+        return bytes;
+    }
+}
