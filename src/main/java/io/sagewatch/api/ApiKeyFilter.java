@@ -15,7 +15,7 @@ import io.sagewatch.core.InferenceError;
 import io.vertx.ext.web.RoutingContext;
 
 /**
- * First on the invocation and record routes: who is calling (API key), and may that key use the endpoint named in
+ * First on the invocation, record and model-health routes: who is calling (API key), and may that key use the endpoint named in
  * the path. Runs before the concurrency slot is taken and before the body is read.
  */
 public class ApiKeyFilter {
@@ -31,7 +31,7 @@ public class ApiKeyFilter {
             RoutingContext routing) {
         Class<?> target = resource.getResourceClass();
         if (target != InvocationResource.class && target != StreamingInvocationResource.class
-                && target != InferenceRecordResource.class) {
+                && target != InferenceRecordResource.class && target != ModelHealthResource.class) {
             return null;
         }
         try {

@@ -66,16 +66,22 @@ public class InferenceRecordResource {
         if (from != null && to != null && from.isAfter(to)) {
             throw InferenceError.validation("'since' must not be after 'until'");
         }
-        int pageSize;
-        try {
-            pageSize = limit == null || limit.isEmpty() ? DEFAULT_LIMIT : Integer.parseInt(limit);
-        } catch (NumberFormatException e) {
-            pageSize = -1;
-        }
-        if (pageSize < 1 || pageSize > MAX_LIMIT) {
-            throw InferenceError.validation("'limit' must be between 1 and " + MAX_LIMIT);
-        }
+        int pageSize = limit(limit, DEFAULT_LIMIT, MAX_LIMIT);
         return store.list(endpointName, from, to, pageSize, next == null || next.isEmpty() ? null : next);
+    }
+
+    /** A {@code limit} query parameter: absent means the default; anything but 1 to max is a ValidationError. */
+    static int limit(String limit, int defaultLimit, int max) {
+        int count;
+        try {
+            count = limit == null || limit.isEmpty() ? defaultLimit : Integer.parseInt(limit);
+        } catch (NumberFormatException e) {
+            count = -1;
+        }
+        if (count < 1 || count > max) {
+            throw InferenceError.validation("'limit' must be between 1 and " + max);
+        }
+        return count;
     }
 
     private boolean isAllowed(String endpoint) {

@@ -36,7 +36,7 @@ public class ApiKeys {
         for (Map.Entry<String, SagewatchConfig.ApiKey> entry : config.auth().keys().entrySet()) {
             SagewatchConfig.ApiKey key = entry.getValue();
             keys.add(new Key(entry.getKey(), HexFormat.of().parseHex(key.sha256()),
-                    new Caller(entry.getKey(), key.endpoints().orElse(null)), key.revoked()));
+                    new Caller(entry.getKey(), key.endpoints().orElse(null), key.admin()), key.revoked()));
         }
     }
 

@@ -39,6 +39,8 @@ public interface SagewatchConfig {
 
     Capture capture();
 
+    Monitor monitor();
+
     Dev dev();
 
     interface SageMaker {
@@ -118,6 +120,10 @@ public interface SagewatchConfig {
         /** A revoked key is refused, with its own message. */
         @WithDefault("false")
         boolean revoked();
+
+        /** May upload, build and learn model-health baselines (of the endpoints it may use). */
+        @WithDefault("false")
+        boolean admin();
     }
 
     /** Load shedding: work beyond these is refused at once (with Retry-After), never queued. */
@@ -192,6 +198,101 @@ public interface SagewatchConfig {
         OptionalInt maxConcurrent();
 
         Price price();
+
+        /** Model health: data quality and drift of this endpoint's inputs and outputs against a baseline. */
+        EndpointMonitor monitor();
+    }
+
+    /** One endpoint's model-health monitoring (README "Model health"). */
+    interface EndpointMonitor {
+        @WithDefault("false")
+        boolean enabled();
+
+        /** {@code llm}: prompt and answer lengths, tokens, finish reason, empty answers, refusals; no schema needed. */
+        Optional<String> preset();
+
+        /** The span of one evaluated window (Model Monitor's schedules are hourly). */
+        @WithDefault("1h")
+        Duration window();
+
+        /** Below this many rows a window, and below this many values a feature, reports "not enough data". */
+        @WithDefault("100")
+        long minSamples();
+
+        /** Share of successful inferences sampled, 0 to 1. */
+        @WithDefault("1")
+        double sampleRate();
+
+        /** At most this many samples per second per replica; the rest are counted as dropped. */
+        @WithDefault("100")
+        int maxSamplesPerSecond();
+
+        /** Also compute PSI and Jensen–Shannon over the baseline's buckets. */
+        @WithDefault("false")
+        boolean bucketDistances();
+
+        /** The MonitoringSchedule dimension of the metrics; unset: the endpoint's name. */
+        Optional<String> scheduleName();
+
+        /** With no baseline: learn one from this long of live traffic, then freeze it. */
+        Optional<Duration> learnBaselineFor();
+
+        /** For the llm preset: answers matching this regular expression count as refusals. */
+        Optional<String> refusalPattern();
+
+        MonitoredPayload input();
+
+        MonitoredPayload output();
+    }
+
+    /** Where the features of one side (request or response) are. */
+    interface MonitoredPayload {
+        /** CSV: the feature name of each column; unset: the baseline's feature order, else _c0, _c1, ... */
+        Optional<List<String>> columns();
+
+        /**
+         * JSON and JSON lines: feature name to JSON pointer (RFC 6901) within a record; none: every scalar field of a
+         * record. For the output, unset columns and features mean the output is not read.
+         */
+        Map<String, String> features();
+
+        /** JSON: where the array of records is ({@code /instances}); unset: the document is one record. */
+        Optional<String> recordsPointer();
+    }
+
+    /** Model health, for all monitored endpoints. */
+    interface Monitor {
+        /** Samples waiting for the monitor's worker; beyond it samples are dropped (and counted), never waited for. */
+        @WithDefault("4096")
+        int queueCapacity();
+
+        /** Payload bytes those waiting samples may hold. */
+        @WithDefault("33554432")
+        long queueMaxBytes();
+
+        /** How often each replica writes its open windows' state to the table. */
+        @WithDefault("30s")
+        Duration flushInterval();
+
+        /** How long after its end a window is evaluated: room for every replica's last write. */
+        @WithDefault("45s")
+        Duration evaluationDelay();
+
+        /** How long a replica's claim to evaluate a window holds before another may take it over. */
+        @WithDefault("2m")
+        Duration evaluationLease();
+
+        /** KLL sketch size of window statistics (rank error about 1.3 % at 200). */
+        @WithDefault("200")
+        int sketchSize();
+
+        /** KLL sketch size of baselines built from a dataset (about 0.15 % at 2048). */
+        @WithDefault("2048")
+        int baselineSketchSize();
+
+        /** How long window states and reports are kept in the table. */
+        @WithDefault("90d")
+        Duration retention();
     }
 
     /** Prices in USD, for the estimated cost of each inference; all zero = no estimate. */

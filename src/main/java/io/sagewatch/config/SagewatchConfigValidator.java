@@ -43,12 +43,55 @@ public class SagewatchConfigValidator {
                 + " memory, or an overload may end in an OutOfMemoryError instead of 503s";
     }
 
+    private static void monitor(List<String> problems, String prefix, SagewatchConfig.EndpointMonitor monitor) {
+        if (!monitor.enabled()) {
+            return;
+        }
+        if (monitor.window().compareTo(Duration.ofSeconds(1)) < 0 || monitor.window().toMillis() % 1000 != 0) {
+            problems.add(prefix + ".window must be whole seconds, at least 1 s, not " + monitor.window());
+        }
+        if (monitor.sampleRate() <= 0 || monitor.sampleRate() > 1) {
+            problems.add(prefix + ".sample-rate must be above 0 and at most 1, not " + monitor.sampleRate());
+        }
+        positive(problems, prefix + ".max-samples-per-second", monitor.maxSamplesPerSecond());
+        notNegative(problems, prefix + ".min-samples", monitor.minSamples());
+        monitor.learnBaselineFor().ifPresent(d -> positive(problems, prefix + ".learn-baseline-for", d));
+        monitor.preset().filter(p -> !p.equals("llm"))
+                .ifPresent(p -> problems.add(prefix + ".preset must be llm (or unset), not " + p));
+        monitor.refusalPattern().ifPresent(pattern -> {
+            try {
+                java.util.regex.Pattern.compile(pattern);
+            } catch (java.util.regex.PatternSyntaxException e) {
+                problems.add(prefix + ".refusal-pattern is not a regular expression: " + e.getDescription());
+            }
+        });
+        for (String side : List.of("input", "output")) {
+            SagewatchConfig.MonitoredPayload payload = side.equals("input") ? monitor.input() : monitor.output();
+            payload.features().forEach((feature, pointer) -> {
+                if (!pointer.isEmpty() && !pointer.startsWith("/")) {
+                    problems.add(prefix + "." + side + ".features." + feature + " must be a JSON pointer starting"
+                            + " with /, not " + pointer);
+                }
+            });
+            payload.recordsPointer().filter(pointer -> !pointer.isEmpty() && !pointer.startsWith("/"))
+                    .ifPresent(pointer -> problems.add(prefix + "." + side + ".records-pointer must be a JSON pointer"
+                            + " starting with /, not " + pointer));
+        }
+    }
+
+    private static void sketchSize(List<String> problems, String key, int size) {
+        if (size < 8 || size > 65535) {
+            problems.add(key + " must be between 8 and 65535, not " + size);
+        }
+    }
+
     static List<String> problems(SagewatchConfig config) {
         List<String> problems = new ArrayList<>();
         positive(problems, "sagewatch.max-payload-bytes", config.maxPayloadBytes());
         positive(problems, "sagewatch.sagemaker.timeout", config.sagemaker().timeout());
         positive(problems, "sagewatch.sagemaker.stream-silence-timeout", config.sagemaker().streamSilenceTimeout());
         config.endpoint().forEach((name, settings) -> {
+            monitor(problems, "sagewatch.endpoint.\"" + name + "\".monitor", settings.monitor());
             settings.timeout().ifPresent(t -> positive(problems, "sagewatch.endpoint.\"" + name + "\".timeout", t));
             settings.streamSilenceTimeout().ifPresent(t -> positive(problems,
                     "sagewatch.endpoint.\"" + name + "\".stream-silence-timeout", t));
@@ -66,6 +109,18 @@ public class SagewatchConfigValidator {
         notNegative(problems, "sagewatch.store.write-retries", config.store().writeRetries());
         positive(problems, "sagewatch.store.write-backoff", config.store().writeBackoff());
         positive(problems, "sagewatch.capture.max-bytes", config.capture().maxBytes());
+        positive(problems, "sagewatch.monitor.queue-capacity", config.monitor().queueCapacity());
+        positive(problems, "sagewatch.monitor.queue-max-bytes", config.monitor().queueMaxBytes());
+        positive(problems, "sagewatch.monitor.flush-interval", config.monitor().flushInterval());
+        positive(problems, "sagewatch.monitor.evaluation-lease", config.monitor().evaluationLease());
+        positive(problems, "sagewatch.monitor.retention", config.monitor().retention());
+        if (config.monitor().evaluationDelay().compareTo(config.monitor().flushInterval()) <= 0) {
+            problems.add("sagewatch.monitor.evaluation-delay (" + config.monitor().evaluationDelay()
+                    + ") must be longer than sagewatch.monitor.flush-interval (" + config.monitor().flushInterval()
+                    + "), or a window could be evaluated before every replica wrote its last state");
+        }
+        sketchSize(problems, "sagewatch.monitor.sketch-size", config.monitor().sketchSize());
+        sketchSize(problems, "sagewatch.monitor.baseline-sketch-size", config.monitor().baselineSketchSize());
         sink(problems, "sagewatch.metrics.emf", config.metrics().emf());
         sink(problems, "sagewatch.metrics.cloudwatch", config.metrics().cloudwatch());
         positive(problems, "sagewatch.metrics.cloudwatch.max-pending-calls", config.metrics().cloudwatch().maxPendingCalls());

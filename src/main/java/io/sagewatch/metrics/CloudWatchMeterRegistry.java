@@ -84,6 +84,9 @@ public class CloudWatchMeterRegistry extends DeltaMeterRegistry {
                 metrics.forEach(metric -> datums.addAll(datums(metric, dimensions, timestamp)));
             }
         });
+        for (StatisticSet set : drainStatisticSets()) {
+            datums.add(datum(set, timestamp));
+        }
         List<MetricDatum> batch = new ArrayList<>();
         long batchBytes = 0;
         for (MetricDatum datum : datums) {
@@ -153,6 +156,18 @@ public class CloudWatchMeterRegistry extends DeltaMeterRegistry {
     }
 
     /** One datum per counter or gauge value; timers and summaries as Values/Counts, split at 150 distinct values. */
+    /** One value as a Value; more as StatisticValues, which CloudWatch's Min, Max, Sum, SampleCount read exactly. */
+    static MetricDatum datum(StatisticSet set, Instant timestamp) {
+        MetricDatum.Builder datum = MetricDatum.builder().metricName(set.name()).timestamp(timestamp).unit("None")
+                .dimensions(set.dimensions().stream()
+                        .map(tag -> Dimension.builder().name(tag.getKey()).value(tag.getValue()).build()).toList());
+        if (set.count() == 1) {
+            return datum.value(set.sum()).build();
+        }
+        return datum.statisticValues(s -> s.sampleCount((double) set.count()).sum(set.sum()).minimum(set.min())
+                .maximum(set.max())).build();
+    }
+
     static List<MetricDatum> datums(MetricValues metric, List<Dimension> dimensions, Instant timestamp) {
         StandardUnit unit = StandardUnit.fromValue(metric.unit());
         if (metric.values().size() == 1) {

@@ -47,6 +47,7 @@ public abstract class DeltaMeterRegistry extends PushMeterRegistry {
     private final Duration step;
     private final int maxValuesPerStep;
     private final Map<Meter.Id, Double> lastCounts = new HashMap<>();
+    private final ConcurrentLinkedQueue<StatisticSet> statisticSets = new ConcurrentLinkedQueue<>();
 
     protected DeltaMeterRegistry(String prefix, Duration step, int maxValuesPerStep, Clock clock) {
         super(config(prefix, step), clock);
@@ -88,6 +89,31 @@ public abstract class DeltaMeterRegistry extends PushMeterRegistry {
         List<Tag> serviceOnly = tags.stream().filter(tag -> tag.getKey().equals("service")).toList();
         if (!serviceOnly.isEmpty() && serviceOnly.size() < withoutVariant.size()) {
             sets.add(serviceOnly);
+        }
+        return sets;
+    }
+
+    /**
+     * A figure aggregated elsewhere (a model-health window: its rows' count, sum, min and max), published once under
+     * exactly its own dimensions, with no rollups.
+     */
+    public record StatisticSet(String name, List<Tag> dimensions, long count, double sum, double min, double max) {
+
+        public static StatisticSet single(String name, List<Tag> dimensions, double value) {
+            return new StatisticSet(name, dimensions, 1, value, value, value);
+        }
+    }
+
+    /** Publishes a statistic set at the next publish, and only then. */
+    public void publishOnce(StatisticSet set) {
+        statisticSets.add(set);
+    }
+
+    /** The statistic sets given since the last call. */
+    protected List<StatisticSet> drainStatisticSets() {
+        List<StatisticSet> sets = new ArrayList<>();
+        for (StatisticSet set = statisticSets.poll(); set != null; set = statisticSets.poll()) {
+            sets.add(set);
         }
         return sets;
     }

@@ -43,6 +43,30 @@ public class EmfMeterRegistry extends DeltaMeterRegistry {
     public synchronized void publish(Map<String, ?> properties) {
         long timestamp = clock.wallTime();
         collect().forEach((tags, metrics) -> write(timestamp, tags, metrics, properties));
+        for (StatisticSet set : drainStatisticSets()) {
+            write(timestamp, set);
+        }
+    }
+
+    /**
+     * A statistic set as one line under exactly its dimensions. EMF carries values, not statistic sets: a set of many
+     * values is written as its mean (CloudWatch's Average is then exact; Min, Max and SampleCount are not: the
+     * PutMetricData sink writes the whole set).
+     */
+    private void write(long timestamp, StatisticSet set) {
+        ObjectNode line = JsonNodeFactory.instance.objectNode();
+        ObjectNode directive = JsonNodeFactory.instance.objectNode().put("Namespace", namespace);
+        ArrayNode keys = directive.putArray("Dimensions").addArray();
+        set.dimensions().forEach(tag -> {
+            keys.add(tag.getKey());
+            line.put(tag.getKey(), tag.getValue());
+        });
+        directive.putArray("Metrics").addObject().put("Name", set.name()).put("Unit", "None");
+        line.put(set.name(), set.sum() / set.count());
+        ObjectNode aws = line.putObject("_aws");
+        aws.put("Timestamp", timestamp);
+        aws.putArray("CloudWatchMetrics").add(directive);
+        out.accept(line.toString());
     }
 
     /** One dimension set: as many lines as it takes to keep every line within the EMF limits. */

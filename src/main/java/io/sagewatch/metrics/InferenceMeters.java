@@ -60,7 +60,8 @@ public class InferenceMeters implements InferenceObserver {
     public static final Set<String> NAMES = Set.of(INVOCATIONS, ERRORS_4XX, ERRORS_5XX, THROTTLES, LATENCY,
             MODEL_LATENCY, OVERHEAD_LATENCY, REQUEST_BYTES, RESPONSE_BYTES, INPUT_TOKENS, OUTPUT_TOKENS, ESTIMATED_COST,
             RECORD_WRITE_LATENCY, RECORD_WRITE_FAILURES, RECORDS_DEAD_LETTERED, INVOCATIONS_SHED, TIME_TO_FIRST_TOKEN,
-            ADDED_TIME_TO_FIRST_TOKEN, INTER_TOKEN_LATENCY, TOKENS_PER_SECOND, STREAMS_IN_FLIGHT);
+            ADDED_TIME_TO_FIRST_TOKEN, INTER_TOKEN_LATENCY, TOKENS_PER_SECOND, STREAMS_IN_FLIGHT,
+            ModelHealthMeters.SAMPLES, ModelHealthMeters.SAMPLES_DROPPED);
 
     /** For the CloudWatch sinks: Sagewatch's own meters only, not the JVM and HTTP meters Quarkus adds. */
     public static MeterFilter onlySagewatchMeters() {

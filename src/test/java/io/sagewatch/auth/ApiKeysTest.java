@@ -38,7 +38,9 @@ class ApiKeysTest {
                     "sagewatch.auth.keys.team-b.sha256", "1c73a033db798de72736d36bd72ac1bed38696a93d378e1a483f6e8ad1ee1e8e",
                     "sagewatch.auth.keys.team-b.endpoints", "echo",
                     "sagewatch.auth.keys.old.sha256", "3f56d3047c9066ff1bb6cb74631ac0496efebf3c3ec3d000f77e6667f5a69443",
-                    "sagewatch.auth.keys.old.revoked", "true");
+                    "sagewatch.auth.keys.old.revoked", "true",
+                    "sagewatch.auth.keys.team-a.admin", "true",
+                    "sagewatch.endpoint.echo.monitor.enabled", "true");
         }
     }
 
@@ -50,6 +52,21 @@ class ApiKeysTest {
         request.post("/endpoints/{e}/invocations", endpoint).then().statusCode(403)
                 .header("x-amzn-ErrorType", errorType)
                 .body("Message", containsString(message));
+    }
+
+    @Test
+    void modelHealthIsReadWithAnyKeyOfTheEndpointAndChangedOnlyWithAnAdminKey() {
+        given().get("/endpoints/echo/monitoring/windows").then().statusCode(403)
+                .header("x-amzn-ErrorType", "MissingAuthenticationTokenException");
+        given().header(ApiKeys.HEADER, TEAM_B).get("/endpoints/echo/monitoring/windows").then().statusCode(200);
+        given().header(ApiKeys.HEADER, TEAM_B).contentType("text/csv").body("1,2\n3,4\n")
+                .post("/endpoints/echo/monitoring/baseline/dataset").then().statusCode(403)
+                .header("x-amzn-ErrorType", "AccessDeniedException")
+                .body("Message", containsString("may not change baselines"));
+        given().header(ApiKeys.HEADER, TEAM_B).get("/endpoints/echo/monitoring/baseline").then().statusCode(404);
+        given().header(ApiKeys.HEADER, TEAM_A).contentType("text/csv").body("1,2\n3,4\n")
+                .post("/endpoints/echo/monitoring/baseline/dataset").then().statusCode(201);
+        given().header(ApiKeys.HEADER, TEAM_B).get("/endpoints/echo/monitoring/baseline").then().statusCode(200);
     }
 
     @Test

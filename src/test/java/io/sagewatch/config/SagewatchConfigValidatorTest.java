@@ -36,6 +36,31 @@ class SagewatchConfigValidatorTest {
     }
 
     @Test
+    void monitorSettingsThatCouldNotWorkAreAllReported() {
+        var problems = SagewatchConfigValidator.problems(config(Map.of(
+                "sagewatch.endpoint.churn.monitor.enabled", "true",
+                "sagewatch.endpoint.churn.monitor.window", "1500ms",
+                "sagewatch.endpoint.churn.monitor.sample-rate", "0",
+                "sagewatch.endpoint.churn.monitor.preset", "gpt",
+                "sagewatch.endpoint.churn.monitor.refusal-pattern", "(unclosed",
+                "sagewatch.endpoint.churn.monitor.input.features.age", "age",
+                "sagewatch.monitor.evaluation-delay", "10s",
+                "sagewatch.monitor.flush-interval", "30s",
+                "sagewatch.monitor.sketch-size", "4")));
+        assertThat(problems).hasSize(7)
+                .anyMatch(p -> p.startsWith("sagewatch.endpoint.\"churn\".monitor.window must be whole seconds"))
+                .anyMatch(p -> p.startsWith("sagewatch.endpoint.\"churn\".monitor.sample-rate"))
+                .anyMatch(p -> p.startsWith("sagewatch.endpoint.\"churn\".monitor.preset must be llm"))
+                .anyMatch(p -> p.startsWith("sagewatch.endpoint.\"churn\".monitor.refusal-pattern"))
+                .anyMatch(p -> p.startsWith("sagewatch.endpoint.\"churn\".monitor.input.features.age must be a JSON"))
+                .anyMatch(p -> p.startsWith("sagewatch.monitor.evaluation-delay"))
+                .anyMatch(p -> p.startsWith("sagewatch.monitor.sketch-size"));
+        // a disabled monitor's settings are not judged
+        assertThat(SagewatchConfigValidator.problems(config(Map.of(
+                "sagewatch.endpoint.churn.monitor.window", "1500ms")))).isEmpty();
+    }
+
+    @Test
     void boundsThatTheHeapCannotHoldAreWarnedAbout() {
         long mb = 1024 * 1024;
         // defaults: 256 MB of bodies in flight + 64 MB of spool

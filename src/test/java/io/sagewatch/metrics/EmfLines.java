@@ -16,7 +16,7 @@ import com.networknt.schema.SpecVersion;
 import com.networknt.schema.ValidationMessage;
 
 /** EMF lines parsed back and checked the way CloudWatch Logs reads them: the schema, then the cross-references. */
-final class EmfLines {
+public final class EmfLines {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final JsonSchema SCHEMA;
@@ -32,7 +32,7 @@ final class EmfLines {
     private EmfLines() {
     }
 
-    static JsonNode parseValid(String line) {
+    public static JsonNode parseValid(String line) {
         try {
             JsonNode root = JSON.readTree(line);
             Set<ValidationMessage> errors = SCHEMA.validate(root);

@@ -61,7 +61,9 @@ public final class ConstraintEvaluator {
             FeatureResult result = drift(name, type, expected, observed, config, options);
             results.add(result);
             if (enoughData && config.evaluateConstraints()) {
-                check(name, type, constraint, observed, config, window.rows(), violations);
+                // a column the baseline never had a value in is not missing when the window has none either
+                boolean baselineHadIt = expected == null || expected.numPresent() > 0;
+                check(name, type, constraint, observed, config, window.rows(), baselineHadIt, violations);
                 if (result.status() == DriftStatus.MEASURED && driftExceeds(result, type, config)) {
                     violations.add(driftViolation(name, result, type, config));
                 }
@@ -77,7 +79,11 @@ public final class ConstraintEvaluator {
     }
 
     private static void check(String name, FeatureType type, FeatureConstraints constraint,
-            FeatureAccumulator observed, MonitoringConfig config, long rows, List<ConstraintViolation> violations) {
+            FeatureAccumulator observed, MonitoringConfig config, long rows, boolean baselineHadIt,
+            List<ConstraintViolation> violations) {
+        if (observed.absent() == rows && !baselineHadIt) {
+            return;
+        }
         if (observed.absent() == rows) {
             violations.add(new ConstraintViolation(name, ConstraintViolation.MISSING_COLUMN_CHECK,
                     "Missing column check failed. The baseline's column '" + name + "' is not in the data."));

@@ -478,6 +478,35 @@ public final class ModelMonitorJson {
         return violations;
     }
 
+    // ---- a stored baseline: both files and where they came from -----------------------------------------------------
+
+    public static byte[] writeBaseline(Baseline baseline) {
+        try {
+            ObjectNode root = JSON.createObjectNode();
+            root.put("endpoint", baseline.endpoint());
+            root.put("version", baseline.version());
+            root.put("source", baseline.source());
+            root.put("created_at", baseline.createdAt().toString());
+            root.set("statistics", JSON.readTree(writeStatistics(baseline.statistics())));
+            root.set("constraints", JSON.readTree(writeConstraints(baseline.constraints())));
+            return write(root);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    public static Baseline readBaseline(byte[] json) {
+        JsonNode root = parse(json, "baseline");
+        try {
+            return new Baseline(root.path("endpoint").asText(), root.path("version").asInt(),
+                    root.path("source").asText(), java.time.Instant.parse(root.path("created_at").asText()),
+                    readStatistics(JSON.writeValueAsBytes(root.get("statistics"))),
+                    readConstraints(JSON.writeValueAsBytes(root.get("constraints"))));
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     // ---- shared -----------------------------------------------------------------------------------------------------
 
     private static JsonNode parse(byte[] json, String file) {

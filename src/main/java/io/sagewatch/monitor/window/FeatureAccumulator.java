@@ -160,6 +160,19 @@ public final class FeatureAccumulator {
         return numbers == 0 ? Double.NaN : min;
     }
 
+    public double max() {
+        return numbers == 0 ? Double.NaN : max;
+    }
+
+    /** How many of the present values were numbers. */
+    public long numericCount() {
+        return numbers;
+    }
+
+    public double sum() {
+        return sum;
+    }
+
     /** Deequ's inference: any text makes a String; else any fraction a Fractional; else Integral; nothing: Unknown. */
     public FeatureType inferredType() {
         if (text > 0) {
