@@ -67,16 +67,29 @@ public class ModelHealthMeters {
     private final Map<String, Counter> counters = new ConcurrentHashMap<>();
     private final Map<List<Tag>, AtomicReference<Double>> gauges = new ConcurrentHashMap<>();
 
+    @jakarta.inject.Inject
     ModelHealthMeters(MeterRegistry registry, SagewatchConfig config, EmfMeterRegistry emf,
             jakarta.enterprise.inject.Instance<CloudWatchMeterRegistry> cloudWatch) {
+        this(registry, config.metrics().service(), enabledSinks(config, emf, cloudWatch));
+    }
+
+    /** @param sinks the CloudWatch sinks that are on, where each window's figures are published */
+    public ModelHealthMeters(MeterRegistry registry, String service, List<DeltaMeterRegistry> sinks) {
         this.registry = registry;
-        this.service = config.metrics().service();
+        this.service = service;
+        this.sinks.addAll(sinks);
+    }
+
+    private static List<DeltaMeterRegistry> enabledSinks(SagewatchConfig config, EmfMeterRegistry emf,
+            jakarta.enterprise.inject.Instance<CloudWatchMeterRegistry> cloudWatch) {
+        List<DeltaMeterRegistry> sinks = new ArrayList<>();
         if (config.metrics().emf().enabled()) {
             sinks.add(emf);
         }
         if (config.metrics().cloudwatch().enabled() && cloudWatch.isResolvable()) {
             sinks.add(cloudWatch.get());
         }
+        return sinks;
     }
 
     public void sampled(String endpoint) {

@@ -119,6 +119,21 @@ public class Baselines {
         return store(endpoint, Baseline.DATASET, statistics, ConstraintSuggestion.suggest(statistics));
     }
 
+    /**
+     * Builds a baseline from sample inferences, read exactly as live ones are (the dev mode's demo baselines come
+     * from the demo models' answers this way).
+     */
+    public CompletionStage<Baseline> fromSamples(String endpoint, java.util.List<io.sagewatch.monitor.features.Sample> samples) {
+        MonitorSettings settings = monitors.settings(endpoint);
+        io.sagewatch.monitor.features.SampleFeatures features = settings.features(null);
+        WindowAccumulator rows = new WindowAccumulator(datasetSketchSize);
+        for (io.sagewatch.monitor.features.Sample sample : samples) {
+            features.extract(sample, rows);
+        }
+        DatasetStatistics statistics = rows.toStatistics(java.util.List.of(), name -> null);
+        return store(endpoint, Baseline.DATASET, statistics, ConstraintSuggestion.suggest(statistics));
+    }
+
     /** A learned baseline, frozen: statistics of the traffic seen, and the constraints suggested from them. */
     CompletionStage<Baseline> freezeLearned(String endpoint, WindowAccumulator learned) {
         DatasetStatistics statistics = learned.toStatistics(java.util.List.of(), name -> null);

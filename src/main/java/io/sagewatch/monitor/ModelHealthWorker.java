@@ -118,8 +118,8 @@ public class ModelHealthWorker {
         if (thread == null) {
             return;
         }
+        // not interrupted: a write under way finishes, and the worker sees the flag within its 100 ms poll
         running = false;
-        thread.interrupt();
         try {
             thread.join(CALL_TIMEOUT.toMillis() * 2);
         } catch (InterruptedException e) {
@@ -406,7 +406,7 @@ public class ModelHealthWorker {
     }
 
     /** One flat-ish JSON line per evaluated window, for Logs Insights ({@code drift.age}, {@code completeness.age}). */
-    private static String logLine(ObjectNode summary, WindowEvaluation evaluation) {
+    static String logLine(ObjectNode summary, WindowEvaluation evaluation) {
         ObjectNode line = WindowReport.JSON.createObjectNode();
         line.put("level", WindowReport.COMPLETED_WITH_VIOLATIONS.equals(summary.path("status").asText()) ? "WARN"
                 : "INFO");

@@ -39,6 +39,12 @@ public record MonitorSettings(String endpoint, Duration window, long minSamples,
         return Instant.ofEpochMilli(Math.floorDiv(at.toEpochMilli(), length) * length);
     }
 
+    /** The input is read unless only the output is configured (a model whose input is text or images, say). */
+    boolean readsInput() {
+        return input.columns().isPresent() || !input.features().isEmpty() || input.recordsPointer().isPresent()
+                || !readsOutput();
+    }
+
     /** Whether the endpoint's output is read for features. */
     boolean readsOutput() {
         return output.columns().isPresent() || !output.features().isEmpty();
@@ -61,7 +67,7 @@ public record MonitorSettings(String endpoint, Duration window, long minSamples,
             }
             return names;
         });
-        Map<PayloadFormat, RowExtractor> in = extractors(inputColumns, input, true);
+        Map<PayloadFormat, RowExtractor> in = readsInput() ? extractors(inputColumns, input, true) : Map.of();
         Map<PayloadFormat, RowExtractor> out = readsOutput() ? extractors(outputColumns, output, false) : Map.of();
         return new PayloadFeatures(in, out);
     }

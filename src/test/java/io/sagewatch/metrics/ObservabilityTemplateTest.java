@@ -51,11 +51,11 @@ class ObservabilityTemplateTest {
      * metric name -> the dimension sets it is published under (its tags and their rollups), as the code emits them
      * for a success, a throttle, a 5xx and record writes.
      */
-    private static Map<String, Set<Set<String>>> emitted() {
+    private static Map<String, Set<Set<String>>> emitted() throws Exception {
         SagewatchConfig config = TestConfigs.sagewatch(Map.of());
+        List<String> lines = new java.util.ArrayList<>();
         EmfMeterRegistry registry = new EmfMeterRegistry(config.metrics().emf().namespace(), Duration.ofMinutes(1),
-                100, new MockClock(), line -> {
-                });
+                100, new MockClock(), lines::add);
         InferenceMeters meters = new InferenceMeters(registry, registry, config);
         meters.record(outcome(null, new TokenUsage(10L, 20L), 0.01));
         meters.record(outcome(InferenceError.of(ErrorType.THROTTLING, "slow down"), TokenUsage.NONE, null));
@@ -69,7 +69,27 @@ class ObservabilityTemplateTest {
                         400_000_000L, false)));
         meters.recordWrite("llm", 1_000_000, false);
         meters.recordDeadLettered("llm");
+        // model health: a dropped sample, and one evaluated window with a drift figure and a violation
+        ModelHealthMeters health = new ModelHealthMeters(registry, config.metrics().service(), List.of(registry));
+        health.dropped("llm", ModelHealthMeters.Drop.UNREADABLE);
+        health.window("llm", "llm-schedule", 100, List.of(
+                ModelHealthMeters.Figure.single(ModelHealthMeters.DRIFT_PREFIX + "age", 0.2),
+                ModelHealthMeters.Figure.single(ModelHealthMeters.NON_NULL_PREFIX + "age", 1.0),
+                new ModelHealthMeters.Figure(ModelHealthMeters.DATA_PREFIX + "age", 100, 4000, 18, 90)),
+                Map.of("baseline_drift_check", 1L));
         Map<String, Set<Set<String>>> emitted = new HashMap<>();
+        registry.publish();
+        ObjectMapper json = new ObjectMapper();
+        for (String line : lines) {
+            JsonNode directive = json.readTree(line).at("/_aws/CloudWatchMetrics/0");
+            for (JsonNode metric : directive.path("Metrics")) {
+                for (JsonNode set : directive.path("Dimensions")) {
+                    Set<String> keys = new TreeSet<>();
+                    set.forEach(key -> keys.add(key.asText()));
+                    emitted.computeIfAbsent(metric.path("Name").asText(), k -> new HashSet<>()).add(keys);
+                }
+            }
+        }
         for (Meter meter : registry.getMeters()) {
             for (List<Tag> set : DeltaMeterRegistry.dimensionSets(meter.getId().getTags())) {
                 Set<String> keys = new TreeSet<>();
@@ -95,7 +115,7 @@ class ObservabilityTemplateTest {
         Map<String, Set<Set<String>>> used = new HashMap<>();
 
         // SEARCH('{Namespace,endpoint,service,variant} MetricName="X" ...')
-        Matcher search = Pattern.compile("\\{\\$\\{Namespace},([a-z,]+)} MetricName=\\\\\"(\\w+)\\\\\"").matcher(template);
+        Matcher search = Pattern.compile("\\{\\$\\{Namespace},([A-Za-z,]+)} MetricName=\\\\\"(\\w+)\\\\\"").matcher(template);
         while (search.find()) {
             used.computeIfAbsent(search.group(2), k -> new HashSet<>()).add(Set.of(search.group(1).split(",")));
         }
@@ -118,10 +138,26 @@ class ObservabilityTemplateTest {
             used.computeIfAbsent(plain.group(1), k -> new HashSet<>()).add(keys);
         }
 
+        // SEARCH('{Namespace,Endpoint,MonitoringSchedule} feature_baseline_drift', ...): a family of metrics by prefix
+        Matcher family = Pattern.compile("\\{\\$\\{Namespace},([A-Za-z,]+)} (feature_\\w+)'").matcher(template);
+        int families = 0;
+        while (family.find()) {
+            families++;
+            String prefix = family.group(2);
+            Set<String> dimensions = new TreeSet<>(List.of(family.group(1).split(",")));
+            assertThat(emitted.entrySet()).as(prefix + "*: emitted under " + dimensions)
+                    .anyMatch(e -> e.getKey().startsWith(prefix + "_") && e.getValue().contains(dimensions));
+        }
+        assertEquals(2, families, "drift and completeness per feature on the dashboard");
+        // the per-feature drift alarm: Model Monitor's name and dimensions, and nothing else
+        assertThat(template).contains("MetricName: !Sub \"feature_baseline_drift_${Feature}\"");
+        assertThat(emitted.get("feature_baseline_drift_age")).containsExactly(Set.of("Endpoint", "MonitoringSchedule"));
+
         assertThat(used.keySet()).as("the template names metrics").contains("Invocations", "Latency", "ModelLatency",
                 "OverheadLatency", "Invocation4XXErrors", "Invocation5XXErrors", "InvocationThrottles", "InputTokens",
                 "OutputTokens", "EstimatedCost", "RecordWriteFailures", "TimeToFirstToken", "AddedTimeToFirstToken",
-                "InterTokenLatency", "OutputTokensPerSecond", "StreamsInFlight");
+                "InterTokenLatency", "OutputTokensPerSecond", "StreamsInFlight", "ModelHealthViolations",
+                "ModelHealthWindowRows", "ModelHealthSamplesDropped");
         used.forEach((metric, dimensionSets) -> {
             assertTrue(emitted.containsKey(metric), metric + " is used by the template but the code never emits it");
             for (Set<String> dimensions : dimensionSets) {
@@ -136,9 +172,14 @@ class ObservabilityTemplateTest {
     @Test
     void everyFieldTheLogsInsightsQueriesUseIsInTheLogLine() throws Exception {
         String template = Files.readString(TEMPLATE, StandardCharsets.UTF_8);
-        List<String> queries = Pattern.compile("QueryString: \"([^\"]+)\"").matcher(template).results()
+        List<String> all = Pattern.compile("QueryString: \"([^\"]+)\"").matcher(template).results()
                 .map(m -> m.group(1)).toList();
-        assertEquals(4, queries.size(), "the four documented queries");
+        assertEquals(6, all.size(), "the six documented queries");
+        // the inference line's queries here; the model-health line's in ModelHealthLogTest; the model container's
+        // log (SageMaker's) is not ours
+        List<String> queries = all.stream().filter(q -> !q.contains("model_health_window") && !q.contains("traceback"))
+                .toList();
+        assertEquals(4, queries.size());
 
         Set<String> fields = new TreeSet<>();
         Set<String> aliases = new HashSet<>();

@@ -56,7 +56,7 @@ public final class ConstraintEvaluator {
             FeatureType type = constraint != null ? constraint.inferredType() : expected.inferredType();
             FeatureAccumulator observed = window.featureOrNull(name);
             if (observed == null) {
-                observed = new FeatureAccumulator(1);
+                observed = new FeatureAccumulator(FeatureAccumulator.MIN_SKETCH_SIZE); // no row had it
             }
             FeatureResult result = drift(name, type, expected, observed, config, options);
             results.add(result);

@@ -15,7 +15,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 /**
  * {@code application/json} (one document) or {@code application/jsonlines} (one per line): each record's features at
  * their JSON pointers. A records pointer (e.g. {@code /instances}) makes each element of that array a row; without
- * one, the document is the row. With no features configured, every scalar field of a record object is a feature
+ * one, a document that is an array of objects or arrays is its rows, any other document is one row. With no features configured, every scalar field of a record object is a feature
  * (every element of a record array, named {@code _c0}, {@code _c1}, ...).
  */
 public final class JsonRows implements RowExtractor {
@@ -65,7 +65,12 @@ public final class JsonRows implements RowExtractor {
 
     private void addRecords(JsonNode document, List<JsonNode> rows) {
         if (records == null) {
-            rows.add(document);
+            // a document that is an array of records (objects or arrays, as [[1, 2], [3, 4]]) is those records
+            if (document.isArray() && !document.isEmpty() && document.get(0).isContainerNode()) {
+                document.forEach(rows::add);
+            } else {
+                rows.add(document);
+            }
             return;
         }
         JsonNode array = document.at(records);

@@ -6,14 +6,10 @@ import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-import org.apache.datasketches.common.ArrayOfStringsSerDe;
 import org.apache.datasketches.frequencies.ErrorType;
 import org.apache.datasketches.frequencies.ItemsSketch;
-import org.apache.datasketches.hll.HllSketch;
-import org.apache.datasketches.hll.TgtHllType;
-import org.apache.datasketches.hll.Union;
 import org.apache.datasketches.kll.KllDoublesSketch;
-import org.apache.datasketches.memory.Memory;
+import org.apache.datasketches.quantilescommon.QuantilesDoublesSketchIterator;
 
 import io.sagewatch.monitor.format.FeatureStatistics;
 import io.sagewatch.monitor.format.FeatureType;
@@ -23,8 +19,9 @@ import io.sagewatch.monitor.stats.WeightedValues;
 
 /**
  * One feature's statistics over a window, mergeable across replicas: exact counts and moments, a KLL quantile sketch
- * of its numbers, a frequent-items sketch and a distinct-count sketch of its values as text. Not thread-safe: one
- * worker owns it.
+ * of its numbers, a frequent-items sketch and a distinct count of its values as text. Not thread-safe: one worker
+ * owns it. The sketches are serialised as what they hold (retained items with their weights, items with their
+ * counts), never through datasketches-memory, which refuses to load on Java 25 and so in the native image.
  */
 public final class FeatureAccumulator {
 
@@ -33,9 +30,11 @@ public final class FeatureAccumulator {
     /** The KLL sketches' shrink factor, written as {@code parameters.c} (DataSketches' compactors shrink by 2/3). */
     static final double KLL_C = 2.0 / 3.0;
     private static final int FREQUENT_ITEMS_MAP = 256; // exact counts for up to 192 distinct values
-    private static final int DISTINCT_LG_K = 10; // about 3 % error
-    private static final ArrayOfStringsSerDe STRINGS = new ArrayOfStringsSerDe();
-    private static final byte FORMAT = 1;
+    private static final byte FORMAT = 2;
+    /** The smallest KLL sketch size DataSketches allows. */
+    public static final int MIN_SKETCH_SIZE = 8;
+    /** Longer values are counted under their first this-many characters (a category is a short value). */
+    static final int MAX_CATEGORY_CHARS = 256;
 
     private final int kllK;
     private long present;
@@ -53,13 +52,13 @@ public final class FeatureAccumulator {
     private double max = Double.NEGATIVE_INFINITY;
     private KllDoublesSketch quantiles;
     private ItemsSketch<String> frequent;
-    private HllSketch distinct;
+    private DistinctCount distinct;
 
     public FeatureAccumulator(int kllK) {
         this.kllK = kllK;
         this.quantiles = KllDoublesSketch.newHeapInstance(kllK);
         this.frequent = new ItemsSketch<>(FREQUENT_ITEMS_MAP);
-        this.distinct = new HllSketch(DISTINCT_LG_K, TgtHllType.HLL_4);
+        this.distinct = new DistinctCount();
     }
 
     /** A number, with its text as the payload had it (for the categorical view of a string feature). */
@@ -82,15 +81,19 @@ public final class FeatureAccumulator {
         min = Math.min(min, value);
         max = Math.max(max, value);
         quantiles.update(value);
-        frequent.update(asText);
-        distinct.update(asText);
+        frequent.update(category(asText));
+        distinct.add(asText);
     }
 
     public void addText(String value) {
         present++;
         text++;
-        frequent.update(value);
-        distinct.update(value);
+        frequent.update(category(value));
+        distinct.add(value);
+    }
+
+    private static String category(String value) {
+        return value.length() <= MAX_CATEGORY_CHARS ? value : value.substring(0, MAX_CATEGORY_CHARS);
     }
 
     public void addMissing() {
@@ -122,10 +125,7 @@ public final class FeatureAccumulator {
             quantiles.merge(other.quantiles);
         }
         frequent.merge(other.frequent);
-        Union union = new Union(DISTINCT_LG_K);
-        union.update(distinct);
-        union.update(other.distinct);
-        distinct = union.getResult(TgtHllType.HLL_4);
+        distinct.merge(other.distinct);
     }
 
     public long present() {
@@ -209,7 +209,7 @@ public final class FeatureAccumulator {
     }
 
     public double distinctCount() {
-        return Math.round(distinct.getEstimate());
+        return Math.round(distinct.estimate());
     }
 
     /**
@@ -253,9 +253,19 @@ public final class FeatureAccumulator {
         out.writeDouble(sum);
         out.writeDouble(min);
         out.writeDouble(max);
-        writeBytes(out, quantiles.toByteArray());
-        writeBytes(out, frequent.toByteArray(STRINGS));
-        writeBytes(out, distinct.toCompactByteArray());
+        QuantilesDoublesSketchIterator items = quantiles.iterator();
+        out.writeInt(quantiles.isEmpty() ? 0 : quantiles.getNumRetained());
+        while (items.next()) {
+            out.writeDouble(items.getQuantile());
+            out.writeLong(items.getWeight());
+        }
+        ItemsSketch.Row<String>[] rows = frequent.getFrequentItems(0, ErrorType.NO_FALSE_NEGATIVES);
+        out.writeInt(rows.length);
+        for (ItemsSketch.Row<String> row : rows) {
+            out.writeUTF(row.getItem());
+            out.writeLong(row.getEstimate());
+        }
+        distinct.writeTo(out);
     }
 
     static FeatureAccumulator readFrom(DataInputStream in) throws IOException {
@@ -276,20 +286,18 @@ public final class FeatureAccumulator {
         state.sum = in.readDouble();
         state.min = in.readDouble();
         state.max = in.readDouble();
-        state.quantiles = KllDoublesSketch.heapify(Memory.wrap(readBytes(in)));
-        state.frequent = ItemsSketch.getInstance(Memory.wrap(readBytes(in)), STRINGS);
-        state.distinct = HllSketch.heapify(readBytes(in));
+        // a sketch rebuilt from its items with their weights stands for the same distribution and count
+        int retained = in.readInt();
+        for (int i = 0; i < retained; i++) {
+            double value = in.readDouble();
+            state.quantiles.update(value, in.readLong());
+        }
+        int rows = in.readInt();
+        for (int i = 0; i < rows; i++) {
+            String item = in.readUTF();
+            state.frequent.update(item, in.readLong());
+        }
+        state.distinct = DistinctCount.readFrom(in);
         return state;
-    }
-
-    private static void writeBytes(DataOutputStream out, byte[] bytes) throws IOException {
-        out.writeInt(bytes.length);
-        out.write(bytes);
-    }
-
-    private static byte[] readBytes(DataInputStream in) throws IOException {
-        byte[] bytes = new byte[in.readInt()];
-        in.readFully(bytes);
-        return bytes;
     }
 }

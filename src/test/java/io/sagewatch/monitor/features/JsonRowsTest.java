@@ -50,7 +50,11 @@ class JsonRowsTest {
         RecordedRows sink = new RecordedRows();
         new JsonRows(Map.of(), null, false).extract(bytes("{\"a\": 1, \"b\": \"x\", \"nested\": {\"c\": 2}}"), sink);
         new JsonRows(Map.of(), "/instances", false).extract(bytes("{\"instances\": [[0.5, 7]]}"), sink);
-        assertThat(sink.rows()).containsExactly("a=int:1, b=str:x", "_c0=num:0.5, _c1=int:7");
+        // a document that is an array of records is its rows; an array of scalars is one row
+        new JsonRows(Map.of("label", "/label"), null, false).extract(bytes("[{\"label\": \"A\"}, {\"label\": \"B\"}]"), sink);
+        new JsonRows(Map.of(), null, false).extract(bytes("[1, 2]"), sink);
+        assertThat(sink.rows()).containsExactly("a=int:1, b=str:x", "_c0=num:0.5, _c1=int:7", "label=str:A",
+                "label=str:B", "_c0=int:1, _c1=int:2");
     }
 
     @Test
