@@ -12,7 +12,6 @@ source bench/lib.sh
 bench_setup
 
 PIDS=""
-cleanup() { for p in $PIDS; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; PIDS=""; }
 trap cleanup EXIT
 start_services 0 0 target/bench/ab-services.log
 

@@ -5,6 +5,10 @@ cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 # cpu_us_per_request TICKS_BEFORE TICKS_AFTER REQUESTS: a process's CPU time (from /proc/PID/stat) per request, in µs
 cpu_us_per_request() { python3 -c "print(f'{($2 - $1) / $(getconf CLK_TCK) / $3 * 1e6:.0f}')"; }
 
+# cleanup: kills what a script started (its pids in PIDS) and waits for them; scripts call `trap cleanup EXIT`
+PIDS=""
+cleanup() { for p in $PIDS; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; PIDS=""; }
+
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 export AWS_ACCESS_KEY_ID=bench AWS_SECRET_ACCESS_KEY=bench AWS_DEFAULT_REGION=us-east-1 AWS_EC2_METADATA_DISABLED=true

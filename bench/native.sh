@@ -37,7 +37,6 @@ JAVA_HOME=$JDK25 ./mvnw -B -q package -DskipTests -Dquarkus.package.output-direc
 source bench/lib.sh
 bench_setup
 PIDS=""
-cleanup() { for p in $PIDS; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
 trap cleanup EXIT
 
 # ---- start ----

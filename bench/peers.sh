@@ -20,7 +20,6 @@ command -v nginx > /dev/null || { apt-get update -qq && apt-get install -y -qq n
 [ -d bench/peers/node_modules/@portkey-ai/gateway ] || (cd bench/peers && npm install --no-audit --no-fund --silent)
 
 PIDS=""
-cleanup() { for p in $PIDS; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
 trap cleanup EXIT
 start_services 0 0 target/bench/peers-services.log
 PIDS="$SERVICES"

@@ -15,7 +15,6 @@ if [ ! -f "$AP/linux-x64/libasyncProfiler.so" ]; then
     'linux-x64/*' -d "$AP"
 fi
 PIDS=""
-cleanup() { for p in $PIDS; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
 trap cleanup EXIT
 start_services 0 0 target/bench/profile-services.log
 PIDS="$SERVICES"

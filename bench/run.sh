@@ -28,7 +28,6 @@ source bench/lib.sh
 bench_setup
 mkdir -p "$OUT"
 PIDS=""
-cleanup() { for p in $PIDS; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
 trap cleanup EXIT
 
 # wrk --latency output -> "p50_ms p99_ms requests_per_s requests"

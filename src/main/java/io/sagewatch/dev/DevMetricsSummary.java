@@ -14,6 +14,7 @@ import jakarta.enterprise.event.Observes;
 import org.jboss.logging.Logger;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
@@ -23,11 +24,13 @@ import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.sagewatch.config.SagewatchConfig;
 import io.sagewatch.metrics.InferenceMeters;
+import io.sagewatch.metrics.ModelHealthMeters;
 import io.vertx.core.Vertx;
 
 /**
  * Dev mode's view of the meters without AWS: every interval with new traffic, one readable line per endpoint
- * (invocations, errors, latency percentiles, model vs overhead, tokens, cost). The full set is at /q/metrics.
+ * (invocations, errors, latency percentiles, model vs overhead, tokens, cost), and for monitored endpoints the latest
+ * evaluated window's violations and drift. The full set is at /q/metrics.
  */
 @ApplicationScoped
 public class DevMetricsSummary {
@@ -36,6 +39,7 @@ public class DevMetricsSummary {
 
     private final MeterRegistry registry;
     private final Map<String, Double> lastInvocations = new HashMap<>();
+    private final Map<String, String> lastModelHealth = new HashMap<>();
     private Vertx vertx;
     private long timerId = -1;
 
@@ -87,9 +91,33 @@ public class DevMetricsSummary {
                     count(readable, InferenceMeters.ESTIMATED_COST, endpoint, variant))
                     + streams(readable, endpoint, variant));
         }
+        modelHealth(lines);
         List<String> result = new ArrayList<>();
         lines.values().forEach(endpointLines -> endpointLines.stream().sorted().forEach(result::add));
         return result;
+    }
+
+    /** For monitored endpoints whose latest evaluated window changed: its violations and drift per feature. */
+    private void modelHealth(Map<String, List<String>> lines) {
+        Map<String, Map<String, Double>> drift = new TreeMap<>();
+        for (Gauge gauge : registry.find(ModelHealthMeters.LATEST_DRIFT).gauges()) {
+            drift.computeIfAbsent(gauge.getId().getTag("endpoint"), e -> new TreeMap<>())
+                    .put(gauge.getId().getTag("feature"), gauge.value());
+        }
+        for (Gauge violations : registry.find(ModelHealthMeters.LATEST_VIOLATIONS).gauges()) {
+            String endpoint = violations.getId().getTag("endpoint");
+            StringBuilder line = new StringBuilder(String.format(Locale.ROOT,
+                    "%s model health (latest window): %.0f violations", endpoint, violations.value()));
+            Map<String, Double> features = drift.getOrDefault(endpoint, Map.of());
+            if (!features.isEmpty()) {
+                line.append("; drift");
+                features.forEach((feature, value) -> line.append(String.format(Locale.ROOT, " %s %.3f", feature, value)));
+            }
+            String text = line.toString();
+            if (!text.equals(lastModelHealth.put(endpoint, text))) {
+                lines.computeIfAbsent(endpoint, e -> new ArrayList<>()).add(text);
+            }
+        }
     }
 
     /** For endpoints that streamed: time to first token and the gap between tokens. */

@@ -175,10 +175,9 @@ public class ModelHealthWorker {
             windows.put(start, window);
         }
         try {
-            // rows go to a scratch window first: an unreadable sample leaves nothing half-counted
-            WindowAccumulator rows = new WindowAccumulator(config.sketchSize());
-            features(settings).extract(queued.sample(), rows);
-            window.rows.merge(rows);
+            // straight into the window: the extractors parse a whole sample before they put anything, so an
+            // unreadable one leaves nothing half-counted (a scratch window per sample cost more garbage than the rest)
+            features(settings).extract(queued.sample(), window.rows);
             window.dirty = true;
         } catch (UnreadablePayloadException e) {
             meters.dropped(endpoint, Drop.UNREADABLE);

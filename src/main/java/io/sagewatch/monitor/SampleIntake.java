@@ -85,17 +85,20 @@ public class SampleIntake {
         return next;
     }
 
-    /** A count per second in one word: the second in the high bits, the count in the low 24. */
-    private boolean withinCap(String endpoint, int perSecond) {
+    /** A count per second in one word: the epoch second in the high 40 bits, the count in the low 24. */
+    boolean withinCap(String endpoint, int perSecond) {
+        return withinCap(endpoint, perSecond, System.currentTimeMillis() / 1000);
+    }
+
+    boolean withinCap(String endpoint, int perSecond, long second) {
         AtomicLong cap = rateCaps.computeIfAbsent(endpoint, name -> new AtomicLong());
-        long second = System.currentTimeMillis() / 1000;
         while (true) {
             long state = cap.get();
-            long count = (state >>> 40) == second ? state & 0xFF_FFFFL : 0;
+            long count = (state >>> 24) == second ? state & 0xFF_FFFFL : 0;
             if (count >= perSecond) {
                 return false;
             }
-            if (cap.compareAndSet(state, (second << 40) | (count + 1))) {
+            if (cap.compareAndSet(state, (second << 24) | (count + 1))) {
                 return true;
             }
         }

@@ -55,10 +55,16 @@ public final class PackagedGateway implements AutoCloseable {
     /** With the gateway's table traffic through {@code tableUrl} (a {@link TableGate}, say); read back directly. */
     public PackagedGateway(EmbeddedDynamoDb dynamo, String tableUrl, SageMakerFake model, String endpoint)
             throws IOException {
+        this(dynamo, tableUrl, model, endpoint, List.of());
+    }
+
+    /** With more settings ({@code -Dkey=value}) after the usual ones. */
+    public PackagedGateway(EmbeddedDynamoDb dynamo, String tableUrl, SageMakerFake model, String endpoint,
+            List<String> more) throws IOException {
         this.dynamo = dynamo;
         this.port = FreePort.next();
         this.log = Files.createTempFile("sagewatch-gateway", ".log");
-        List<String> settings = List.of(
+        List<String> settings = new ArrayList<>(List.of(
                 "-Dquarkus.http.port=" + port, "-Dquarkus.http.host=127.0.0.1",
                 "-Dquarkus.dynamodb.endpoint-override=" + tableUrl,
                 "-Dquarkus.dynamodb.aws.region=us-east-1", "-Dquarkus.dynamodb.aws.credentials.type=static",
@@ -67,7 +73,8 @@ public final class PackagedGateway implements AutoCloseable {
                 "-Dsagewatch.store.create-table=true",
                 "-Dsagewatch.sagemaker.endpoint-override=" + model.url(), "-Dsagewatch.sagemaker.region=us-east-1",
                 "-Dsagewatch.sagemaker.access-key-id=test", "-Dsagewatch.sagemaker.secret-access-key=test",
-                "-Dsagewatch.endpoints.allowed=" + endpoint);
+                "-Dsagewatch.endpoints.allowed=" + endpoint));
+        settings.addAll(more);
         this.container = Artifact.image().map(image -> "sagewatch-it-" + port).orElse(null);
         this.process = new ProcessBuilder(container != null ? Artifact.containerCommand(container, settings)
                 : Artifact.command(settings))

@@ -159,6 +159,20 @@ class ConstraintEvaluatorTest {
     }
 
     @Test
+    void aFeatureTheBaselineLacksIsInTheStatisticsButNotJudged() {
+        WindowAccumulator window = accumulate(200, Datasets.csv(500, 13, 0));
+        for (int i = 0; i < 500; i++) {
+            window.number("discount", i % 7 * 0.05, false, Double.toString(i % 7 * 0.05));
+        }
+        WindowEvaluation evaluation = evaluate(CONSTRAINTS, window);
+        assertThat(evaluation.features()).extracting(FeatureResult::name).containsExactly("age", "income", "color");
+        assertThat(evaluation.violations()).isEmpty();
+        DatasetStatistics statistics = window.toStatistics(List.of("age", "income", "color"), name -> null);
+        assertThat(statistics.features().get(3).name()).isEqualTo("discount");
+        assertThat(statistics.feature("discount").numPresent()).isEqualTo(500);
+    }
+
+    @Test
     void belowTheMinimumSampleAWindowSaysNotEnoughData() {
         WindowEvaluation evaluation = evaluate(CONSTRAINTS, accumulate(200, Datasets.csv(10, 11, 30)));
         assertThat(evaluation.enoughData()).isFalse();
