@@ -85,8 +85,10 @@ public class DemoBaselines {
                 byte[] request = JSON.writeValueAsBytes(JSON.createObjectNode().put("inputs", prompt)
                         .set("parameters", JSON.createObjectNode().put("max_new_tokens", 8 + 4 * (round % 4))));
                 JsonNode answer = model.generate(JSON.readTree(request));
+                // the token counts the gateway reads from this answer shape (TGI's details)
                 samples.add(new Sample(request, "application/json", JSON.writeValueAsBytes(answer), "application/json",
-                        (long) TextGenerationModel.tokens(prompt).size(), null, false));
+                        answer.at("/0/details/prompt_tokens").asLong(), answer.at("/0/details/generated_tokens").asLong(),
+                        false));
             }
         }
         return samples;

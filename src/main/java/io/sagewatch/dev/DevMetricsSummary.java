@@ -91,20 +91,20 @@ public class DevMetricsSummary {
                     count(readable, InferenceMeters.ESTIMATED_COST, endpoint, variant))
                     + streams(readable, endpoint, variant));
         }
-        modelHealth(lines);
+        modelHealth(readable, lines);
         List<String> result = new ArrayList<>();
         lines.values().forEach(endpointLines -> endpointLines.stream().sorted().forEach(result::add));
         return result;
     }
 
     /** For monitored endpoints whose latest evaluated window changed: its violations and drift per feature. */
-    private void modelHealth(Map<String, List<String>> lines) {
+    private void modelHealth(MeterRegistry readable, Map<String, List<String>> lines) {
         Map<String, Map<String, Double>> drift = new TreeMap<>();
-        for (Gauge gauge : registry.find(ModelHealthMeters.LATEST_DRIFT).gauges()) {
+        for (Gauge gauge : readable.find(ModelHealthMeters.LATEST_DRIFT).gauges()) {
             drift.computeIfAbsent(gauge.getId().getTag("endpoint"), e -> new TreeMap<>())
                     .put(gauge.getId().getTag("feature"), gauge.value());
         }
-        for (Gauge violations : registry.find(ModelHealthMeters.LATEST_VIOLATIONS).gauges()) {
+        for (Gauge violations : readable.find(ModelHealthMeters.LATEST_VIOLATIONS).gauges()) {
             String endpoint = violations.getId().getTag("endpoint");
             StringBuilder line = new StringBuilder(String.format(Locale.ROOT,
                     "%s model health (latest window): %.0f violations", endpoint, violations.value()));
