@@ -62,6 +62,7 @@ public class ModelHealthResource {
     }
 
     @GET
+    @Blocking // a baseline of large sketches is megabytes of JSON to write: not on an event loop
     @Path("baseline")
     @Operation(summary = "The endpoint's current baseline: version, source, statistics and constraints")
     public Uni<Response> baseline(@PathParam("EndpointName") String endpoint) {
@@ -69,6 +70,7 @@ public class ModelHealthResource {
     }
 
     @GET
+    @Blocking // a baseline of large sketches is megabytes of JSON to write: not on an event loop
     @Path("baseline/statistics.json")
     @Operation(summary = "The current baseline's statistics, in Model Monitor's statistics.json format")
     public Uni<Response> baselineStatistics(@PathParam("EndpointName") String endpoint) {
@@ -76,6 +78,7 @@ public class ModelHealthResource {
     }
 
     @GET
+    @Blocking // a baseline of large sketches is megabytes of JSON to write: not on an event loop
     @Path("baseline/constraints.json")
     @Operation(summary = "The current baseline's constraints, in Model Monitor's constraints.json format")
     public Uni<Response> baselineConstraints(@PathParam("EndpointName") String endpoint) {

@@ -108,6 +108,12 @@ public class ModelHealthMeters {
     public void window(String endpoint, String schedule, long rows, List<Figure> figures,
             Map<String, Long> violationsByCheck) {
         List<Tag> dimensions = List.of(Tag.of("Endpoint", endpoint), Tag.of("MonitoringSchedule", schedule));
+        // the latest window's gauges are this window's: a feature it did not measure reads NaN, not an old value
+        gauges.forEach((key, holder) -> {
+            if (key.contains(Tag.of("endpoint", endpoint))) {
+                holder.set(Double.NaN);
+            }
+        });
         List<DeltaMeterRegistry.StatisticSet> sets = new ArrayList<>();
         sets.add(DeltaMeterRegistry.StatisticSet.single(WINDOW_ROWS, dimensions, rows));
         for (Figure figure : figures) {

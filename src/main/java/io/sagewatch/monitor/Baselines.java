@@ -51,7 +51,7 @@ public class Baselines {
             return CompletableFuture.completedFuture(cached.baseline());
         }
         Instant readAt = Instant.now();
-        return store.latestBaselineVersion(endpoint).thenCompose(version -> {
+        return store.baselineVersions(endpoint).thenApply(ModelHealthStore.Versions::committed).thenCompose(version -> {
             if (version == 0) {
                 return CompletableFuture.completedFuture((Baseline) null);
             }
@@ -143,8 +143,9 @@ public class Baselines {
     /** Stores as the next version; when another replica took that version first, as the one after. */
     private CompletionStage<Baseline> store(String endpoint, String source, DatasetStatistics statistics,
             Constraints constraints) {
-        return store.latestBaselineVersion(endpoint).thenCompose(latest -> {
-            Baseline baseline = new Baseline(endpoint, latest + 1, source, Instant.now(), statistics, constraints);
+        return store.baselineVersions(endpoint).thenCompose(versions -> {
+            Baseline baseline = new Baseline(endpoint, versions.claimed() + 1, source, Instant.now(), statistics,
+                    constraints);
             return store.putBaseline(endpoint, baseline.version(), ModelMonitorJson.writeBaseline(baseline))
                     .thenCompose(stored -> {
                         if (!stored) {

@@ -37,6 +37,7 @@ import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
  *   monitor#ENDPOINT#WINDOWSTART   replica#ID#PART       one replica's cumulative state of a window
  *   monitor#ENDPOINT#WINDOWSTART   evaluation            the claim to evaluate it (owner, lease, done)
  *   monitor-report#ENDPOINT        WINDOWSTART#PART      the evaluated window: statistics, violations, summary
+ *   monitor-baseline#ENDPOINT      v00000001             a baseline version's marker (claimed, committed)
  *   monitor-baseline#ENDPOINT      v00000001#PART        a baseline version
  *   monitor-baseline#ENDPOINT      learning#PART         a baseline being learned from live traffic
  * </pre>
@@ -50,6 +51,9 @@ public class ModelHealthStore {
     private static final String TOKEN = "token";
     private static final String PART = "#";
     private static final String SUMMARY = "summary#";
+    private static final String COMMITTED = "committed";
+    /** A value whose parts do not (yet) make one write: a reader skips it, or waits for it. */
+    static final byte[] INCOMPLETE = new byte[0];
 
     private final TableClient table;
     private final String tableName;
@@ -84,15 +88,34 @@ public class ModelHealthStore {
         return putChunked(windowKey(endpoint, windowStart), "replica#" + replica, state, Map.of());
     }
 
-    /** Every replica's state of the window. */
+    /**
+     * Every replica's state of the window; fails while one of them is being written (its parts do not match yet), so
+     * that the evaluation is tried again rather than made without it.
+     */
     public CompletionStage<List<byte[]>> windowStates(String endpoint, Instant windowStart) {
-        return readChunked(windowKey(endpoint, windowStart), "replica#").thenApply(values -> new ArrayList<>(values.values()));
+        return readChunked(windowKey(endpoint, windowStart), "replica#").thenApply(values -> {
+            if (values.containsValue(INCOMPLETE)) {
+                throw new IllegalStateException("a replica's state of the window is being written");
+            }
+            return new ArrayList<>(values.values());
+        });
+    }
+
+    /** How a claim on a window's evaluation went. */
+    public enum Claim {
+        /** This replica evaluates the window. */
+        WON,
+        /** Another replica holds it, within its lease: ask again after the lease. */
+        HELD,
+        /** Evaluated already. */
+        DONE
     }
 
     /**
-     * Claims the evaluation of a window: true for exactly one caller, unless its lease ran out before it was done.
+     * Claims the evaluation of a window: won by exactly one caller, unless its lease ran out before it was done (then
+     * another may take it over).
      */
-    public CompletionStage<Boolean> claimEvaluation(String endpoint, Instant windowStart, String replica,
+    public CompletionStage<Claim> claimEvaluation(String endpoint, Instant windowStart, String replica,
             Duration lease) {
         long now = Instant.now().toEpochMilli();
         Map<String, AttributeValue> item = key(windowKey(endpoint, windowStart), "evaluation");
@@ -107,12 +130,15 @@ public class ModelHealthStore {
                         "#lease", "lease_until", "#owner", "owner"))
                 .expressionAttributeValues(Map.of(":false", AttributeValue.fromBool(false), ":now", n(now),
                         ":me", s(replica)))))
-                .thenApply(done -> true)
-                .exceptionally(failure -> {
-                    if (unwrap(failure) instanceof ConditionalCheckFailedException) {
-                        return false;
+                .thenApply(done -> Claim.WON)
+                .exceptionallyCompose(failure -> {
+                    if (!(unwrap(failure) instanceof ConditionalCheckFailedException)) {
+                        return CompletableFuture.failedFuture(unwrap(failure));
                     }
-                    throw new java.util.concurrent.CompletionException(unwrap(failure));
+                    return table.call(dynamo -> dynamo.getItem(b -> b.tableName(tableName).consistentRead(true)
+                            .key(key(windowKey(endpoint, windowStart), "evaluation"))))
+                            .thenApply(found -> found.hasItem() && found.item().containsKey("done")
+                                    && Boolean.TRUE.equals(found.item().get("done").bool()) ? Claim.DONE : Claim.HELD);
                 });
     }
 
@@ -154,40 +180,66 @@ public class ModelHealthStore {
     /** One window's report, or null. */
     public CompletionStage<byte[]> report(String endpoint, Instant windowStart) {
         return readChunked(reportKey(endpoint), windowStart.toString())
-                .thenApply(values -> values.get(windowStart.toString()));
+                .thenApply(values -> complete(values.get(windowStart.toString())));
     }
 
     // ---- baselines --------------------------------------------------------------------------------------------------
 
     /**
-     * Stores a baseline as the given version; false when that version exists already (another replica stored one
-     * first: read the latest and try the next).
+     * Stores a baseline as the given version: claims the version first (a marker item, written once), then writes its
+     * parts, then marks it committed. False when the version was claimed already (another replica stores one: take
+     * the next). Readers only see committed versions, so a writer that died half-way hides nothing.
      */
     public CompletionStage<Boolean> putBaseline(String endpoint, int version, byte[] baseline) {
-        String sortKey = version(version);
-        // the first part carries the condition: two writers of one version cannot both succeed
-        return putChunked(baselineKey(endpoint), sortKey, baseline, Map.of()).thenApply(done -> true)
+        Map<String, AttributeValue> marker = key(baselineKey(endpoint), version(version));
+        marker.put(COMMITTED, AttributeValue.fromBool(false));
+        return table.call(dynamo -> dynamo.putItem(b -> b.tableName(tableName).item(marker)
+                .conditionExpression("attribute_not_exists(#pk)")
+                .expressionAttributeNames(Map.of("#pk", InferenceTable.INFERENCE_ID))))
+                .thenApply(claimed -> true)
                 .exceptionally(failure -> {
                     if (unwrap(failure) instanceof ConditionalCheckFailedException) {
                         return false;
                     }
                     throw new java.util.concurrent.CompletionException(unwrap(failure));
-                });
+                })
+                .thenCompose(claimed -> !claimed ? CompletableFuture.completedFuture(false)
+                        : putChunked(baselineKey(endpoint), version(version), baseline, Map.of())
+                                .thenCompose(written -> table.call(dynamo -> dynamo.updateItem(b -> b
+                                        .tableName(tableName).key(key(baselineKey(endpoint), version(version)))
+                                        .updateExpression("SET #c = :true")
+                                        .expressionAttributeNames(Map.of("#c", COMMITTED))
+                                        .expressionAttributeValues(Map.of(":true", AttributeValue.fromBool(true))))))
+                                .thenApply(committed -> true));
     }
 
-    /** The highest stored baseline version (0: none). */
-    public CompletionStage<Integer> latestBaselineVersion(String endpoint) {
-        QueryRequest query = QueryRequest.builder().tableName(tableName).consistentRead(true).scanIndexForward(false)
-                .limit(1).keyConditionExpression("#pk = :pk AND begins_with(#sk, :prefix)")
-                .expressionAttributeNames(Map.of("#pk", InferenceTable.INFERENCE_ID, "#sk", InferenceTable.REQUEST_ID))
-                .expressionAttributeValues(Map.of(":pk", s(baselineKey(endpoint)), ":prefix", s("v"))).build();
-        return table.call(dynamo -> dynamo.query(query)).thenApply(page -> page.items().isEmpty() ? 0
-                : Integer.parseInt(page.items().get(0).get(InferenceTable.REQUEST_ID).s().substring(1, 9)));
+    /** The highest version claimed by any writer, and the highest committed (readable) one; 0 when none. */
+    public record Versions(int claimed, int committed) {
     }
 
-    /** One baseline version, or null (also while its parts are being written). */
+    public CompletionStage<Versions> baselineVersions(String endpoint) {
+        return queryAll(baselineKey(endpoint), "v", null, new ArrayList<>()).thenApply(items -> {
+            int claimed = 0;
+            int committed = 0;
+            for (Map<String, AttributeValue> item : items) {
+                String sortKey = item.get(InferenceTable.REQUEST_ID).s();
+                if (sortKey.indexOf('#') >= 0) {
+                    continue; // a part, not a version's marker
+                }
+                int version = Integer.parseInt(sortKey.substring(1));
+                claimed = Math.max(claimed, version);
+                if (item.containsKey(COMMITTED) && Boolean.TRUE.equals(item.get(COMMITTED).bool())) {
+                    committed = Math.max(committed, version);
+                }
+            }
+            return new Versions(claimed, committed);
+        });
+    }
+
+    /** One baseline version, or null. */
     public CompletionStage<byte[]> baseline(String endpoint, int version) {
-        return readChunked(baselineKey(endpoint), version(version)).thenApply(values -> values.get(version(version)));
+        return readChunked(baselineKey(endpoint), version(version) + PART)
+                .thenApply(values -> complete(values.get(version(version))));
     }
 
     public CompletionStage<Void> putLearning(String endpoint, byte[] state) {
@@ -195,15 +247,14 @@ public class ModelHealthStore {
     }
 
     public CompletionStage<byte[]> learning(String endpoint) {
-        return readChunked(baselineKey(endpoint), "learning").thenApply(values -> values.get("learning"));
+        return readChunked(baselineKey(endpoint), "learning").thenApply(values -> complete(values.get("learning")));
     }
 
     // ---- chunked values ---------------------------------------------------------------------------------------------
 
     /**
      * Writes a value under {@code sortKey#0}, {@code sortKey#1}, ...: the later parts first, the first part last with
-     * their count and a token that every part of this write carries, so a reader never mixes two writes. A baseline's
-     * first part is conditional on not existing (versions are written once).
+     * their count and a token that every part of this write carries, so a reader never mixes two writes.
      */
     private CompletionStage<Void> putChunked(String partitionKey, String sortKey, byte[] value,
             Map<String, AttributeValue> extra) {
@@ -219,14 +270,8 @@ public class ModelHealthStore {
         Map<String, AttributeValue> first = part(partitionKey, sortKey, 0, packed, token);
         first.put(PARTS, n(parts));
         first.putAll(extra);
-        boolean once = partitionKey.startsWith("monitor-baseline#") && sortKey.startsWith("v");
-        return later.thenCompose(done -> table.call(dynamo -> dynamo.putItem(b -> {
-            b.tableName(tableName).item(first);
-            if (once) {
-                b.conditionExpression("attribute_not_exists(#pk)")
-                        .expressionAttributeNames(Map.of("#pk", InferenceTable.INFERENCE_ID));
-            }
-        }))).thenApply(response -> null);
+        return later.thenCompose(done -> table.call(dynamo -> dynamo.putItem(b -> b.tableName(tableName).item(first))))
+                .thenApply(response -> null);
     }
 
     private Map<String, AttributeValue> part(String partitionKey, String sortKey, int index, byte[] packed,
@@ -257,9 +302,7 @@ public class ModelHealthStore {
             Map<String, byte[]> values = new java.util.LinkedHashMap<>();
             byValue.forEach((name, parts) -> {
                 byte[] value = assemble(parts);
-                if (value != null) {
-                    values.put(name, value);
-                }
+                values.put(name, value != null ? value : INCOMPLETE);
             });
             return values;
         });
@@ -307,6 +350,10 @@ public class ModelHealthStore {
             }
             return CompletableFuture.completedFuture(into);
         });
+    }
+
+    private static byte[] complete(byte[] value) {
+        return value == INCOMPLETE ? null : value;
     }
 
     private long expiry() {

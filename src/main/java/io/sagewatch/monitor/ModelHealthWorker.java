@@ -85,8 +85,12 @@ public class ModelHealthWorker {
         }
     }
 
-    /** A window to evaluate once it is due. */
-    private record Pending(MonitorSettings settings, Instant start, Instant due, int attempt) {
+    /**
+     * A window to evaluate once it is due.
+     *
+     * @param published its report, metrics and log line are out (only the claim's "done" is left to write)
+     */
+    private record Pending(MonitorSettings settings, Instant start, Instant due, int attempt, boolean published) {
     }
 
     /** An endpoint's extractor, made for the baseline version it was made with. */
@@ -166,11 +170,11 @@ public class ModelHealthWorker {
         Instant start = settings.windowStart(Instant.ofEpochMilli(queued.finishedAtMillis()));
         Map<Instant, OpenWindow> windows = open.computeIfAbsent(endpoint, e -> new LinkedHashMap<>());
         OpenWindow window = windows.get(start);
+        if (!start.plus(settings.window()).plus(CLOSE_GRACE).isAfter(Instant.now())) {
+            meters.dropped(endpoint, Drop.LATE); // its window closed (or is closing: it may be evaluated already)
+            return;
+        }
         if (window == null) {
-            if (!start.plus(settings.window()).plus(CLOSE_GRACE).isAfter(Instant.now())) {
-                meters.dropped(endpoint, Drop.LATE);
-                return;
-            }
             window = new OpenWindow(config.sketchSize());
             windows.put(start, window);
         }
@@ -245,7 +249,7 @@ public class ModelHealthWorker {
                     continue; // kept open until its state is written
                 }
                 windows.remove();
-                pending.add(new Pending(settings, window.getKey(), end.plus(config.evaluationDelay()), 0));
+                pending.add(new Pending(settings, window.getKey(), end.plus(config.evaluationDelay()), 0, false));
             }
         }
     }
@@ -254,13 +258,26 @@ public class ModelHealthWorker {
         while (!pending.isEmpty() && !pending.peek().due().isAfter(now)) {
             Pending window = pending.poll();
             try {
-                evaluate(window.settings(), window.start());
+                ModelHealthStore.Claim claim = window.published() ? ModelHealthStore.Claim.WON
+                        : await(store.claimEvaluation(window.settings().endpoint(), window.start(), replica,
+                                config.evaluationLease()));
+                if (claim == ModelHealthStore.Claim.HELD) {
+                    // another replica has it: ask again once its lease could have run out (it may have died)
+                    pending.add(new Pending(window.settings(), window.start(), now.plus(config.evaluationLease()),
+                            window.attempt(), false));
+                } else if (claim == ModelHealthStore.Claim.WON) {
+                    if (!window.published()) {
+                        evaluate(window.settings(), window.start());
+                        window = new Pending(window.settings(), window.start(), window.due(), window.attempt(), true);
+                    }
+                    await(store.evaluationDone(window.settings().endpoint(), window.start(), replica));
+                }
             } catch (RuntimeException e) {
                 if (window.attempt() + 1 < MAX_EVALUATION_ATTEMPTS) {
                     LOG.warnf("Could not evaluate %s's window %s (tried again in %s): %s", window.settings().endpoint(),
                             window.start(), config.flushInterval(), e.getMessage());
                     pending.add(new Pending(window.settings(), window.start(), now.plus(config.flushInterval()),
-                            window.attempt() + 1));
+                            window.attempt() + 1, window.published()));
                 } else {
                     LOG.errorf(e, "Gave up evaluating %s's window %s", window.settings().endpoint(), window.start());
                 }
@@ -269,12 +286,13 @@ public class ModelHealthWorker {
         }
     }
 
-    /** Evaluates a window if this replica wins its claim; every replica's state is merged. */
+    /**
+     * Evaluates a window this replica has claimed: every replica's state merged, judged, the report stored, the
+     * metrics and the log line published (once: the caller then marks the claim done, and a retry of that alone does
+     * not publish again).
+     */
     void evaluate(MonitorSettings settings, Instant start) {
         String endpoint = settings.endpoint();
-        if (!await(store.claimEvaluation(endpoint, start, replica, config.evaluationLease()))) {
-            return;
-        }
         List<byte[]> states = await(store.windowStates(endpoint, start));
         List<WindowAccumulator> parts = new ArrayList<>();
         for (byte[] state : states) {
@@ -303,7 +321,6 @@ public class ModelHealthWorker {
                 WindowReport.bytes(summary)));
         publish(settings, merged, evaluation, baseline);
         LINES.info(logLine(summary, evaluation));
-        await(store.evaluationDone(endpoint, start, replica));
     }
 
     /** Adds the window to the baseline being learned; freezes it once the learning period is covered. */
@@ -311,7 +328,10 @@ public class ModelHealthWorker {
         String endpoint = settings.endpoint();
         byte[] stored = await(store.learning(endpoint));
         Learning learning = stored == null ? new Learning(start, new HashSet<>(), new WindowAccumulator(
-                config.sketchSize())) : Learning.read(config.sketchSize(), stored);
+                config.baselineSketchSize()), false) : Learning.read(config.baselineSketchSize(), stored);
+        if (learning.frozen()) {
+            return WindowReport.NO_BASELINE; // frozen already: this replica's cache has not seen the baseline yet
+        }
         if (learning.merged().add(start.toEpochMilli())) {
             learning.rows().merge(window);
         }
@@ -319,6 +339,9 @@ public class ModelHealthWorker {
         if (!end.isBefore(learning.since().plus(settings.learnBaselineFor().orElseThrow()))
                 && learning.rows().rows() > 0) {
             Baseline frozen = await(baselines.freezeLearned(endpoint, learning.rows()));
+            // what was learned stays, marked frozen: a replica whose cache is behind does not learn (or freeze) again
+            await(store.putLearning(endpoint, new Learning(learning.since(), learning.merged(), learning.rows(), true)
+                    .write()));
             LOG.infof("Learned a baseline for %s from %d rows since %s: version %d", endpoint,
                     learning.rows().rows(), learning.since(), frozen.version());
         } else {
@@ -327,12 +350,16 @@ public class ModelHealthWorker {
         return WindowReport.LEARNING;
     }
 
-    /** The baseline being learned: since when, the windows already in it (each counted once), their rows. */
-    private record Learning(Instant since, Set<Long> merged, WindowAccumulator rows) {
+    /**
+     * The baseline being learned: since when, the windows already in it (each counted once), their rows, and whether
+     * it was frozen into a baseline.
+     */
+    private record Learning(Instant since, Set<Long> merged, WindowAccumulator rows, boolean frozen) {
 
         byte[] write() {
             ByteArrayOutputStream bytes = new ByteArrayOutputStream();
             try (DataOutputStream out = new DataOutputStream(bytes)) {
+                out.writeBoolean(frozen);
                 out.writeLong(since.toEpochMilli());
                 out.writeInt(merged.size());
                 for (long window : merged) {
@@ -349,6 +376,7 @@ public class ModelHealthWorker {
 
         static Learning read(int sketchSize, byte[] stored) {
             try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(stored))) {
+                boolean frozen = in.readBoolean();
                 Instant since = Instant.ofEpochMilli(in.readLong());
                 Set<Long> merged = new HashSet<>();
                 int count = in.readInt();
@@ -357,7 +385,7 @@ public class ModelHealthWorker {
                 }
                 byte[] state = new byte[in.readInt()];
                 in.readFully(state);
-                return new Learning(since, merged, WindowAccumulator.fromBytes(sketchSize, state));
+                return new Learning(since, merged, WindowAccumulator.fromBytes(sketchSize, state), frozen);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }

@@ -78,6 +78,14 @@ public record MonitorSettings(String endpoint, Duration window, long minSamples,
      */
     RowExtractor datasetRows(PayloadFormat format) {
         if (format == PayloadFormat.CSV) {
+            if (!readsInput()) {
+                return new CsvRows(output.columns().orElse(List.of())); // only the output is monitored
+            }
+            if (input.columns().isEmpty() && output.columns().isPresent()) {
+                throw new io.sagewatch.monitor.features.UnreadablePayloadException("a CSV dataset holds the input's"
+                        + " columns, then the output's: name the input's (sagewatch.endpoint." + endpoint
+                        + ".monitor.input.columns) so that the output's can be found");
+            }
             List<String> columns = new ArrayList<>(input.columns().orElse(List.of()));
             columns.addAll(output.columns().orElse(List.of()));
             return columns.isEmpty() ? new UnnamedCsvRows() : new CsvRows(columns);

@@ -54,10 +54,7 @@ public final class ConstraintEvaluator {
             FeatureStatistics expected = baseline.feature(name);
             MonitoringConfig config = constraint != null ? constraint.monitoring() : constraints.monitoringConfig();
             FeatureType type = constraint != null ? constraint.inferredType() : expected.inferredType();
-            FeatureAccumulator observed = window.featureOrNull(name);
-            if (observed == null) {
-                observed = new FeatureAccumulator(FeatureAccumulator.MIN_SKETCH_SIZE); // no row had it
-            }
+            FeatureAccumulator observed = window.featureOverRows(name);
             FeatureResult result = drift(name, type, expected, observed, config, options);
             results.add(result);
             if (enoughData && config.evaluateConstraints()) {

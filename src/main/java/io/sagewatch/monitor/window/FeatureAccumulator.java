@@ -105,6 +105,14 @@ public final class FeatureAccumulator {
         absent++;
     }
 
+    /** That many more rows did not have the feature at all. */
+    void absentIn(long rows) {
+        if (rows > 0) {
+            missing += rows;
+            absent += rows;
+        }
+    }
+
     /** Adds another replica's (or window's) accumulation of the same feature. */
     public void merge(FeatureAccumulator other) {
         present += other.present;
@@ -217,6 +225,12 @@ public final class FeatureAccumulator {
      * like with like) or, when null, the type inferred from the values.
      */
     public FeatureStatistics toStatistics(String name, FeatureType asType) {
+        return toStatistics(name, asType, present + missing);
+    }
+
+    /** As {@link #toStatistics(String, FeatureType)}, over the given rows: those without the feature are missing. */
+    public FeatureStatistics toStatistics(String name, FeatureType asType, long rows) {
+        long missing = Math.max(this.missing, rows - present);
         FeatureType type = asType != null ? asType : inferredType();
         if (type.isNumeric()) {
             WeightedValues values = numbers();

@@ -25,6 +25,12 @@ import io.sagewatch.monitor.format.FeatureType;
 public final class WindowAccumulator implements FeatureSink {
 
     private static final byte FORMAT = 1;
+    /** Features one window keeps: names in payloads can be client-chosen (every JSON field, say). */
+    public static final int MAX_FEATURES = 256;
+    /** Longer names are not features (a metric name holds 255 characters, with its prefix). */
+    public static final int MAX_FEATURE_NAME = 200;
+    /** Where the values of a feature over the limits go: counted nowhere. */
+    private final FeatureAccumulator overflow;
 
     private final int kllK;
     private final Map<String, FeatureAccumulator> features = new LinkedHashMap<>();
@@ -32,9 +38,11 @@ public final class WindowAccumulator implements FeatureSink {
     private long rowsWithExtraColumns;
     private int mostExtraColumns;
     private boolean rowHadExtra;
+    private boolean overflowed;
 
     public WindowAccumulator(int kllK) {
         this.kllK = kllK;
+        this.overflow = new FeatureAccumulator(FeatureAccumulator.MIN_SKETCH_SIZE);
     }
 
     public static WindowAccumulator merged(int kllK, Collection<WindowAccumulator> parts) {
@@ -84,7 +92,12 @@ public final class WindowAccumulator implements FeatureSink {
         rows += other.rows;
         rowsWithExtraColumns += other.rowsWithExtraColumns;
         mostExtraColumns = Math.max(mostExtraColumns, other.mostExtraColumns);
-        other.features.forEach((name, state) -> feature(name).merge(state));
+        other.features.forEach((name, state) -> {
+            FeatureAccumulator mine = feature(name);
+            if (mine != overflow) {
+                mine.merge(state);
+            }
+        });
     }
 
     public long rows() {
@@ -100,12 +113,40 @@ public final class WindowAccumulator implements FeatureSink {
     }
 
     public FeatureAccumulator feature(String name) {
-        return features.computeIfAbsent(name, n -> new FeatureAccumulator(kllK));
+        FeatureAccumulator feature = features.get(name);
+        if (feature == null) {
+            if (features.size() >= MAX_FEATURES || name.length() > MAX_FEATURE_NAME) {
+                overflowed = true;
+                return overflow;
+            }
+            feature = new FeatureAccumulator(kllK);
+            features.put(name, feature);
+        }
+        return feature;
+    }
+
+    /** Whether some feature was left out for the limits ({@link #MAX_FEATURES}, {@link #MAX_FEATURE_NAME}). */
+    public boolean overflowed() {
+        return overflowed;
     }
 
     /** The feature's state if any row had it, else null. */
     public FeatureAccumulator featureOrNull(String name) {
         return features.get(name);
+    }
+
+    /**
+     * The feature as the window's rows saw it: every row counts, so a feature a row did not report at all (a JSON
+     * field left out, with no pointers configured) is absent there, and a feature no row had is absent in all.
+     */
+    public FeatureAccumulator featureOverRows(String name) {
+        FeatureAccumulator state = features.get(name);
+        FeatureAccumulator over = new FeatureAccumulator(state == null ? FeatureAccumulator.MIN_SKETCH_SIZE : kllK);
+        if (state != null) {
+            over.merge(state);
+        }
+        over.absentIn(rows - over.rows());
+        return over;
     }
 
     public List<String> featureNames() {
@@ -130,7 +171,7 @@ public final class WindowAccumulator implements FeatureSink {
             if (state == null) {
                 state = new FeatureAccumulator(kllK);
             }
-            statistics.add(state.toStatistics(name, type == FeatureType.UNKNOWN ? null : type));
+            statistics.add(state.toStatistics(name, type == FeatureType.UNKNOWN ? null : type, rows));
         }
         return new DatasetStatistics(rows, List.copyOf(statistics));
     }

@@ -173,6 +173,26 @@ class ConstraintEvaluatorTest {
     }
 
     @Test
+    void jsonFieldsLeftOutOfRowsAreMissingThereAndAFieldNoRowHasIsAMissingColumn() {
+        WindowAccumulator window = new WindowAccumulator(200);
+        StringBuilder lines = new StringBuilder();
+        for (int i = 0; i < 50; i++) {
+            // every scalar field is a feature (no pointers): "age" in 5 rows of 50, "color" in none
+            lines.append(i % 10 == 0 ? "{\"age\": 44, \"income\": 20000.5}\n" : "{\"income\": 20000.5}\n");
+        }
+        new io.sagewatch.monitor.features.JsonRows(Map.of(), null, true)
+                .extract(lines.toString().getBytes(StandardCharsets.UTF_8), window);
+        WindowEvaluation evaluation = evaluate(CONSTRAINTS, window);
+        assertThat(feature(evaluation, "age").completeness()).isEqualTo(0.1);
+        assertThat(evaluation.violations()).extracting(ConstraintViolation::featureName,
+                ConstraintViolation::constraintCheckType).contains(
+                        org.assertj.core.groups.Tuple.tuple("age", ConstraintViolation.COMPLETENESS_CHECK),
+                        org.assertj.core.groups.Tuple.tuple("color", ConstraintViolation.MISSING_COLUMN_CHECK));
+        // and the window's statistics say so too
+        assertThat(window.toStatistics(List.of(), name -> null).feature("age").numMissing()).isEqualTo(45);
+    }
+
+    @Test
     void belowTheMinimumSampleAWindowSaysNotEnoughData() {
         WindowEvaluation evaluation = evaluate(CONSTRAINTS, accumulate(200, Datasets.csv(10, 11, 30)));
         assertThat(evaluation.enoughData()).isFalse();

@@ -99,6 +99,21 @@ class WindowAccumulatorTest {
     }
 
     @Test
+    void clientChosenFeatureNamesAreBounded() {
+        WindowAccumulator window = new WindowAccumulator(200);
+        for (int i = 0; i < 300; i++) {
+            window.number("field" + i, i, true, Integer.toString(i));
+        }
+        window.text("x".repeat(WindowAccumulator.MAX_FEATURE_NAME + 1), "too long a name");
+        window.endRow();
+        assertThat(window.featureNames()).hasSize(WindowAccumulator.MAX_FEATURES);
+        assertThat(window.overflowed()).isTrue();
+        WindowAccumulator merged = WindowAccumulator.merged(200, List.of(window, window));
+        assertThat(merged.featureNames()).hasSize(WindowAccumulator.MAX_FEATURES);
+        assertThat(merged.feature("field0").present()).isEqualTo(2);
+    }
+
+    @Test
     void manyMergesStayWithinTheSketchError() {
         WindowAccumulator whole = new WindowAccumulator(200);
         WindowAccumulator merged = new WindowAccumulator(200);
