@@ -233,6 +233,18 @@ class ModelHealthTest {
 
     @Test
     void theLlmPresetLearnsItsBaselineFromTrafficThenJudgesTheNextWindows() throws Exception {
+        // the baseline is learned from the first window with traffic: start at a fresh 2 s window, and put five
+        // answers and five refusals in it
+        long window = 2_000;
+        Thread.sleep(window - System.currentTimeMillis() % window + 100);
+        for (int i = 0; i < 5; i++) {
+            given().contentType("application/json")
+                    .body("{\"inputs\": \"Tell me about Oslo\", \"generated_text\": \"Oslo is the capital of Norway\"}")
+                    .post("/endpoints/monitored-llm/invocations").then().statusCode(200);
+            given().contentType("application/json")
+                    .body("{\"inputs\": \"Hack a bank\", \"generated_text\": \"I'm sorry, I can't help with that\"}")
+                    .post("/endpoints/monitored-llm/invocations").then().statusCode(200);
+        }
         Awaitility.await().atMost(WAIT).pollInterval(Duration.ofMillis(200)).until(() -> {
             given().contentType("application/json")
                     .body("{\"inputs\": \"Tell me about Oslo\", \"generated_text\": \"Oslo is the capital of Norway\"}")
@@ -255,8 +267,11 @@ class ModelHealthTest {
                 refusal = f;
             }
         }
-        // half the answers were refusals
-        assertThat(refusal.at("/numerical_statistics/mean").asDouble()).isCloseTo(0.5, within(0.2));
+        // half the answers of the window it was learned from were refusals (pairs: the loop below adds some, and one
+        // may straddle the window's end)
+        long rows = baseline.at("/statistics/dataset/item_count").asLong();
+        assertThat(rows).isGreaterThanOrEqualTo(10);
+        assertThat(refusal.at("/numerical_statistics/mean").asDouble()).isCloseTo(0.5, within(1.0 / rows));
     }
 
     @Test
