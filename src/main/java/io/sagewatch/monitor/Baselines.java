@@ -72,26 +72,26 @@ public class Baselines {
      * @throws InvalidBaselineException naming every problem of either file
      */
     public CompletionStage<Baseline> upload(String endpoint, byte[] statisticsJson, byte[] constraintsJson) {
-        DatasetStatistics statistics;
-        Constraints constraints;
+        DatasetStatistics statistics = null;
+        Constraints constraints = null;
+        java.util.List<String> problems = new java.util.ArrayList<>();
         try {
             statistics = ModelMonitorJson.readStatistics(statisticsJson);
         } catch (InvalidBaselineException e) {
-            if (constraintsJson != null) {
-                try {
-                    ModelMonitorJson.readConstraints(constraintsJson);
-                } catch (InvalidBaselineException both) {
-                    java.util.List<String> problems = new java.util.ArrayList<>();
-                    e.problems().forEach(p -> problems.add("statistics " + p));
-                    both.problems().forEach(p -> problems.add("constraints " + p));
-                    throw new InvalidBaselineException("The baseline", problems);
-                }
-            }
-            throw e;
+            e.problems().forEach(problem -> problems.add(ModelMonitorJson.STATISTICS + " " + problem));
         }
-        constraints = constraintsJson == null ? ConstraintSuggestion.suggest(statistics)
-                : ModelMonitorJson.readConstraints(constraintsJson);
-        return store(endpoint, Baseline.UPLOADED, statistics, constraints);
+        if (constraintsJson != null) {
+            try {
+                constraints = ModelMonitorJson.readConstraints(constraintsJson);
+            } catch (InvalidBaselineException e) {
+                e.problems().forEach(problem -> problems.add(ModelMonitorJson.CONSTRAINTS + " " + problem));
+            }
+        }
+        if (!problems.isEmpty()) {
+            throw new InvalidBaselineException("The baseline", problems);
+        }
+        return store(endpoint, Baseline.UPLOADED, statistics,
+                constraints != null ? constraints : ConstraintSuggestion.suggest(statistics));
     }
 
     /**

@@ -238,20 +238,10 @@ class ModelHealthTest {
         long window = 2_000;
         Thread.sleep(window - System.currentTimeMillis() % window + 100);
         for (int i = 0; i < 5; i++) {
-            given().contentType("application/json")
-                    .body("{\"inputs\": \"Tell me about Oslo\", \"generated_text\": \"Oslo is the capital of Norway\"}")
-                    .post("/endpoints/monitored-llm/invocations").then().statusCode(200);
-            given().contentType("application/json")
-                    .body("{\"inputs\": \"Hack a bank\", \"generated_text\": \"I'm sorry, I can't help with that\"}")
-                    .post("/endpoints/monitored-llm/invocations").then().statusCode(200);
+            answerAndRefusal();
         }
         Awaitility.await().atMost(WAIT).pollInterval(Duration.ofMillis(200)).until(() -> {
-            given().contentType("application/json")
-                    .body("{\"inputs\": \"Tell me about Oslo\", \"generated_text\": \"Oslo is the capital of Norway\"}")
-                    .post("/endpoints/monitored-llm/invocations").then().statusCode(200);
-            given().contentType("application/json")
-                    .body("{\"inputs\": \"Hack a bank\", \"generated_text\": \"I'm sorry, I can't help with that\"}")
-                    .post("/endpoints/monitored-llm/invocations").then().statusCode(200);
+            answerAndRefusal();
             return given().get("/endpoints/monitored-llm/monitoring/windows").then().statusCode(200).extract()
                     .body().asString().contains("\"status\":\"Completed\"");
         });
@@ -272,6 +262,16 @@ class ModelHealthTest {
         long rows = baseline.at("/statistics/dataset/item_count").asLong();
         assertThat(rows).isGreaterThanOrEqualTo(10);
         assertThat(refusal.at("/numerical_statistics/mean").asDouble()).isCloseTo(0.5, within(1.0 / rows));
+    }
+
+    /** One answer and one refusal, echoed by the fake as the model's (TGI's shape). */
+    private static void answerAndRefusal() {
+        given().contentType("application/json")
+                .body("{\"inputs\": \"Tell me about Oslo\", \"generated_text\": \"Oslo is the capital of Norway\"}")
+                .post("/endpoints/monitored-llm/invocations").then().statusCode(200);
+        given().contentType("application/json")
+                .body("{\"inputs\": \"Hack a bank\", \"generated_text\": \"I'm sorry, I can't help with that\"}")
+                .post("/endpoints/monitored-llm/invocations").then().statusCode(200);
     }
 
     @Test

@@ -223,12 +223,8 @@ public final class FeatureAccumulator {
     /**
      * In Model Monitor's {@code statistics.json} shape, as the type given (the baseline's, so that a window compares
      * like with like) or, when null, the type inferred from the values.
+     * Over the window's rows: a row that did not report the feature counts as missing it.
      */
-    public FeatureStatistics toStatistics(String name, FeatureType asType) {
-        return toStatistics(name, asType, present + missing);
-    }
-
-    /** As {@link #toStatistics(String, FeatureType)}, over the given rows: those without the feature are missing. */
     public FeatureStatistics toStatistics(String name, FeatureType asType, long rows) {
         long missing = Math.max(this.missing, rows - present);
         FeatureType type = asType != null ? asType : inferredType();
