@@ -441,5 +441,16 @@ public interface SagewatchConfig {
         /** How often dev mode logs a readable metrics summary per endpoint; 0 = never (the default outside dev). */
         @WithDefault("0s")
         Duration metricsSummaryInterval();
+
+        /**
+         * The training run of the JDK AOT cache (the JVM image's build runs it): this many calls through the gateway's
+         * own HTTP port, against the demo models and a table stand-in, then the process exits. 0 = off.
+         */
+        @WithDefault("0")
+        int trainingRequests();
+
+        /** Where the training run's table stand-in listens: it acknowledges the record writes. */
+        @WithDefault("18001")
+        int trainingTablePort();
     }
 }

@@ -121,6 +121,11 @@ public class SagewatchConfigValidator {
         }
         sketchSize(problems, "sagewatch.monitor.sketch-size", config.monitor().sketchSize());
         sketchSize(problems, "sagewatch.monitor.baseline-sketch-size", config.monitor().baselineSketchSize());
+        notNegative(problems, "sagewatch.dev.training-requests", config.dev().trainingRequests());
+        if (config.dev().trainingRequests() > 0 && !config.dev().demoModel()) {
+            problems.add("sagewatch.dev.training-requests needs sagewatch.dev.demo-model=true: the training run calls"
+                    + " the demo models (the training profile sets both)");
+        }
         sink(problems, "sagewatch.metrics.emf", config.metrics().emf());
         sink(problems, "sagewatch.metrics.cloudwatch", config.metrics().cloudwatch());
         positive(problems, "sagewatch.metrics.cloudwatch.max-pending-calls", config.metrics().cloudwatch().maxPendingCalls());

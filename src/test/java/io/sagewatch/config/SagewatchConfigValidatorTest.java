@@ -36,6 +36,17 @@ class SagewatchConfigValidatorTest {
     }
 
     @Test
+    void aTrainingRunWithoutTheDemoModelsIsRefused() {
+        assertThat(SagewatchConfigValidator.problems(config(Map.of("sagewatch.dev.training-requests", "100"))))
+                .containsExactly("sagewatch.dev.training-requests needs sagewatch.dev.demo-model=true: the training"
+                        + " run calls the demo models (the training profile sets both)");
+        assertThat(SagewatchConfigValidator.problems(config(Map.of("sagewatch.dev.training-requests", "-1"))))
+                .singleElement().asString().startsWith("sagewatch.dev.training-requests must not be negative");
+        assertThat(SagewatchConfigValidator.problems(config(Map.of("sagewatch.dev.training-requests", "100",
+                "sagewatch.dev.demo-model", "true")))).isEmpty();
+    }
+
+    @Test
     void monitorSettingsThatCouldNotWorkAreAllReported() {
         var problems = SagewatchConfigValidator.problems(config(Map.of(
                 "sagewatch.endpoint.churn.monitor.enabled", "true",
