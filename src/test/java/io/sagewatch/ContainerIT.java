@@ -38,11 +38,13 @@ class ContainerIT {
     /**
      * The JVM image starts from the AOT cache its build trained (Dockerfile.jvm): with {@code -XX:AOTMode=on} the JVM
      * refuses to start unless it can use that cache, so a cache another JVM wrote, or one that no longer matches the
-     * class path, fails this test instead of silently starting twice as slowly. (Settings become environment
-     * variables in a container: this one is JAVA_TOOL_OPTIONS, which the JVM reads.)
+     * class path, fails this test instead of silently starting twice as slowly; the class-loading log says where the
+     * gateway's own classes came from. (Settings become environment variables in a container: this one is
+     * JAVA_TOOL_OPTIONS, which the JVM reads.)
      */
     private static List<String> aotCacheRequired() {
-        return Artifact.isNative() ? List.of() : List.of("-DJAVA_TOOL_OPTIONS=-XX:AOTMode=on");
+        return Artifact.isNative() ? List.of()
+                : List.of("-DJAVA_TOOL_OPTIONS=-XX:AOTMode=on -Xlog:class+load=info");
     }
 
     @Test
@@ -71,6 +73,12 @@ class ContainerIT {
                     .then().statusCode(200).body("status", equalTo("SUCCEEDED")).body("endpoint", equalTo("echo")));
             given(http).get("/q/health/ready")
                     .then().statusCode(200).body("status", equalTo("UP"));
+
+            if (!Artifact.isNative()) {
+                assertThat(gateway.output()).as("the request path's classes, from the image's AOT cache")
+                        .contains("io.sagewatch.inference.InferencePipeline source: shared objects file")
+                        .contains("io.sagewatch.sagemaker.SageMakerRuntimeClient source: shared objects file");
+            }
 
             long pid = gateway.pid();
             assertThat(status(pid, "Uid").split("\\s+")[0]).as("the container's user").isNotEqualTo("0");

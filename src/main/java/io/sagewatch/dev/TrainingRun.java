@@ -3,6 +3,8 @@ package io.sagewatch.dev;
 import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -41,6 +43,10 @@ public class TrainingRun {
     /** Calls at once: enough to use the pools and batch the records, little enough for any build machine. */
     private static final int LANES = 4;
     private static final long DEADLINE_MS = TimeUnit.MINUTES.toMillis(3);
+    /** One call's bound, idle or connecting: the demo models answer in milliseconds, streams in ~100 ms. */
+    private static final long CALL_TIMEOUT_MS = TimeUnit.SECONDS.toMillis(30);
+    /** Past the deadline, how long a shutdown may take before the process is halted (%prod allows 65 s). */
+    private static final long HALT_AFTER_MS = TimeUnit.SECONDS.toMillis(90);
     private static final long PROBE_INTERVAL_MS = 50;
 
     /** One call the run makes, and the status it must get. */
@@ -62,43 +68,73 @@ public class TrainingRun {
             Quarkus.asyncExit(1);
             return;
         }
+        watchdog(vertx);
         table = TableStandIn.start(vertx, config.dev().trainingTablePort());
         int port = ConfigProvider.getConfig().getValue("quarkus.http.port", Integer.class);
         HttpClient client = vertx.createHttpClient(new HttpClientOptions().setDefaultHost("127.0.0.1")
-                .setDefaultPort(port).setMaxPoolSize(LANES).setKeepAlive(true));
+                .setDefaultPort(port).setMaxPoolSize(LANES).setKeepAlive(true)
+                .setConnectTimeout((int) CALL_TIMEOUT_MS));
         List<Call> calls = plan(requests);
         long started = System.nanoTime();
         long deadline = System.currentTimeMillis() + DEADLINE_MS;
-        List<String> failures = new ArrayList<>();
+        Queue<String> failures = new ConcurrentLinkedQueue<>();
         // the HTTP server opens after the startup observers: wait for it on the liveness probe
         live(vertx, client, deadline)
                 .compose(ignored -> {
                     AtomicInteger next = new AtomicInteger();
                     List<Future<Void>> lanes = new ArrayList<>();
                     for (int lane = 0; lane < LANES; lane++) {
-                        lanes.add(lane(client, calls, next, failures, deadline));
+                        Promise<Void> done = Promise.promise();
+                        takeNext(client, calls, next, failures, deadline, done);
+                        lanes.add(done.future());
                     }
-                    return Future.all(lanes);
+                    return Future.join(lanes);
                 })
                 .onComplete(done -> {
-                    long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
-                    if (done.failed()) {
-                        failures.add(String.valueOf(done.cause()));
-                    }
-                    if (table.batches() == 0) {
-                        failures.add("no record batch reached the table stand-in on port "
-                                + config.dev().trainingTablePort() + " (is quarkus.dynamodb.endpoint-override its?)");
-                    }
-                    if (failures.isEmpty()) {
-                        LOG.infof("Training run: %d calls answered as expected in %d ms, %d record batches"
-                                + " acknowledged; exiting", calls.size(), ms, table.batches());
-                        Quarkus.asyncExit(0);
-                    } else {
-                        LOG.errorf("Training run failed (%d problems), first: %s", failures.size(),
-                                failures.subList(0, Math.min(5, failures.size())));
-                        Quarkus.asyncExit(1);
+                    int code = 1;
+                    try {
+                        long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+                        if (done.failed()) {
+                            failures.add(String.valueOf(done.cause()));
+                        }
+                        if (table.batches() == 0) {
+                            failures.add("no record batch reached the table stand-in on port "
+                                    + config.dev().trainingTablePort()
+                                    + " (is quarkus.dynamodb.endpoint-override its?)");
+                        }
+                        if (failures.isEmpty()) {
+                            LOG.infof("Training run: %d calls answered as expected in %d ms, %d record batches"
+                                    + " acknowledged; exiting", calls.size(), ms, table.batches());
+                            code = 0;
+                        } else {
+                            LOG.errorf("Training run failed (%d problems), first: %s", failures.size(),
+                                    failures.stream().limit(5).toList());
+                        }
+                    } finally {
+                        Quarkus.asyncExit(code);
                     }
                 });
+    }
+
+    /**
+     * An image build has no timeout of its own: whatever hangs (a call never answered, a shutdown that waits), the
+     * process ends, 1, soon after the deadline. First asked nicely; then, past the shutdown's own bound, halted.
+     */
+    private static void watchdog(Vertx vertx) {
+        vertx.setTimer(DEADLINE_MS + CALL_TIMEOUT_MS, id -> {
+            LOG.error("Training run: still running after its deadline; exiting");
+            Quarkus.asyncExit(1);
+        });
+        Thread halt = new Thread(() -> {
+            try {
+                Thread.sleep(DEADLINE_MS + CALL_TIMEOUT_MS + HALT_AFTER_MS);
+            } catch (InterruptedException e) {
+                return;
+            }
+            Runtime.getRuntime().halt(1);
+        }, "training-run-watchdog");
+        halt.setDaemon(true);
+        halt.start();
     }
 
     private static boolean recordsAnAotCache() {
@@ -140,7 +176,8 @@ public class TrainingRun {
     private static Future<Void> live(Vertx vertx, HttpClient client, long deadline) {
         Promise<Void> live = Promise.promise();
         Runnable[] probe = new Runnable[1];
-        probe[0] = () -> client.request(HttpMethod.GET, "/q/health/live")
+        probe[0] = () -> client.request(new RequestOptions().setMethod(HttpMethod.GET).setURI("/q/health/live")
+                .setIdleTimeout(CALL_TIMEOUT_MS))
                 .compose(request -> request.send())
                 .compose(response -> response.body().map(response.statusCode()))
                 .onComplete(status -> {
@@ -156,36 +193,37 @@ public class TrainingRun {
         return live.future();
     }
 
-    /** Takes the next call until none is left, one at a time. */
-    private static Future<Void> lane(HttpClient client, List<Call> calls, AtomicInteger next, List<String> failures,
-            long deadline) {
+    /**
+     * Takes the next call until none is left, one at a time: each answer's callback sends the next call (a loop in
+     * callbacks, not a chain of futures that would unwind through every call of the lane at its end).
+     */
+    private static void takeNext(HttpClient client, List<Call> calls, AtomicInteger next, Queue<String> failures,
+            long deadline, Promise<Void> done) {
         int index = next.getAndIncrement();
         if (index >= calls.size()) {
-            return Future.succeededFuture();
+            done.tryComplete();
+            return;
         }
         if (System.currentTimeMillis() > deadline) {
-            return Future.failedFuture("the training run's deadline passed after " + index + " calls");
+            done.tryFail("the training run's deadline passed after " + index + " calls");
+            return;
         }
         Call call = calls.get(index);
-        return client.request(new RequestOptions().setMethod(HttpMethod.POST).setURI(call.path())
-                .putHeader("Content-Type", call.contentType()))
+        client.request(new RequestOptions().setMethod(HttpMethod.POST).setURI(call.path())
+                .setIdleTimeout(CALL_TIMEOUT_MS).putHeader("Content-Type", call.contentType()))
                 .compose(request -> request.send(Buffer.buffer(call.body())))
                 .compose(response -> response.body().map(body -> {
                     if (response.statusCode() != call.expected() || body.length() == 0) {
-                        synchronized (failures) {
-                            failures.add(call.path() + " answered " + response.statusCode() + " (expected "
-                                    + call.expected() + "): " + body.toString().substring(0,
-                                            Math.min(200, body.length())));
-                        }
+                        failures.add(call.path() + " answered " + response.statusCode() + " (expected "
+                                + call.expected() + "): " + body.toString().substring(0, Math.min(200, body.length())));
                     }
                     return (Void) null;
                 }))
-                .recover(failure -> {
-                    synchronized (failures) {
-                        failures.add(call.path() + " failed: " + failure);
+                .onComplete(answered -> {
+                    if (answered.failed()) {
+                        failures.add(call.path() + " failed: " + answered.cause());
                     }
-                    return Future.succeededFuture();
-                })
-                .compose(ignored -> lane(client, calls, next, failures, deadline));
+                    takeNext(client, calls, next, failures, deadline, done);
+                });
     }
 }

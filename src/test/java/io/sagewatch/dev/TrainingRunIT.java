@@ -1,12 +1,14 @@
 package io.sagewatch.dev;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.jar.JarFile;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.DisabledIfSystemProperty;
@@ -17,9 +19,10 @@ import io.sagewatch.testing.HttpBuild;
 
 /**
  * The packaged jar's training run, as the JVM image's build runs it ({@code -Dquarkus.profile=prod,training}; here
- * without {@code -XX:AOTCacheOutput}, which needs JDK 25: .ci/containers builds the image and ContainerIT checks that it
- * starts from the cache): the gateway calls itself, every call is answered as the run expects, the records reach the
- * table stand-in, and the process exits 0; when the records cannot reach it, the run fails the build with 1.
+ * on the test's JVM, without recording a cache: .ci/containers builds the image and ContainerIT checks that it starts
+ * from the cache): the gateway calls itself, every call is answered as the run expects, the records reach the table
+ * stand-in, and the process exits 0; when the records cannot reach it, or when asked to record a cache from the
+ * fast-jar layout (JDK 25), the run fails the build with 1.
  */
 @HttpBuild
 @DisabledIfSystemProperty(named = "sagewatch-test.artifact", matches = "native", disabledReason = "no AOT cache to train")
@@ -30,7 +33,7 @@ class TrainingRunIT {
     private record Run(int exitCode, List<String> lines) {
     }
 
-    private static Run run(String... more) throws Exception {
+    private static List<String> settings(String... more) {
         List<String> settings = new ArrayList<>(List.of("-Dquarkus.profile=prod,training",
                 "-Dquarkus.http.port=" + FreePort.next(),
                 "-Dsagewatch.dev.demo-model-port=" + FreePort.next(),
@@ -38,8 +41,16 @@ class TrainingRunIT {
                 "-Dsagewatch.dev.training-requests=" + REQUESTS,
                 "-Dquarkus.shutdown.timeout=5s"));
         settings.addAll(List.of(more));
+        return settings;
+    }
+
+    private static Run run(String... more) throws Exception {
+        return run(Artifact.command(settings(more)));
+    }
+
+    private static Run run(List<String> command) throws Exception {
         Path log = Files.createTempFile("sagewatch-training", ".log");
-        Process process = new ProcessBuilder(Artifact.command(settings)).redirectErrorStream(true)
+        Process process = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(log.toFile()).start();
         try {
             assertThat(process.waitFor(90, TimeUnit.SECONDS)).as("the training run ends by itself").isTrue();
@@ -63,6 +74,32 @@ class TrainingRunIT {
         assertThat(inferences).hasSize(REQUESTS - REQUESTS / 20)
                 .anyMatch(line -> line.contains("\"endpoint\":\"demo-llm\"") && line.contains("\"parts\":"))
                 .anyMatch(line -> line.contains("\"error_type\":\"ModelError\""));
+    }
+
+    @Test
+    void recordingACacheFromTheFastJarIsRefused() throws Exception {
+        Path java = Path.of(System.getenv().getOrDefault("JDK25", "/usr/lib/jvm/temurin-25-jdk-amd64"), "bin", "java");
+        assumeTrue(Files.isExecutable(java), "recording an AOT cache needs a JDK 25 (JDK25)");
+        Path jar = Path.of("target/quarkus-app/quarkus-run.jar");
+        try (JarFile file = new JarFile(jar.toFile())) {
+            // the fast-jar's entry point builds Quarkus' own class loader; the aot-jar's (AotQuarkusEntryPoint) does not
+            assumeTrue("io.quarkus.bootstrap.runner.QuarkusEntryPoint".equals(
+                    file.getManifest().getMainAttributes().getValue("Main-Class")), "the fast-jar layout");
+        }
+        Path cache = Files.createTempFile("sagewatch-training", ".aot");
+        Files.delete(cache);
+        List<String> command = new ArrayList<>(List.of(java.toString(), "-XX:AOTCacheOutput=" + cache));
+        command.addAll(settings());
+        command.addAll(List.of("-jar", jar.toString()));
+        try {
+            Run run = run(command);
+
+            assertThat(run.exitCode()).as(String.join("\n", run.lines())).isEqualTo(1);
+            assertThat(run.lines()).anyMatch(line -> line.contains("Training run refused: this is the fast-jar layout"))
+                    .noneMatch(line -> line.contains("\"message\":\"inference\""));
+        } finally {
+            Files.deleteIfExists(cache);
+        }
     }
 
     @Test
