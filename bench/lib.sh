@@ -68,40 +68,47 @@ start_services() {
 # then "-jar quarkus-run.jar" is added; or a native executable) with the gateway's flags, against the model fake
 # already running out of process, as SageMaker is in production; polls until the first successful inference, prints
 # "VARIANT ms_from_process_start rss_mb_after_it" (and its CPU ms so far with PROBE_CPU=1), stops it.
+# The probe starts the process itself, once its interpreter is up: Python takes ~110 ms to start here, which would
+# otherwise be counted (and compete for the two cores) in every start, and would be most of a native one.
 first_inference() {
-  local variant=$1 dir=$2 ddb=$3 model=$4 http start gw jar=()
+  local variant=$1 dir=$2 ddb=$3 model=$4 http jar=()
   shift 4
   http=$(free_port)
   case "$1" in */java | java) jar=(-jar quarkus-run.jar) ;; esac
-  start=$(date +%s%N)
   # shellcheck disable=SC2046 # the flags are words
-  (cd "$dir" && exec "$@" $(gateway_flags "$http" "$ddb" "$model") \
-    -Dsagewatch.endpoints.allowed=demo-sentiment "${jar[@]}") > "target/bench/start-$variant.log" 2>&1 &
-  gw=$!
-  local probed=0
-  # the gateway is stopped whatever the probe found
-  python3 - "$http" "$start" "$gw" "$variant" <<'PY' || probed=$?
-import http.client, sys, time
-port, start_ns, pid, variant = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4]
-deadline = time.time() + 60
-while True:
-    try:
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-        conn.request("POST", "/endpoints/demo-sentiment/invocations", body=b"what a great day",
-                     headers={"Content-Type": "text/plain"})
-        response = conn.getresponse(); response.read()
-        if response.status == 200:
-            break
-    except OSError:
-        pass
-    if time.time() > deadline:
-        sys.exit(f"{variant}: no successful inference within 60 s")
-    time.sleep(0.002)
-ms = (time.time_ns() - start_ns) / 1e6
-rss = next(int(l.split()[1]) for l in open(f"/proc/{pid}/status") if l.startswith("VmRSS:")) / 1024
-cpu = sum(int(x) for x in open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[11:13]) * 1000 // __import__("os").sysconf("SC_CLK_TCK")
-print(variant, f"{ms:.0f}", f"{rss:.0f}", *([cpu] if __import__("os").environ.get("PROBE_CPU") else []))
+  python3 - "$variant" "$dir" "$http" "target/bench/start-$variant.log" "$@" $(gateway_flags "$http" "$ddb" "$model") \
+    -Dsagewatch.endpoints.allowed=demo-sentiment "${jar[@]}" <<'PY'
+import http.client, os, subprocess, sys, time
+variant, cwd, port, log, command = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5:]
+with open(log, "w") as out:
+    start_ns = time.time_ns()
+    gateway = subprocess.Popen(command, cwd=cwd, stdout=out, stderr=subprocess.STDOUT)
+    try:  # the gateway is stopped whatever the probe finds
+        deadline = time.time() + 60
+        while True:
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+                conn.request("POST", "/endpoints/demo-sentiment/invocations", body=b"what a great day",
+                             headers={"Content-Type": "text/plain"})
+                response = conn.getresponse(); response.read()
+                if response.status == 200:
+                    break
+            except OSError:
+                pass
+            if time.time() > deadline or gateway.poll() is not None:
+                sys.exit(f"{variant}: no successful inference within 60 s (exit status {gateway.poll()})")
+            time.sleep(0.002)
+        ms = (time.time_ns() - start_ns) / 1e6
+        status = f"/proc/{gateway.pid}"
+        rss = next(int(l.split()[1]) for l in open(f"{status}/status") if l.startswith("VmRSS:")) / 1024
+        cpu = sum(int(x) for x in open(f"{status}/stat").read().rsplit(")", 1)[1].split()[11:13]) * 1000 \
+            // os.sysconf("SC_CLK_TCK")
+        print(variant, f"{ms:.0f}", f"{rss:.0f}", *([cpu] if os.environ.get("PROBE_CPU") else []))
+    finally:
+        gateway.terminate()
+        try:
+            gateway.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            gateway.kill(); gateway.wait()
 PY
-  kill "$gw"; wait "$gw" 2>/dev/null || true
-  return $probed
 }

@@ -59,5 +59,7 @@ public final class LambdaColdStart {
                 }
             }
         }
+        // DynamoDB Local leaves a non-daemon job thread behind after stop(): without this the bench never ends
+        System.exit(0);
     }
 }
