@@ -5,7 +5,6 @@ import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.UriInfo;
 
 import org.jboss.resteasy.reactive.server.ServerRequestFilter;
-import org.jboss.resteasy.reactive.server.SimpleResourceInfo;
 
 import io.sagewatch.config.SagewatchConfig;
 import io.sagewatch.inference.AdmissionControl;
@@ -19,27 +18,22 @@ import io.vertx.ext.web.RoutingContext;
 public class AdmissionFilter {
 
     private final AdmissionControl admission;
-    private final EndpointAccess access;
     private final long maxPayloadBytes;
 
-    AdmissionFilter(AdmissionControl admission, EndpointAccess access, SagewatchConfig config) {
+    AdmissionFilter(AdmissionControl admission, SagewatchConfig config) {
         this.admission = admission;
-        this.access = access;
         this.maxPayloadBytes = config.maxPayloadBytes();
     }
 
+    /** On the routes marked {@link Admitted}; after {@link ApiKeyFilter}'s door check of the endpoint's name. */
+    @Admitted
     @ServerRequestFilter
-    public Response admit(SimpleResourceInfo resource, UriInfo uri, HttpHeaders headers, RoutingContext routing) {
-        Class<?> target = resource.getResourceClass();
-        if (target != InvocationResource.class && target != StreamingInvocationResource.class) {
-            return null;
-        }
-        String endpoint;
+    public Response admit(UriInfo uri, HttpHeaders headers, RoutingContext routing) {
+        String endpoint = uri.getPathParameters().getFirst("EndpointName");
         // RequestLimitsFilter has checked the declared length; a chunked body may take up to the payload limit
         String length = headers.getHeaderString(HttpHeaders.CONTENT_LENGTH);
         long bytes = length == null ? maxPayloadBytes : Math.max(0, Long.parseLong(length.trim()));
         try {
-            endpoint = access.check(uri.getPathParameters().getFirst("EndpointName"));
             admission.admit(endpoint, bytes);
         } catch (InferenceError refused) {
             return SageMakerErrorResponses.toResponse(refused, null, null);

@@ -1,48 +1,103 @@
 package io.sagewatch.api;
 
+import java.util.List;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 import jakarta.ws.rs.Priorities;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.UriInfo;
 
 import org.jboss.resteasy.reactive.server.ServerRequestFilter;
-import org.jboss.resteasy.reactive.server.SimpleResourceInfo;
 
+import io.quarkus.vertx.http.runtime.filters.Filters;
 import io.sagewatch.auth.ApiKeys;
 import io.sagewatch.auth.Caller;
 import io.sagewatch.core.ErrorType;
 import io.sagewatch.core.InferenceError;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.ext.web.RoutingContext;
 
 /**
- * First on the invocation, record and model-health routes: who is calling (API key), and may that key use the endpoint named in
- * the path. Runs before the concurrency slot is taken and before the body is read.
+ * Routes are protected by default. Every HTTP request, whatever serves it (the fronts, the meters, the Dev UI), needs an
+ * API key when keys are on, unless its path is on {@link #PUBLIC}; a new route is public only by being added there.
+ * Then, on every route that names an endpoint, the door check: a valid, allowed endpoint name, and a key that may use
+ * it. Both run before the concurrency slot is taken and before the body is read.
  */
+@ApplicationScoped
 public class ApiKeyFilter {
 
-    private final ApiKeys keys;
+    /**
+     * The public routes, by path prefix: health (load balancers and Lambda probes carry no key) and the OpenAPI
+     * document (what a client needs to know to call with a key).
+     */
+    public static final List<String> PUBLIC = List.of("/q/health", "/q/openapi");
 
-    ApiKeyFilter(ApiKeys keys) {
+    /** Before Quarkus' own route handlers; after nothing that reads the body. */
+    static final int FILTER_PRIORITY = 1_000;
+
+    private final ApiKeys keys;
+    private final EndpointAccess access;
+
+    ApiKeyFilter(ApiKeys keys, EndpointAccess access) {
         this.keys = keys;
+        this.access = access;
     }
 
+    public static boolean isPublic(String path) {
+        if (path == null) {
+            return false;
+        }
+        for (String prefix : PUBLIC) {
+            if (path.equals(prefix) || path.startsWith(prefix + "/")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    void register(@Observes Filters filters) {
+        filters.register(this::authenticate, FILTER_PRIORITY);
+    }
+
+    /** Who is calling: the caller goes into the routing context, or the request is refused here. */
+    void authenticate(RoutingContext routing) {
+        if (!keys.enabled()) {
+            routing.put(Caller.CONTEXT_KEY, Caller.ANONYMOUS);
+            routing.next();
+            return;
+        }
+        if (isPublic(routing.normalizedPath())) {
+            routing.next();
+            return;
+        }
+        try {
+            routing.put(Caller.CONTEXT_KEY, keys.authenticate(routing.request().getHeader(ApiKeys.HEADER),
+                    routing.request().getHeader(HttpHeaders.AUTHORIZATION)));
+            routing.next();
+        } catch (InferenceError refused) {
+            Response answer = SageMakerErrorResponses.toResponse(refused, null, null);
+            var response = routing.response().setStatusCode(answer.getStatus());
+            answer.getStringHeaders().forEach((name, values) -> response.putHeader(name, values));
+            response.end(Buffer.buffer((byte[]) answer.getEntity()));
+        }
+    }
+
+    /** The door check of every route with an {@code {EndpointName}}: the name, the allowlist, the key's endpoints. */
     @ServerRequestFilter(priority = Priorities.AUTHENTICATION)
-    public Response authenticate(SimpleResourceInfo resource, UriInfo uri, HttpHeaders headers,
-            RoutingContext routing) {
-        Class<?> target = resource.getResourceClass();
-        if (target != InvocationResource.class && target != StreamingInvocationResource.class
-                && target != InferenceRecordResource.class && target != ModelHealthResource.class) {
+    public Response checkEndpoint(UriInfo uri, RoutingContext routing) {
+        String endpoint = uri.getPathParameters().getFirst("EndpointName");
+        if (endpoint == null) {
             return null;
         }
         try {
-            Caller caller = keys.authenticate(headers.getHeaderString(ApiKeys.HEADER),
-                    headers.getHeaderString(HttpHeaders.AUTHORIZATION));
-            String endpoint = uri.getPathParameters().getFirst("EndpointName");
-            if (endpoint != null && !caller.mayUse(endpoint)) {
+            Caller caller = routing.get(Caller.CONTEXT_KEY);
+            if (caller != null && !caller.mayUse(endpoint)) {
                 throw InferenceError.of(ErrorType.ACCESS_DENIED,
                         "API key " + caller.name() + " may not use endpoint " + endpoint);
             }
-            routing.put(Caller.CONTEXT_KEY, caller);
+            access.check(endpoint);
             return null;
         } catch (InferenceError refused) {
             return SageMakerErrorResponses.toResponse(refused, null, null);

@@ -17,7 +17,8 @@ import io.sagewatch.core.InferenceRequest;
 
 /**
  * Turns an HTTP request into an {@link InferenceRequest}, or refuses it with a ValidationError before anything is sent
- * to SageMaker or written to the table. Header limits are SageMaker's own.
+ * to SageMaker or written to the table. Header limits are SageMaker's own; the endpoint's name was checked at the door
+ * ({@link ApiKeyFilter#checkEndpoint}).
  */
 @ApplicationScoped
 public class InvocationRequestParser {
@@ -29,12 +30,10 @@ public class InvocationRequestParser {
     static final String IDEMPOTENCY_KEY = "Idempotency-Key";
     static final int MAX_IDEMPOTENCY_KEY_LENGTH = 256;
 
-    private final EndpointAccess access;
     private final long maxPayloadBytes;
     private final EndpointPolicies policies;
 
-    InvocationRequestParser(EndpointAccess access, EndpointPolicies policies, SagewatchConfig config) {
-        this.access = access;
+    InvocationRequestParser(EndpointPolicies policies, SagewatchConfig config) {
         this.maxPayloadBytes = config.maxPayloadBytes();
         this.policies = policies;
     }
@@ -51,7 +50,6 @@ public class InvocationRequestParser {
             boolean streaming) {
         long start = System.nanoTime();
         Instant received = Instant.now();
-        access.check(endpointName);
         if (body == null || body.length == 0) {
             throw InferenceError.validation("1 validation error detected: Value at 'body' failed to satisfy "
                     + "constraint: Member must not be null or empty");

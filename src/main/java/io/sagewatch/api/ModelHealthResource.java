@@ -11,6 +11,7 @@ import jakarta.ws.rs.PUT;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
@@ -18,6 +19,9 @@ import jakarta.ws.rs.core.Response;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.jboss.resteasy.reactive.RestQuery;
 
+import io.sagewatch.json.Json;
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -42,20 +46,19 @@ import io.vertx.ext.web.RoutingContext;
  * takes the same API key as the records; changing a baseline takes an admin key.
  */
 @Path("/endpoints/{EndpointName}/monitoring")
+@NotAdmitted("calls no model: baselines and windows are table reads and writes")
 @Produces(MediaType.APPLICATION_JSON)
 public class ModelHealthResource {
 
     static final int DEFAULT_WINDOWS = 24;
     static final int MAX_WINDOWS = 500;
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = Json.MAPPER;
 
-    private final EndpointAccess access;
     private final EndpointMonitors monitors;
     private final Baselines baselines;
     private final ModelHealthStore store;
 
-    ModelHealthResource(EndpointAccess access, EndpointMonitors monitors, Baselines baselines, ModelHealthStore store) {
-        this.access = access;
+    ModelHealthResource(EndpointMonitors monitors, Baselines baselines, ModelHealthStore store) {
         this.monitors = monitors;
         this.baselines = baselines;
         this.store = store;
@@ -91,13 +94,19 @@ public class ModelHealthResource {
     @Blocking // parsing a baseline of large sketches is CPU work: not on an event loop
     @Operation(summary = "A new baseline version from Model Monitor's files: {\"statistics\": <statistics.json>,"
             + " \"constraints\": <constraints.json, optional: suggested when left out>}")
-    public Uni<Response> upload(@PathParam("EndpointName") String endpoint, byte[] body, RoutingContext routing) {
+    public Uni<Response> upload(@PathParam("EndpointName") String endpoint, byte[] body,
+            @Context RoutingContext routing) {
         admin(endpoint, routing);
         JsonNode document;
         try {
             document = JSON.readTree(body);
+        } catch (JsonProcessingException e) {
+            JsonLocation at = e.getLocation();
+            throw InferenceError.validation("The body is not valid JSON" + (at == null ? "" : " at line "
+                    + at.getLineNr() + ", column " + at.getColumnNr()) + ": " + e.getOriginalMessage()
+                    + ". It must be a JSON object {\"statistics\": ..., \"constraints\": ...}");
         } catch (IOException e) {
-            throw InferenceError.validation("The body must be a JSON object {\"statistics\": ..., \"constraints\": ...}");
+            throw InferenceError.validation("The body cannot be read: " + e.getMessage());
         }
         if (document == null || !document.isObject() || !document.path("statistics").isObject()) {
             throw InferenceError.validation("The body must be a JSON object with a \"statistics\" member holding a"
@@ -121,8 +130,8 @@ public class ModelHealthResource {
     @Blocking // a dataset of megabytes is read into sketches: CPU work, not on an event loop
     @Operation(summary = "A new baseline version built from a dataset (text/csv, application/json,"
             + " application/jsonlines) read as the endpoint's payloads are")
-    public Uni<Response> fromDataset(@PathParam("EndpointName") String endpoint, byte[] body, HttpHeaders headers,
-            RoutingContext routing) {
+    public Uni<Response> fromDataset(@PathParam("EndpointName") String endpoint, byte[] body,
+            @Context HttpHeaders headers, @Context RoutingContext routing) {
         admin(endpoint, routing);
         try {
             return stored(baselines.fromDataset(endpoint, body, headers.getHeaderString(HttpHeaders.CONTENT_TYPE)));
@@ -225,7 +234,6 @@ public class ModelHealthResource {
     }
 
     private void monitored(String endpoint) {
-        access.check(endpoint);
         if (monitors.settings(endpoint) == null) {
             throw InferenceError.of(ErrorType.RESOURCE_NOT_FOUND, "Endpoint " + endpoint + " is not monitored"
                     + " (sagewatch.endpoint." + endpoint + ".monitor.enabled)");

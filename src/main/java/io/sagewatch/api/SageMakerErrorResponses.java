@@ -8,6 +8,7 @@ import org.jboss.logging.Logger;
 import org.jboss.resteasy.reactive.RestResponse;
 import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
+import io.sagewatch.json.Json;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
@@ -26,22 +27,24 @@ import software.amazon.awssdk.services.dynamodb.model.ResourceNotFoundException;
 public class SageMakerErrorResponses {
 
     private static final Logger LOG = Logger.getLogger(SageMakerErrorResponses.class);
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = Json.MAPPER;
 
+    /** A refusal before the request became an inference: a fresh request id, like SageMaker's. */
     public static Response toResponse(InferenceError error, String requestId, String inferenceId) {
-        return errorResponse(error, requestId, inferenceId).build();
-    }
-
-    static Response.ResponseBuilder errorResponse(InferenceError error, String requestId, String inferenceId) {
-        Response.ResponseBuilder response = Response.status(error.status())
-                .type(MediaType.APPLICATION_JSON_TYPE)
-                .header(SageMakerHeaders.ERROR_TYPE, error.code())
-                .entity(error.rawBody() != null ? error.rawBody() : body(error));
-        // Like SageMaker, every answer carries a request id, refused requests too.
+        Response.ResponseBuilder response = errorResponse(error);
         response.header(SageMakerHeaders.REQUEST_ID, requestId != null ? requestId : InferenceIds.newRequestId());
         if (inferenceId != null) {
             response.header(SageMakerHeaders.SAGEWATCH_INFERENCE_ID, inferenceId);
         }
+        return response.build();
+    }
+
+    /** The error without ids (see {@link InvocationResource#answerIds} for an accepted request's). */
+    static Response.ResponseBuilder errorResponse(InferenceError error) {
+        Response.ResponseBuilder response = Response.status(error.status())
+                .type(MediaType.APPLICATION_JSON_TYPE)
+                .header(SageMakerHeaders.ERROR_TYPE, error.code())
+                .entity(error.rawBody() != null ? error.rawBody() : body(error));
         if (error.retryAfterSeconds() != null) {
             response.header("Retry-After", error.retryAfterSeconds());
         }
@@ -77,11 +80,8 @@ public class SageMakerErrorResponses {
     @ServerExceptionMapper
     public Response streamNotStarted(StreamingInvocationResource.AnsweredError error) {
         var outcome = error.outcome;
-        String inferenceId = outcome.replayOf() != null ? outcome.replayOf() : outcome.request().inferenceId();
-        Response.ResponseBuilder response = errorResponse(outcome.error(), outcome.request().requestId(), inferenceId);
-        if (outcome.replayOf() != null) {
-            response.header(InvocationResource.REPLAYED, "true");
-        }
+        Response.ResponseBuilder response = errorResponse(outcome.error());
+        InvocationResource.answerIds(outcome.request(), outcome.replayOf(), response::header);
         return response.build();
     }
 

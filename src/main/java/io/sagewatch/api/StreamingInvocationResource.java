@@ -15,8 +15,15 @@ import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.enums.ParameterIn;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
+import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
 import org.jboss.resteasy.reactive.RestMulti;
 
+import io.sagewatch.json.Json;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
@@ -41,10 +48,11 @@ import io.vertx.ext.web.RoutingContext;
  * the stream is relayed as SageMaker relays it, a {@code ModelStreamError} or {@code InternalStreamFailure} event.
  */
 @Path("/endpoints/{EndpointName}/invocations-response-stream")
+@Admitted
 public class StreamingInvocationResource {
 
     static final String PAYLOAD_PART = "PayloadPart";
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = Json.MAPPER;
 
     private final InvocationRequestParser parser;
     private final InferencePipeline pipeline;
@@ -58,8 +66,23 @@ public class StreamingInvocationResource {
     @Consumes(MediaType.WILDCARD)
     @Produces(SageMakerHeaders.EVENT_STREAM)
     @Operation(summary = "Invoke a SageMaker endpoint with a streamed answer (InvokeEndpointWithResponseStream)")
+    @Parameter(name = SageMakerHeaders.CUSTOM_ATTRIBUTES, in = ParameterIn.HEADER)
+    @Parameter(name = SageMakerHeaders.TARGET_VARIANT, in = ParameterIn.HEADER)
+    @Parameter(name = SageMakerHeaders.TARGET_CONTAINER_HOSTNAME, in = ParameterIn.HEADER)
+    @Parameter(name = SageMakerHeaders.INFERENCE_ID, in = ParameterIn.HEADER,
+            description = "The record's id (1-64 printable characters); generated when absent")
+    @Parameter(name = SageMakerHeaders.INFERENCE_COMPONENT, in = ParameterIn.HEADER)
+    @Parameter(name = SageMakerHeaders.SESSION_ID, in = ParameterIn.HEADER)
+    @Parameter(name = InvocationRequestParser.IDEMPOTENCY_KEY, in = ParameterIn.HEADER,
+            description = "At most one execution per key and endpoint within the idempotency window")
+    @Parameter(name = SageMakerHeaders.STREAM_ACCEPT, in = ParameterIn.HEADER,
+            description = "The answer's MIME type, passed to the model")
+    @RequestBody(required = true, description = "Any payload, passed to the model unchanged", content = {
+            @Content(mediaType = MediaType.APPLICATION_OCTET_STREAM,
+                    schema = @Schema(type = SchemaType.STRING, format = "binary")),
+            @Content(mediaType = MediaType.WILDCARD, schema = @Schema(type = SchemaType.STRING, format = "binary")) })
     public Multi<byte[]> invoke(@PathParam("EndpointName") String endpointName, @Context HttpHeaders headers,
-            RoutingContext routing, byte[] body) {
+            @Context RoutingContext routing, byte[] body) {
         Caller caller = routing.get(Caller.CONTEXT_KEY);
         InferenceRequest request = parser.parse(endpointName, headers, body, caller == null ? null : caller.name(),
                 true);
@@ -102,15 +125,11 @@ public class StreamingInvocationResource {
         InferenceRequest request = answer.request();
         ModelResponse head = answer.isLive() ? answer.head() : answer.whole().response();
         Map<String, List<String>> headers = new LinkedHashMap<>();
-        headers.put(SageMakerHeaders.REQUEST_ID, List.of(request.requestId()));
-        headers.put(SageMakerHeaders.SAGEWATCH_INFERENCE_ID, List.of(answer.isLive() ? request.inferenceId()
-                : answer.whole().replayOf()));
+        InvocationResource.answerIds(request, answer.isLive() ? null : answer.whole().replayOf(),
+                (name, value) -> headers.put(name, List.of(value)));
         optional(headers, SageMakerHeaders.STREAM_CONTENT_TYPE, head.contentType());
         optional(headers, SageMakerHeaders.INVOKED_PRODUCTION_VARIANT, head.invokedProductionVariant());
         optional(headers, SageMakerHeaders.CUSTOM_ATTRIBUTES, head.customAttributes());
-        if (!answer.isLive()) {
-            headers.put(InvocationResource.REPLAYED, List.of("true"));
-        }
         return headers;
     }
 

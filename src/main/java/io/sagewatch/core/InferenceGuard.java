@@ -4,7 +4,8 @@ import io.smallrye.mutiny.Uni;
 
 /**
  * A check around the model call (idempotency now; budgets next), registered as a bean and applied by the pipeline in
- * priority order ({@code jakarta.annotation.Priority}, highest first, outermost). Symmetric: every request a guard let
+ * priority order ({@code jakarta.annotation.Priority} with its {@link PipelineOrder} constant, highest first,
+ * outermost), to calls and streams alike. Symmetric: every request a guard let
  * through comes back to its {@link #after}, exactly once, with how it ended: a client that left included.
  *
  * @param <T> what the guard needs to remember of one request between before and after (a claim, a reservation)

@@ -4,8 +4,10 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
 /**
- * What hangs off an inference (meters, the log line, the record; drift later), registered as a bean and called by the
- * pipeline in priority order ({@code jakarta.annotation.Priority}, highest first). Observers never fail the
+ * What hangs off an inference (meters, the log line, the record, model health), registered as a bean and called by
+ * the pipeline in priority order ({@code jakarta.annotation.Priority} with its {@link PipelineOrder} constant, highest
+ * first). What it reports of an outcome it takes from {@link InferenceFields}, so that every sink names a quantity
+ * alike. Observers never fail the
  * inference: the stages they return complete normally, whatever happened to their own work.
  */
 public interface InferenceObserver {

@@ -10,6 +10,7 @@ import jakarta.enterprise.event.Observes;
 
 import org.jboss.logging.Logger;
 
+import io.sagewatch.json.Json;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
@@ -27,7 +28,7 @@ import io.sagewatch.monitor.features.Sample;
 public class DemoBaselines {
 
     private static final Logger LOG = Logger.getLogger(DemoBaselines.class);
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = Json.MAPPER;
 
     static final List<String> REVIEWS = List.of(
             "I love how fast this is", "great service and a friendly team", "really good value", "works well",

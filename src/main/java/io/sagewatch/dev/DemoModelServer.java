@@ -6,6 +6,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import io.sagewatch.json.Json;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -29,7 +30,7 @@ public final class DemoModelServer implements AutoCloseable {
     private static final Pattern INVOCATIONS = Pattern.compile("^/endpoints/([^/]+)/invocations(-response-stream)?$");
     /** The demo LLM's pace when it streams, so that time to first token and the gaps between tokens show. */
     static final long TOKEN_INTERVAL_MS = 20;
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = Json.MAPPER;
 
     private final HttpServer server;
 

@@ -106,8 +106,11 @@ public class DevMetricsSummary {
         }
         for (Gauge violations : readable.find(ModelHealthMeters.LATEST_VIOLATIONS).gauges()) {
             String endpoint = violations.getId().getTag("endpoint");
-            StringBuilder line = new StringBuilder(String.format(Locale.ROOT,
-                    "%s model health (latest window): %.0f violations", endpoint, violations.value()));
+            double count = violations.value();
+            StringBuilder line = new StringBuilder(Double.isNaN(count)
+                    ? endpoint + " model health (latest window): not evaluated (no baseline, or fewer rows than"
+                            + " min-samples)"
+                    : String.format(Locale.ROOT, "%s model health (latest window): %.0f violations", endpoint, count));
             Map<String, Double> features = drift.getOrDefault(endpoint, Map.of());
             if (!features.isEmpty()) {
                 line.append("; drift");

@@ -9,6 +9,7 @@ import org.jboss.logging.Logger;
 
 import io.sagewatch.config.EndpointPolicies;
 import io.sagewatch.config.SagewatchConfig;
+import io.sagewatch.core.PipelineOrder;
 import io.sagewatch.core.ErrorType;
 import io.sagewatch.core.InferenceError;
 import io.sagewatch.core.InferenceGuard;
@@ -24,7 +25,7 @@ import io.smallrye.mutiny.Uni;
  * client left is given back, so the client's retry with it goes through.
  */
 @ApplicationScoped
-@Priority(1000)
+@Priority(PipelineOrder.IDEMPOTENCY_GUARD)
 public class IdempotencyGuard implements InferenceGuard<Claim> {
 
     private static final Logger LOG = Logger.getLogger(IdempotencyGuard.class);

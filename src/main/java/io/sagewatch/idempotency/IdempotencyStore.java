@@ -12,12 +12,13 @@ import java.util.concurrent.CompletionException;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
+import io.sagewatch.core.Futures;
 import io.sagewatch.config.SagewatchConfig;
 import io.sagewatch.core.InferenceError;
 import io.sagewatch.core.InferenceOutcome;
 import io.sagewatch.core.ModelResponse;
-import io.sagewatch.store.InferenceTable;
-import io.sagewatch.store.TableClient;
+import io.sagewatch.table.InferenceTable;
+import io.sagewatch.table.TableClient;
 import io.smallrye.mutiny.Uni;
 import software.amazon.awssdk.core.SdkBytes;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
@@ -33,6 +34,8 @@ import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedExce
 public class IdempotencyStore {
 
     static final String PREFIX = "idempotency#";
+    /** The sort key of a claim: the partition key alone names it. */
+    static final String SORT_KEY = "idempotency";
     /** What may be kept of an answer: DynamoDB items hold 400 KB, with room left for the other attributes. */
     static final int MAX_STORED_BODY = InferenceOutcome.MAX_REPLAYED_BYTES;
     /** Epoch milliseconds after which an in-flight claim may be taken over. */
@@ -86,7 +89,7 @@ public class IdempotencyStore {
         Instant now = Instant.now();
         Map<String, AttributeValue> item = new HashMap<>();
         item.put(InferenceTable.INFERENCE_ID, AttributeValue.fromS(key));
-        item.put(InferenceTable.REQUEST_ID, AttributeValue.fromS(InferenceTable.IDEMPOTENCY_SORT_KEY));
+        item.put(InferenceTable.REQUEST_ID, AttributeValue.fromS(SORT_KEY));
         item.put("state", AttributeValue.fromS("IN_FLIGHT"));
         item.put("request_sha256", AttributeValue.fromS(requestSha256));
         item.put("owner_request_id", AttributeValue.fromS(requestId));
@@ -170,13 +173,11 @@ public class IdempotencyStore {
 
     private static Map<String, AttributeValue> key(String key) {
         return Map.of(InferenceTable.INFERENCE_ID, AttributeValue.fromS(key),
-                InferenceTable.REQUEST_ID, AttributeValue.fromS(InferenceTable.IDEMPOTENCY_SORT_KEY));
+                InferenceTable.REQUEST_ID, AttributeValue.fromS(SORT_KEY));
     }
 
     private static boolean conditionFailed(Throwable failure) {
-        Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause()
-                : failure;
-        return cause instanceof ConditionalCheckFailedException;
+        return Futures.unwrap(failure) instanceof ConditionalCheckFailedException;
     }
 
     static String sha256(byte[] bytes) {

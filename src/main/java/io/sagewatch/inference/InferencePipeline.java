@@ -5,6 +5,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BiFunction;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
@@ -63,52 +64,7 @@ public class InferencePipeline {
     }
 
     public Uni<InferenceOutcome> run(InferenceRequest request) {
-        return guarded(0, request);
-    }
-
-    /** Through guard {@code index} and those inside it, to the model. */
-    private Uni<InferenceOutcome> guarded(int index, InferenceRequest request) {
-        if (index == guards.size()) {
-            return invoke(request);
-        }
-        InferenceGuard<Object> guard = guards.get(index);
-        if (!guard.appliesTo(request)) {
-            return guarded(index + 1, request);
-        }
-        return guard.before(request).flatMap(verdict -> {
-            if (!verdict.proceeds()) {
-                return Uni.createFrom().item(verdict.answer());
-            }
-            AtomicBoolean returned = new AtomicBoolean();
-            return guarded(index + 1, request)
-                    .call(outcome -> returned.compareAndSet(false, true)
-                            ? detached(() -> guard.after(request, verdict.ticket(), outcome))
-                            : Uni.createFrom().voidItem())
-                    .onCancellation().invoke(() -> {
-                        if (returned.compareAndSet(false, true)) {
-                            guard.after(request, verdict.ticket(), InferenceOutcome.disconnected(request))
-                                    .subscribe().with(done -> {
-                                    }, failure -> {
-                                    });
-                        }
-                    });
-        });
-    }
-
-    private Uni<InferenceOutcome> invoke(InferenceRequest request) {
-        // Whoever settles the request first (the outcome or a disconnect) tells the observers, once.
-        AtomicBoolean settled = new AtomicBoolean();
-        Uni<Void> started = Uni.createFrom().completionStage(() -> started(request));
-        return Uni.combine().all().unis(model.invoke(request), started).asTuple()
-                .map(done -> outcome(request, done.getItem1()))
-                .flatMap(outcome -> settled.compareAndSet(false, true)
-                        ? detached(() -> Uni.createFrom().completionStage(() -> settle(outcome))).replaceWith(outcome)
-                        : Uni.createFrom().item(outcome))
-                .onCancellation().invoke(() -> {
-                    if (settled.compareAndSet(false, true)) {
-                        settle(InferenceOutcome.disconnected(request));
-                    }
-                });
+        return guarded(0, request, NOTHING_OUTSIDE, this::invoke, Function.identity());
     }
 
     /**
@@ -117,38 +73,64 @@ public class InferencePipeline {
      * or the client leaving), with what it delivered; the parts' end waits for them, as a plain answer does.
      */
     public Uni<StreamAnswer> stream(InferenceRequest request) {
-        return streamGuarded(0, request, outcome -> Uni.createFrom().voidItem());
+        return guarded(0, request, NOTHING_OUTSIDE, this::startStream, StreamAnswer::whole);
     }
 
-    /** Through guard {@code index} and those inside it; {@code outer} gives the request back to the guards outside. */
-    private Uni<StreamAnswer> streamGuarded(int index, InferenceRequest request,
-            Function<InferenceOutcome, Uni<Void>> outer) {
+    private static final Function<InferenceOutcome, Uni<Void>> NOTHING_OUTSIDE = outcome -> Uni.createFrom().voidItem();
+
+    /**
+     * The one guard chain, for calls and streams: through guard {@code index} and those inside it, to {@code inner}.
+     * {@code outer} gives an outcome back to the guards outside this one (each guard's {@code after} once, innermost
+     * first); {@code inner} calls it once the request has settled, and so does a cancellation at any depth.
+     *
+     * @param answered how a guard's own answer (a replay, a refusal) is handed back
+     */
+    private <A> Uni<A> guarded(int index, InferenceRequest request, Function<InferenceOutcome, Uni<Void>> outer,
+            BiFunction<InferenceRequest, Function<InferenceOutcome, Uni<Void>>, Uni<A>> inner,
+            Function<InferenceOutcome, A> answered) {
         if (index == guards.size()) {
-            return startStream(request, outer);
+            return inner.apply(request, outer);
         }
         InferenceGuard<Object> guard = guards.get(index);
         if (!guard.appliesTo(request)) {
-            return streamGuarded(index + 1, request, outer);
+            return guarded(index + 1, request, outer, inner, answered);
         }
         return guard.before(request).flatMap(verdict -> {
             if (!verdict.proceeds()) {
-                return outer.apply(verdict.answer()).replaceWith(StreamAnswer.whole(verdict.answer()));
+                return detached(() -> outer.apply(verdict.answer())).replaceWith(answered.apply(verdict.answer()));
             }
             AtomicBoolean returned = new AtomicBoolean();
-            Function<InferenceOutcome, Uni<Void>> inner = outcome -> (returned.compareAndSet(false, true)
+            Function<InferenceOutcome, Uni<Void>> after = outcome -> (returned.compareAndSet(false, true)
                     ? guard.after(request, verdict.ticket(), outcome) : Uni.createFrom().voidItem())
                     .flatMap(ignored -> outer.apply(outcome));
-            return streamGuarded(index + 1, request, inner)
-                    .onCancellation().invoke(() -> forget(inner.apply(InferenceOutcome.disconnected(request))));
+            return guarded(index + 1, request, after, inner, answered)
+                    .onCancellation().invoke(() -> forget(after.apply(InferenceOutcome.disconnected(request))));
         });
     }
 
-    private Uni<StreamAnswer> startStream(InferenceRequest request, Function<InferenceOutcome, Uni<Void>> guardsAfter) {
+    /**
+     * Settles a request once, whoever comes first (its outcome, or a disconnect): the observers, then the guards'
+     * {@code after}; run to their end whoever waits.
+     */
+    private Function<InferenceOutcome, Uni<Void>> settleOnce(Function<InferenceOutcome, Uni<Void>> guardsAfter) {
         AtomicBoolean settled = new AtomicBoolean();
-        Function<InferenceOutcome, Uni<Void>> finish = outcome -> settled.compareAndSet(false, true)
+        return outcome -> settled.compareAndSet(false, true)
                 ? detached(() -> Uni.createFrom().completionStage(() -> settle(outcome))
                         .flatMap(ignored -> guardsAfter.apply(outcome)))
                 : Uni.createFrom().voidItem();
+    }
+
+    private Uni<InferenceOutcome> invoke(InferenceRequest request, Function<InferenceOutcome, Uni<Void>> guardsAfter) {
+        Function<InferenceOutcome, Uni<Void>> finish = settleOnce(guardsAfter);
+        Uni<Void> started = Uni.createFrom().completionStage(() -> started(request));
+        return Uni.combine().all().unis(model.invoke(request), started).asTuple()
+                .map(done -> outcome(request, done.getItem1()))
+                .call(outcome -> finish.apply(outcome))
+                .onCancellation().invoke(() -> forget(finish.apply(InferenceOutcome.disconnected(request))));
+    }
+
+    private Uni<StreamAnswer> startStream(InferenceRequest request, Function<InferenceOutcome, Uni<Void>> guardsAfter) {
+        Function<InferenceOutcome, Uni<Void>> finish = settleOnce(guardsAfter);
         Uni<Void> started = Uni.createFrom().completionStage(() -> started(request));
         // a stream that began but is not handed over (the client left meanwhile) must still be let go upstream
         AtomicReference<ModelStream> begun = new AtomicReference<>();

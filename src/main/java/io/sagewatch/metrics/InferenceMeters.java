@@ -1,11 +1,13 @@
 package io.sagewatch.metrics;
 
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.DoubleConsumer;
 
 import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -18,12 +20,13 @@ import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.config.MeterFilter;
 import io.sagewatch.config.SagewatchConfig;
+import io.sagewatch.core.PipelineOrder;
 import io.sagewatch.core.ErrorType;
 import io.sagewatch.core.InferenceObserver;
 import io.sagewatch.core.InferenceOutcome;
 import io.sagewatch.core.InferenceRequest;
 import io.sagewatch.core.ModelResponse;
-import io.sagewatch.core.StreamStats;
+import io.sagewatch.core.InferenceFields;
 
 /**
  * The gateway's meters, one Micrometer model for every sink. Names follow SageMaker's where they mean the same thing
@@ -31,7 +34,7 @@ import io.sagewatch.core.StreamStats;
  * endpoint (allowlisted names), variant and service; inference ids go to the log line, never to a dimension.
  */
 @ApplicationScoped
-@Priority(300)
+@Priority(PipelineOrder.METERS)
 public class InferenceMeters implements InferenceObserver {
 
     public static final String INVOCATIONS = "Invocations";
@@ -62,6 +65,25 @@ public class InferenceMeters implements InferenceObserver {
             RECORD_WRITE_LATENCY, RECORD_WRITE_FAILURES, RECORDS_DEAD_LETTERED, INVOCATIONS_SHED, TIME_TO_FIRST_TOKEN,
             ADDED_TIME_TO_FIRST_TOKEN, INTER_TOKEN_LATENCY, TOKENS_PER_SECOND, STREAMS_IN_FLIGHT,
             ModelHealthMeters.SAMPLES, ModelHealthMeters.SAMPLES_DROPPED);
+
+    /** The fields measured from the settled outcome, in the order of {@link InferenceFields#ALL}. */
+    private static final List<InferenceFields.Field> SETTLED = InferenceFields.ALL.stream()
+            .filter(f -> f.measure() != InferenceFields.Measure.NONE && f.measure() != InferenceFields.Measure.PER_PART)
+            .toList();
+
+    private static final Map<String, String> DESCRIPTIONS = Map.ofEntries(
+            Map.entry(LATENCY, "Total time in the gateway"),
+            Map.entry(MODEL_LATENCY, "Time waiting on SageMaker"),
+            Map.entry(OVERHEAD_LATENCY, "Time the gateway added beyond the model"),
+            Map.entry(REQUEST_BYTES, "Request body size"),
+            Map.entry(RESPONSE_BYTES, "Response body size (a stream: every part handed over)"),
+            Map.entry(INPUT_TOKENS, "Input (prompt) tokens"),
+            Map.entry(OUTPUT_TOKENS, "Output (completion) tokens"),
+            Map.entry(ESTIMATED_COST, "Estimated cost in USD, from the configured prices"),
+            Map.entry(TIME_TO_FIRST_TOKEN, "Streams: from the request to its first part"),
+            Map.entry(ADDED_TIME_TO_FIRST_TOKEN, "Streams: the gateway's share of the time to first part"),
+            Map.entry(INTER_TOKEN_LATENCY, "Streams: the gap between consecutive parts"),
+            Map.entry(TOKENS_PER_SECOND, "Streams: output tokens per second, first part to last"));
 
     /** For the CloudWatch sinks: Sagewatch's own meters only, not the JVM and HTTP meters Quarkus adds. */
     public static MeterFilter onlySagewatchMeters() {
@@ -141,33 +163,14 @@ public class InferenceMeters implements InferenceObserver {
         if (outcome.error() != null && outcome.error().is(ErrorType.THROTTLING)) {
             m.throttles.increment();
         }
-        m.latency.record(outcome.totalNanos(), TimeUnit.NANOSECONDS);
-        m.modelLatency.record(outcome.modelLatencyNanos(), TimeUnit.NANOSECONDS);
-        m.overheadLatency.record(outcome.overheadNanos(), TimeUnit.NANOSECONDS);
-        m.requestBytes.record(outcome.request().body().length);
-        if (outcome.responseBytes() != null) {
-            m.responseBytes.record(outcome.responseBytes());
+        for (int i = 0; i < SETTLED.size(); i++) {
+            Object value = SETTLED.get(i).settled().apply(outcome);
+            if (value != null) {
+                m.settled[i].accept(((Number) value).doubleValue());
+            }
         }
-        if (outcome.tokens().inputTokens() != null) {
-            m.inputTokens.increment(outcome.tokens().inputTokens());
-        }
-        if (outcome.tokens().outputTokens() != null) {
-            m.outputTokens.increment(outcome.tokens().outputTokens());
-        }
-        if (outcome.costUsd() != null) {
-            m.cost.increment(outcome.costUsd());
-        }
-        StreamStats stream = outcome.stream();
-        if (stream != null) {
+        if (outcome.streamed()) {
             inFlight(endpoint).decrementAndGet();
-            if (stream.anyPart()) {
-                m.timeToFirstToken.record(stream.firstPartNanos(), TimeUnit.NANOSECONDS);
-                m.addedTimeToFirstToken.record(stream.addedFirstPartNanos(), TimeUnit.NANOSECONDS);
-            }
-            Double rate = stream.tokensPerSecond(outcome.tokens().outputTokens());
-            if (rate != null) {
-                m.tokensPerSecond.record(rate);
-            }
         }
     }
 
@@ -183,44 +186,42 @@ public class InferenceMeters implements InferenceObserver {
         }
     }
 
-    /** The meters of one (endpoint, variant). */
+    /**
+     * The meters of one (endpoint, variant): the outcome counts, and one meter per measured field of
+     * {@link InferenceFields}, named after it.
+     */
     private final class EndpointMeters {
         final Counter invocations;
         final Counter errors4xx;
         final Counter errors5xx;
         final Counter throttles;
-        final Timer latency;
-        final Timer modelLatency;
-        final Timer overheadLatency;
-        final DistributionSummary requestBytes;
-        final DistributionSummary responseBytes;
-        final Counter inputTokens;
-        final Counter outputTokens;
-        final Counter cost;
-        final Timer timeToFirstToken;
-        final Timer addedTimeToFirstToken;
+        /** Aligned with {@link #SETTLED}: records a field's settled value. */
+        final DoubleConsumer[] settled = new DoubleConsumer[SETTLED.size()];
         final Timer interTokenLatency;
-        final DistributionSummary tokensPerSecond;
 
         EndpointMeters(Tags tags) {
-            timeToFirstToken = timer(TIME_TO_FIRST_TOKEN, "Streams: from the request to its first part", tags);
-            addedTimeToFirstToken = timer(ADDED_TIME_TO_FIRST_TOKEN,
-                    "Streams: the gateway's share of the time to first part", tags);
-            interTokenLatency = timer(INTER_TOKEN_LATENCY, "Streams: the gap between consecutive parts", tags);
-            tokensPerSecond = DistributionSummary.builder(TOKENS_PER_SECOND).tags(tags)
-                    .description("Streams: output tokens per second, first part to last").register(registry);
             invocations = registry.counter(INVOCATIONS, tags);
             errors4xx = registry.counter(ERRORS_4XX, tags);
             errors5xx = registry.counter(ERRORS_5XX, tags);
             throttles = registry.counter(THROTTLES, tags);
-            latency = timer(LATENCY, "Total time in the gateway", tags);
-            modelLatency = timer(MODEL_LATENCY, "Time waiting on SageMaker", tags);
-            overheadLatency = timer(OVERHEAD_LATENCY, "Time the gateway added beyond the model", tags);
-            requestBytes = bytes(REQUEST_BYTES, tags);
-            responseBytes = bytes(RESPONSE_BYTES, tags);
-            inputTokens = registry.counter(INPUT_TOKENS, tags);
-            outputTokens = registry.counter(OUTPUT_TOKENS, tags);
-            cost = Counter.builder(ESTIMATED_COST).baseUnit("usd").tags(tags).register(registry);
+            for (int i = 0; i < settled.length; i++) {
+                InferenceFields.Field field = SETTLED.get(i);
+                String name = field.meter();
+                String description = DESCRIPTIONS.get(name);
+                settled[i] = switch (field.measure()) {
+                    case TIMER -> {
+                        Timer timer = timer(name, description, tags);
+                        // fields hold milliseconds with microsecond precision
+                        yield millis -> timer.record(Math.round(millis * 1_000_000), TimeUnit.NANOSECONDS);
+                    }
+                    case COUNTER -> Counter.builder(name).description(description).tags(tags)
+                            .baseUnit(name.equals(ESTIMATED_COST) ? "usd" : null).register(registry)::increment;
+                    case SUMMARY -> DistributionSummary.builder(name).description(description).tags(tags)
+                            .baseUnit(field.name().endsWith("_bytes") ? "bytes" : null).register(registry)::record;
+                    default -> throw new IllegalStateException(field.name() + " is not measured when settled");
+                };
+            }
+            interTokenLatency = timer(INTER_TOKEN_LATENCY, DESCRIPTIONS.get(INTER_TOKEN_LATENCY), tags);
         }
     }
 

@@ -104,9 +104,11 @@ public class ModelHealthMeters {
      * One evaluated window's figures, published once to every CloudWatch sink (at its next step).
      *
      * @param violationsByCheck violation counts by Model Monitor check type
+     * @param evaluated false when the window was not checked (no baseline, too few rows): the latest-violations gauge
+     *     then reads NaN, not 0
      */
     public void window(String endpoint, String schedule, long rows, List<Figure> figures,
-            Map<String, Long> violationsByCheck) {
+            Map<String, Long> violationsByCheck, boolean evaluated) {
         List<Tag> dimensions = List.of(Tag.of("Endpoint", endpoint), Tag.of("MonitoringSchedule", schedule));
         // the latest window's gauges are this window's: a feature it did not measure reads NaN, not an old value
         gauges.forEach((key, holder) -> {
@@ -133,7 +135,7 @@ public class ModelHealthMeters {
             total += check.getValue();
         }
         sets.add(DeltaMeterRegistry.StatisticSet.single(VIOLATIONS, dimensions, total));
-        gauge(LATEST_VIOLATIONS, endpoint, null, total);
+        gauge(LATEST_VIOLATIONS, endpoint, null, evaluated ? total : Double.NaN);
         for (DeltaMeterRegistry sink : sinks) {
             sets.forEach(sink::publishOnce);
         }

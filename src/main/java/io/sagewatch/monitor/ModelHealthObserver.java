@@ -5,6 +5,7 @@ import java.util.concurrent.CompletionStage;
 import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 
+import io.sagewatch.core.PipelineOrder;
 import io.sagewatch.core.InferenceObserver;
 import io.sagewatch.core.InferenceOutcome;
 
@@ -13,7 +14,7 @@ import io.sagewatch.core.InferenceOutcome;
  * stream cut short) is offered to the {@link SampleIntake}; the rest happens off the request path.
  */
 @ApplicationScoped
-@Priority(100)
+@Priority(PipelineOrder.MODEL_HEALTH)
 public class ModelHealthObserver implements InferenceObserver {
 
     private final EndpointMonitors monitors;

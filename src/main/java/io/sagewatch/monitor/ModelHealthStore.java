@@ -18,9 +18,10 @@ import java.util.zip.GZIPOutputStream;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
+import io.sagewatch.core.Futures;
 import io.sagewatch.config.SagewatchConfig;
-import io.sagewatch.store.InferenceTable;
-import io.sagewatch.store.TableClient;
+import io.sagewatch.table.InferenceTable;
+import io.sagewatch.table.TableClient;
 import software.amazon.awssdk.core.SdkBytes;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
@@ -132,8 +133,8 @@ public class ModelHealthStore {
                         ":me", s(replica)))))
                 .thenApply(done -> Claim.WON)
                 .exceptionallyCompose(failure -> {
-                    if (!(unwrap(failure) instanceof ConditionalCheckFailedException)) {
-                        return CompletableFuture.failedFuture(unwrap(failure));
+                    if (!(Futures.unwrap(failure) instanceof ConditionalCheckFailedException)) {
+                        return CompletableFuture.failedFuture(Futures.unwrap(failure));
                     }
                     return table.call(dynamo -> dynamo.getItem(b -> b.tableName(tableName).consistentRead(true)
                             .key(key(windowKey(endpoint, windowStart), "evaluation"))))
@@ -198,10 +199,10 @@ public class ModelHealthStore {
                 .expressionAttributeNames(Map.of("#pk", InferenceTable.INFERENCE_ID))))
                 .thenApply(claimed -> true)
                 .exceptionally(failure -> {
-                    if (unwrap(failure) instanceof ConditionalCheckFailedException) {
+                    if (Futures.unwrap(failure) instanceof ConditionalCheckFailedException) {
                         return false;
                     }
-                    throw new java.util.concurrent.CompletionException(unwrap(failure));
+                    throw new java.util.concurrent.CompletionException(Futures.unwrap(failure));
                 })
                 .thenCompose(claimed -> !claimed ? CompletableFuture.completedFuture(false)
                         : putChunked(baselineKey(endpoint), version(version), baseline, Map.of())
@@ -373,15 +374,6 @@ public class ModelHealthStore {
 
     private static AttributeValue n(long value) {
         return AttributeValue.fromN(Long.toString(value));
-    }
-
-    static Throwable unwrap(Throwable failure) {
-        Throwable cause = failure;
-        while ((cause instanceof java.util.concurrent.CompletionException
-                || cause instanceof java.util.concurrent.ExecutionException) && cause.getCause() != null) {
-            cause = cause.getCause();
-        }
-        return cause;
     }
 
     private static byte[] gzip(byte[] value) {

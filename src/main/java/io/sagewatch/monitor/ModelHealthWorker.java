@@ -30,6 +30,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
+import io.sagewatch.core.Futures;
 import io.sagewatch.config.SagewatchConfig;
 import io.sagewatch.metrics.ModelHealthMeters;
 import io.sagewatch.metrics.ModelHealthMeters.Drop;
@@ -398,7 +399,7 @@ public class ModelHealthWorker {
         Map<String, Long> byCheck = new LinkedHashMap<>();
         if (evaluation != null) {
             if (!evaluation.enoughData()) {
-                meters.window(settings.endpoint(), settings.scheduleName(), merged.rows(), figures, byCheck);
+                meters.window(settings.endpoint(), settings.scheduleName(), merged.rows(), figures, byCheck, false);
                 return;
             }
             for (WindowEvaluation.FeatureResult feature : evaluation.features()) {
@@ -418,7 +419,8 @@ public class ModelHealthWorker {
                 addQuality(figures, name, merged.featureOrNull(name), null);
             }
         }
-        meters.window(settings.endpoint(), settings.scheduleName(), merged.rows(), figures, byCheck);
+        meters.window(settings.endpoint(), settings.scheduleName(), merged.rows(), figures, byCheck,
+                evaluation != null);
     }
 
     private static void addQuality(List<Figure> figures, String name, FeatureAccumulator feature, FeatureType type) {
@@ -462,7 +464,7 @@ public class ModelHealthWorker {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted", e);
         } catch (java.util.concurrent.ExecutionException e) {
-            Throwable cause = ModelHealthStore.unwrap(e);
+            Throwable cause = Futures.unwrap(e);
             throw cause instanceof RuntimeException runtime ? runtime : new IllegalStateException(cause);
         } catch (java.util.concurrent.TimeoutException e) {
             throw new IllegalStateException("the table did not answer in " + CALL_TIMEOUT, e);

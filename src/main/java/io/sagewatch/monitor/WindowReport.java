@@ -6,6 +6,7 @@ import java.time.Instant;
 import java.util.Map;
 import java.util.TreeMap;
 
+import io.sagewatch.json.Json;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -31,7 +32,7 @@ public final class WindowReport {
     /** The window went into the baseline being learned. */
     public static final String LEARNING = "Learning";
 
-    static final ObjectMapper JSON = new ObjectMapper();
+    static final ObjectMapper JSON = Json.MAPPER;
 
     private WindowReport() {
     }
@@ -59,7 +60,12 @@ public final class WindowReport {
                 byCheck.merge(violation.constraintCheckType(), 1L, Long::sum);
             }
         }
-        summary.put("violations", byCheck.values().stream().mapToLong(Long::longValue).sum());
+        if (evaluation != null && evaluation.enoughData()) {
+            summary.put("violations", byCheck.values().stream().mapToLong(Long::longValue).sum());
+        } else {
+            // not evaluated (no baseline, or fewer rows than min-samples): no count, rather than a reassuring 0
+            summary.putNull("violations");
+        }
         ObjectNode checks = summary.putObject("violations_by_check");
         byCheck.forEach(checks::put);
         return summary;

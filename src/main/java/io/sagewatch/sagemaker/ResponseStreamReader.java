@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.List;
 
+import io.sagewatch.json.Json;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
@@ -34,7 +35,7 @@ import io.vertx.core.http.HttpClientResponse;
  */
 final class ResponseStreamReader {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = Json.MAPPER;
     /** While nothing is asked of the model, the deadlines are looked at again this often. */
     private static final long RECHECK_NANOS = 100_000_000L;
 

@@ -9,6 +9,7 @@ import java.util.function.Supplier;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
+import io.sagewatch.core.Futures;
 import io.sagewatch.config.EndpointPolicies;
 import io.sagewatch.config.SagewatchConfig;
 import io.sagewatch.core.ErrorType;
@@ -150,8 +151,7 @@ public class SageMakerProvider implements ModelProvider {
 
     /** Any failure as an {@link InferenceError}; the runtime client raises those already. */
     static InferenceError translate(Throwable failure) {
-        Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause()
-                : failure;
+        Throwable cause = Futures.unwrap(failure);
         if (cause instanceof InferenceError error) {
             return error;
         }

@@ -12,6 +12,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 import org.jboss.logging.Logger;
 
+import io.sagewatch.json.Json;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
@@ -61,7 +62,7 @@ import software.amazon.awssdk.utils.SdkAutoCloseable;
 public class SageMakerRuntimeClient {
 
     private static final Logger LOG = Logger.getLogger(SageMakerRuntimeClient.class);
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = Json.MAPPER;
     private static final int MIN_CONNECTIONS_PER_LOOP = 8;
     static final String SIGNING_NAME = "sagemaker";
 

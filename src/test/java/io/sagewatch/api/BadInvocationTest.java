@@ -1,5 +1,7 @@
 package io.sagewatch.api;
 
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
+import static org.assertj.core.api.Assertions.assertThat;
 import static io.restassured.RestAssured.given;
 import static io.sagewatch.testing.Gateway.modelCalls;
 import static io.sagewatch.testing.Gateway.modelCallsFor;
@@ -7,6 +9,8 @@ import static io.sagewatch.testing.Gateway.newInferenceId;
 import static org.hamcrest.Matchers.containsString;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import java.nio.charset.StandardCharsets;
+import io.sagewatch.testing.Gateway;
 import java.util.Map;
 import java.util.stream.Stream;
 
@@ -70,5 +74,58 @@ class BadInvocationTest {
                 .body("Message", containsString("exceeds the maximum of 6291456 bytes"));
         assertEquals(0, modelCallsFor(marker));
         given().get("/inferences/{id}", marker).then().statusCode(404);
+    }
+
+    /**
+     * A body over the HTTP server's own limit (quarkus.http.limits.max-body-size): declared, refused in SageMaker's
+     * shape, a 413 ValidationError naming the limit, so that SDKs print why; streamed past it, the server's own empty
+     * 413 with SageMaker's error headers (its body is written before the gateway could say more).
+     */
+    @Test
+    void aBodyOverTheServersLimitGetsASageMakerShaped413() throws Exception {
+        assumeFalse(Gateway.isLambdaBuild(), "API Gateway answers oversized bodies itself");
+        String declared = rawPost("Content-Length: 20000000\r\n", new byte[0]);
+        assertThat(declared).startsWith("HTTP/1.1 413").containsIgnoringCase("x-amzn-ErrorType: ValidationError")
+                .contains("16777216 bytes");
+        byte[] chunk = new byte[1 << 20];
+        java.io.ByteArrayOutputStream chunked = new java.io.ByteArrayOutputStream();
+        for (int i = 0; i < 18; i++) {
+            chunked.write((Integer.toHexString(chunk.length) + "\r\n").getBytes(StandardCharsets.US_ASCII));
+            chunked.write(chunk);
+            chunked.write("\r\n".getBytes(StandardCharsets.US_ASCII));
+        }
+        String streamed = rawPost("Transfer-Encoding: chunked\r\n", chunked.toByteArray());
+        assertThat(streamed).startsWith("HTTP/1.1 413").containsIgnoringCase("x-amzn-ErrorType: ValidationError")
+                .containsIgnoringCase("x-amzn-RequestId: ");
+    }
+
+    /** A POST to the echo endpoint with these framing headers, written raw; the answer as text. */
+    private static String rawPost(String framing, byte[] body) throws Exception {
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", io.restassured.RestAssured.port)) {
+            socket.setSoTimeout(10_000);
+            var out = socket.getOutputStream();
+            out.write(("POST /endpoints/echo/invocations HTTP/1.1\r\nHost: localhost\r\nContent-Type: text/plain\r\n"
+                    + framing + "\r\n").getBytes(StandardCharsets.US_ASCII));
+            try {
+                out.write(body);
+                out.flush();
+            } catch (java.io.IOException closedEarly) {
+                // the server may answer and close before the whole body is sent
+            }
+            // the head, then as many body bytes as it declares (the server need not close the connection)
+            var in = socket.getInputStream();
+            StringBuilder answer = new StringBuilder();
+            while (!answer.toString().contains("\r\n\r\n")) {
+                int b = in.read();
+                if (b < 0) {
+                    return answer.toString();
+                }
+                answer.append((char) b);
+            }
+            java.util.regex.Matcher length = java.util.regex.Pattern.compile("(?i)content-length: *(\\d+)")
+                    .matcher(answer);
+            int declared = length.find() ? Integer.parseInt(length.group(1)) : 0;
+            return answer + new String(in.readNBytes(declared), StandardCharsets.UTF_8);
+        }
     }
 }

@@ -50,7 +50,7 @@ class InferenceRecordResourceTest {
         assertThat(received).isBetween(before.minusSeconds(1), finished);
         double latency = record.getDouble("latency_ms");
         double model = record.getDouble("model_latency_ms");
-        double overhead = record.getDouble("overhead_ms");
+        double overhead = record.getDouble("overhead_latency_ms");
         assertThat(model).isPositive().isLessThanOrEqualTo(latency);
         assertThat(overhead).isNotNegative();
         assertThat(model + overhead).isCloseTo(latency, org.assertj.core.data.Offset.offset(0.002));

@@ -114,10 +114,10 @@ class StreamingInvocationResourceTest {
         assertEquals(200, record.getInt("http_status"));
         assertEquals(5, record.getInt("parts"));
         assertEquals(35, record.getInt("response_bytes"));
-        assertThat(record.getDouble("time_to_first_part_ms")).isPositive();
-        assertThat(record.getDouble("added_time_to_first_part_ms")).isNotNegative()
-                .isLessThanOrEqualTo(record.getDouble("time_to_first_part_ms"));
-        assertThat(record.getDouble("inter_part_p99_ms")).isGreaterThanOrEqualTo(record.getDouble("inter_part_p50_ms"));
+        assertThat(record.getDouble("time_to_first_token_ms")).isPositive();
+        assertThat(record.getDouble("added_time_to_first_token_ms")).isNotNegative()
+                .isLessThanOrEqualTo(record.getDouble("time_to_first_token_ms"));
+        assertThat(record.getDouble("inter_token_latency_p99_ms")).isGreaterThanOrEqualTo(record.getDouble("inter_token_latency_p50_ms"));
         // the captured output is the stream reassembled (base64: the model's content type is not text)
         assertEquals("part-1;part-2;part-3;part-4;part-5;", new String(Base64.getDecoder().decode(
                 record.getString("output.data")), StandardCharsets.UTF_8));
@@ -137,7 +137,7 @@ class StreamingInvocationResourceTest {
         JsonPath record = awaitFinalRecord(id);
         assertEquals(6, record.getInt("output_tokens"));
         assertEquals(7, record.getInt("input_tokens"));
-        assertThat(record.getDouble("tokens_per_second")).isPositive();
+        assertThat(record.getDouble("output_tokens_per_second")).isPositive();
     }
 
     @Test

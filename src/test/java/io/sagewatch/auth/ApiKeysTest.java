@@ -6,9 +6,14 @@ import static io.sagewatch.testing.Gateway.modelCallsFor;
 import static io.sagewatch.testing.Gateway.newInferenceId;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 
 import org.junit.jupiter.api.Test;
 
@@ -16,9 +21,12 @@ import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
+import io.restassured.path.json.JsonPath;
 import io.restassured.specification.RequestSpecification;
+import io.sagewatch.api.ApiKeyFilter;
 import io.sagewatch.testing.CapturedLog;
 import io.sagewatch.testing.GatewayTestResource;
+import io.sagewatch.testing.RouteCatalog;
 
 /** Every refusal: 403 in AWS' terms, no model call, no record; the caller's name (never its key) in the record. */
 @QuarkusTest
@@ -137,5 +145,42 @@ class ApiKeysTest {
                 .post("/endpoints/stream-raw/invocations-response-stream").then().statusCode(200)
                 .header("Content-Type", "application/vnd.amazon.eventstream");
         assertEquals("team-a", awaitFinalRecord(allowed, TEAM_A).getString("caller"));
+    }
+
+    /**
+     * Every route the application exposes: its own (from the OpenAPI document), those on the main router, and the
+     * extensions' under /q (on a router of their own that Vert.x does not list: named here): without a key, refused in
+     * SageMaker's shape unless it is on the public list.
+     */
+    @Test
+    void everyRouteNeedsAKeyUnlessItIsPublic() {
+        Map<String, List<String>> routes = new TreeMap<>();
+        JsonPath openApi = given().queryParam("format", "json").get("/q/openapi").then().statusCode(200).extract()
+                .jsonPath();
+        Map<String, Map<String, Object>> paths = openApi.getMap("paths");
+        paths.forEach((path, operations) -> routes.put(path, operations.keySet().stream()
+                .map(method -> method.toUpperCase(Locale.ROOT)).toList()));
+        RouteCatalog.paths().forEach(path -> routes.putIfAbsent(path, List.of("GET")));
+        for (String framework : List.of("/q/health", "/q/health/live", "/q/health/ready", "/q/health/started",
+                "/q/metrics", "/q/openapi")) {
+            routes.putIfAbsent(framework, List.of("GET"));
+        }
+        assertThat(routes).as("the routes found").containsKeys("/endpoints/{EndpointName}/invocations",
+                "/inferences/{inferenceId}", "/q/health", "/q/metrics", "/q/openapi");
+        List<String> decisions = new ArrayList<>();
+        routes.forEach((template, methods) -> {
+            String path = template.replace("{EndpointName}", "echo").replace("{inferenceId}", "some-id")
+                    .replaceAll("\\{[^}]+}", "x").replace("*", "");
+            for (String method : methods) {
+                var answer = given().body("x").request(method, path).then().extract();
+                boolean refused = answer.statusCode() == 403
+                        && "MissingAuthenticationTokenException".equals(answer.header("x-amzn-ErrorType"));
+                decisions.add(method + " " + template + " -> " + answer.statusCode());
+                if (refused == ApiKeyFilter.isPublic(path)) {
+                    throw new AssertionError(method + " " + template + (refused ? " is public but refused"
+                            : " answered " + answer.statusCode() + " without a key") + "; all: " + decisions);
+                }
+            }
+        });
     }
 }

@@ -19,6 +19,7 @@ import io.sagewatch.core.InferenceRequest;
 import io.sagewatch.core.StreamStats;
 import io.sagewatch.core.TokenUsage;
 import io.sagewatch.metrics.InferenceMetersAccess;
+import io.sagewatch.metrics.ModelHealthMeters;
 import io.sagewatch.core.ModelCall;
 import io.sagewatch.core.ModelResponse;
 import io.sagewatch.testing.TestConfigs;
@@ -81,5 +82,21 @@ class DevMetricsSummaryTest {
                 .containsPattern("streams 1, time to first token p50 ≤(4[5-9]|5\\d)\\.\\d ms")
                 .contains("gateway's share mean 0.50 ms")
                 .containsPattern("between tokens p50 ≤2[0-9]\\.\\d ms");
+    }
+
+    /** A window too small to check says so, rather than "0 violations"; an evaluated one gives its count. */
+    @Test
+    void aWindowThatWasNotEvaluatedIsNotReportedAsClean() {
+        CompositeMeterRegistry registry = new CompositeMeterRegistry();
+        registry.add(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+        ModelHealthMeters health = new ModelHealthMeters(registry, "sagewatch", List.of());
+        DevMetricsSummary summary = new DevMetricsSummary(registry);
+        health.window("demo-llm", "demo-llm", 3, List.of(), Map.of(), false);
+        assertThat(summary.summary()).singleElement().asString()
+                .isEqualTo("demo-llm model health (latest window): not evaluated (no baseline, or fewer rows than"
+                        + " min-samples)");
+        health.window("demo-llm", "demo-llm", 300, List.of(), Map.of("baseline_drift_check", 2L), true);
+        assertThat(summary.summary()).singleElement().asString()
+                .isEqualTo("demo-llm model health (latest window): 2 violations");
     }
 }

@@ -40,7 +40,7 @@ class InferenceObservabilityTest {
         assertEquals(1200, record.getInt("input_tokens"));
         assertEquals(300, record.getInt("output_tokens"));
         // test price table: 0.0001 per invocation + 0.5 per 1k input + 1.5 per 1k output
-        assertThat(record.getDouble("cost_usd")).isCloseTo(0.0001 + 0.6 + 0.45, org.assertj.core.data.Offset.offset(1e-9));
+        assertThat(record.getDouble("estimated_cost_usd")).isCloseTo(0.0001 + 0.6 + 0.45, org.assertj.core.data.Offset.offset(1e-9));
 
         String custom = newInferenceId();
         given().header("X-Amzn-SageMaker-Inference-Id", custom).contentType("application/json")
@@ -76,11 +76,11 @@ class InferenceObservabilityTest {
             assertEquals(200, success.get("http_status").intValue());
             assertTrue(success.get("latency_ms").isNumber());
             assertTrue(success.get("model_latency_ms").isNumber());
-            assertTrue(success.get("overhead_ms").isNumber());
+            assertTrue(success.get("overhead_latency_ms").isNumber());
             assertTrue(success.get("request_id").isTextual());
             assertEquals(1200, success.get("input_tokens").intValue());
             assertEquals(300, success.get("output_tokens").intValue());
-            assertTrue(success.get("cost_usd").isNumber());
+            assertTrue(success.get("estimated_cost_usd").isNumber());
             assertThat(success.toString()).doesNotContain("choices").as("no payload in the log");
 
             JsonNode failure = only(lines, failed);

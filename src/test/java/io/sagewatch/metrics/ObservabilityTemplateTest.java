@@ -76,7 +76,7 @@ class ObservabilityTemplateTest {
                 ModelHealthMeters.Figure.single(ModelHealthMeters.DRIFT_PREFIX + "age", 0.2),
                 ModelHealthMeters.Figure.single(ModelHealthMeters.NON_NULL_PREFIX + "age", 1.0),
                 new ModelHealthMeters.Figure(ModelHealthMeters.DATA_PREFIX + "age", 100, 4000, 18, 90)),
-                Map.of("baseline_drift_check", 1L));
+                Map.of("baseline_drift_check", 1L), true);
         Map<String, Set<Set<String>>> emitted = new HashMap<>();
         registry.publish();
         ObjectMapper json = new ObjectMapper();

@@ -109,6 +109,11 @@ class ModelHealthTest {
                 .body("Message", containsString("$.monitoring_config.emit_metric: unknown setting"));
         given().contentType("application/json").body("[1, 2]").put("/endpoints/monitored-files/monitoring/baseline")
                 .then().statusCode(400).body("Message", containsString("\"statistics\""));
+        // malformed JSON: where it broke
+        given().contentType("application/json").body("{\"statistics\": {\n  \"dataset\": {\"item_count\": 3,}}}")
+                .put("/endpoints/monitored-files/monitoring/baseline").then().statusCode(400)
+                .header("X-Amzn-ErrorType", containsString("ValidationError"))
+                .body("Message", containsString("not valid JSON at line 2, column"));
         given().get("/endpoints/echo/monitoring/baseline").then().statusCode(404)
                 .body("Message", containsString("is not monitored"));
         given().get("/endpoints/monitored-json/monitoring/windows/yesterday").then().statusCode(400);

@@ -5,6 +5,7 @@ import java.lang.annotation.Retention;
 import java.lang.annotation.RetentionPolicy;
 import java.lang.annotation.Target;
 
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.condition.DisabledIfSystemProperty;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
@@ -13,6 +14,7 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
  * {@code @QuarkusTest} it extends) already runs in every build; running it again against the jar would only repeat it.
  */
 @Target(ElementType.TYPE)
+@Tag("native-http")
 @Retention(RetentionPolicy.RUNTIME)
 @EnabledIfSystemProperty(named = "sagewatch-test.artifact", matches = "native")
 @DisabledIfSystemProperty(named = "sagewatch-test.build", matches = "lambda")

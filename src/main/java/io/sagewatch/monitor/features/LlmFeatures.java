@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.regex.Pattern;
 
+import io.sagewatch.json.Json;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
@@ -29,7 +30,7 @@ public final class LlmFeatures implements SampleFeatures {
             "(?i)^\\W*(I'?m sorry|I am sorry|I apologi[sz]e|I can(?:no|')t|I cannot|I am unable|I'm unable|"
                     + "I won'?t|As an AI)\\b";
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = Json.MAPPER;
 
     private final Pattern refusal;
 

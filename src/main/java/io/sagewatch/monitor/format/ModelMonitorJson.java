@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.BiFunction;
 
+import io.sagewatch.json.Json;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -29,7 +30,7 @@ public final class ModelMonitorJson {
     public static final String STATISTICS = "statistics.json";
     public static final String CONSTRAINTS = "constraints.json";
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = Json.MAPPER;
     private static final Set<String> MONITORING_KEYS = Set.of("evaluate_constraints", "emit_metrics",
             "datatype_check_threshold", "domain_content_threshold", "distribution_constraints");
     private static final Set<String> DISTRIBUTION_KEYS = Set.of("perform_comparison", "comparison_threshold",

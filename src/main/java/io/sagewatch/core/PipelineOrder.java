@@ -1,0 +1,31 @@
+package io.sagewatch.core;
+
+import java.util.List;
+
+/**
+ * The order of the pipeline's guards and observers, in one place: each bean carries its constant as its
+ * {@code jakarta.annotation.Priority}, and the pipeline applies them highest first. A new guard or observer takes a
+ * constant here, between the ones it must come after and before.
+ */
+public final class PipelineOrder {
+
+    /** Guards, outermost first: an outer guard sees every request an inner one answered. */
+    public static final int IDEMPOTENCY_GUARD = 1000;
+
+    /**
+     * Observers, in the order they hear of a settled inference: the meters first (cheapest, never waits), the log line,
+     * the final record (which an answer may wait for), then model health (sampled, off the request path).
+     */
+    public static final int METERS = 400;
+    public static final int LOG_LINE = 300;
+    public static final int RECORD = 200;
+    public static final int MODEL_HEALTH = 100;
+
+    /** The guards' constants, outermost first. */
+    public static final List<Integer> GUARDS = List.of(IDEMPOTENCY_GUARD);
+    /** The observers' constants, first first. */
+    public static final List<Integer> OBSERVERS = List.of(METERS, LOG_LINE, RECORD, MODEL_HEALTH);
+
+    private PipelineOrder() {
+    }
+}

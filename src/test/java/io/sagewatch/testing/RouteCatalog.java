@@ -1,0 +1,26 @@
+package io.sagewatch.testing;
+
+import java.util.List;
+import java.util.Objects;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+
+import io.vertx.ext.web.Route;
+import io.vertx.ext.web.Router;
+
+/** The HTTP routes the running application registered (Quarkus' own and the extensions'), for route tests. */
+@ApplicationScoped
+public class RouteCatalog {
+
+    private static volatile Router router;
+
+    void keep(@Observes Router started) {
+        router = started;
+    }
+
+    /** The paths of the routes registered with a fixed path, deduplicated. */
+    public static List<String> paths() {
+        return router.getRoutes().stream().map(Route::getPath).filter(Objects::nonNull).distinct().sorted().toList();
+    }
+}
