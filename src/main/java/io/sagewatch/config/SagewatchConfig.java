@@ -12,7 +12,7 @@ import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import io.smallrye.config.WithName;
 
-/** Everything Sagewatch reads from configuration; documented key by key in README.md. */
+/** Everything Sagewatch reads from configuration; documented key by key in docs/configuration.md (ConfigurationDocTest keeps the two in step). */
 @ConfigMapping(prefix = "sagewatch")
 public interface SagewatchConfig {
 
@@ -203,7 +203,7 @@ public interface SagewatchConfig {
         EndpointMonitor monitor();
     }
 
-    /** One endpoint's model-health monitoring (README "Model health"). */
+    /** One endpoint's model-health monitoring (docs/model-health.md). */
     interface EndpointMonitor {
         @WithDefault("false")
         boolean enabled();
