@@ -1,13 +1,5 @@
 package io.sagewatch;
 
-import static com.tngtech.archunit.base.DescribedPredicate.not;
-import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAPackage;
-import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAnyPackage;
-import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
-import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
-
-import static org.assertj.core.api.Assertions.assertThat;
-
 import java.util.ArrayList;
 import java.util.List;
 
@@ -29,6 +21,13 @@ import io.sagewatch.core.InferenceGuard;
 import io.sagewatch.core.InferenceObserver;
 import io.sagewatch.core.PipelineOrder;
 
+import static com.tngtech.archunit.base.DescribedPredicate.not;
+import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAPackage;
+import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAnyPackage;
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
+import static org.assertj.core.api.Assertions.assertThat;
+
 /** The layout the code is meant to keep, checked on the compiled main classes. */
 class ArchitectureTest {
 
@@ -43,37 +42,64 @@ class ArchitectureTest {
 
     @Test
     void theCoreTypesImportNoOtherSagewatchPackage() {
-        noClasses().that().resideInAPackage("io.sagewatch.core..")
-                .should().dependOnClassesThat(resideInAPackage("io.sagewatch..")
-                        .and(not(resideInAPackage("io.sagewatch.core.."))))
+        noClasses()
+                .that()
+                .resideInAPackage("io.sagewatch.core..")
+                .should()
+                .dependOnClassesThat(
+                        resideInAPackage("io.sagewatch..").and(not(resideInAPackage("io.sagewatch.core.."))))
                 .check(MAIN);
     }
 
     @Test
     void thePipelineKnowsTheModelAndTheObserversOnlyThroughTheirInterfaces() {
-        noClasses().that().resideInAPackage("io.sagewatch.inference..")
-                .should().dependOnClassesThat(resideInAnyPackage("io.sagewatch.sagemaker..", "io.sagewatch.records..",
-                        "io.sagewatch.table..", "io.sagewatch.api.."))
+        noClasses()
+                .that()
+                .resideInAPackage("io.sagewatch.inference..")
+                .should()
+                .dependOnClassesThat(resideInAnyPackage(
+                        "io.sagewatch.sagemaker..",
+                        "io.sagewatch.records..",
+                        "io.sagewatch.table..",
+                        "io.sagewatch.api.."))
                 .check(MAIN);
     }
 
     @Test
     void theProviderAndTheObserversKnowNoFront() {
-        noClasses().that().resideInAnyPackage("io.sagewatch.sagemaker..", "io.sagewatch.records..", "io.sagewatch.table..",
-                "io.sagewatch.metrics..", "io.sagewatch.inference..", "io.sagewatch.auth..")
-                .should().dependOnClassesThat(resideInAPackage("io.sagewatch.api.."))
+        noClasses()
+                .that()
+                .resideInAnyPackage(
+                        "io.sagewatch.sagemaker..",
+                        "io.sagewatch.records..",
+                        "io.sagewatch.table..",
+                        "io.sagewatch.metrics..",
+                        "io.sagewatch.inference..",
+                        "io.sagewatch.auth..")
+                .should()
+                .dependOnClassesThat(resideInAPackage("io.sagewatch.api.."))
                 .check(MAIN);
     }
 
     @Test
     void theTableLayerServesTheRecordsIdempotencyAndModelHealthAndKnowsNoneOfThem() {
-        noClasses().that().resideInAPackage("io.sagewatch.table..")
-                .should().dependOnClassesThat(resideInAnyPackage("io.sagewatch.records..", "io.sagewatch.idempotency..",
-                        "io.sagewatch.monitor..", "io.sagewatch.metrics..", "io.sagewatch.api..",
+        noClasses()
+                .that()
+                .resideInAPackage("io.sagewatch.table..")
+                .should()
+                .dependOnClassesThat(resideInAnyPackage(
+                        "io.sagewatch.records..",
+                        "io.sagewatch.idempotency..",
+                        "io.sagewatch.monitor..",
+                        "io.sagewatch.metrics..",
+                        "io.sagewatch.api..",
                         "io.sagewatch.inference.."))
                 .check(MAIN);
-        noClasses().that().resideInAnyPackage("io.sagewatch.idempotency..", "io.sagewatch.monitor..")
-                .should().dependOnClassesThat(resideInAPackage("io.sagewatch.records.."))
+        noClasses()
+                .that()
+                .resideInAnyPackage("io.sagewatch.idempotency..", "io.sagewatch.monitor..")
+                .should()
+                .dependOnClassesThat(resideInAPackage("io.sagewatch.records.."))
                 .check(MAIN);
     }
 
@@ -87,21 +113,25 @@ class ArchitectureTest {
                 continue;
             }
             for (JavaMethod method : type.getMethods()) {
-                boolean route = method.getAnnotations().stream().anyMatch(a -> a.getRawType()
-                        .isAnnotatedWith(HttpMethod.class));
+                boolean route = method.getAnnotations().stream()
+                        .anyMatch(a -> a.getRawType().isAnnotatedWith(HttpMethod.class));
                 if (!route) {
                     continue;
                 }
                 routes++;
-                boolean decided = type.isAnnotatedWith(Admitted.class) || type.isAnnotatedWith(NotAdmitted.class)
-                        || method.isAnnotatedWith(Admitted.class) || method.isAnnotatedWith(NotAdmitted.class);
+                boolean decided = type.isAnnotatedWith(Admitted.class)
+                        || type.isAnnotatedWith(NotAdmitted.class)
+                        || method.isAnnotatedWith(Admitted.class)
+                        || method.isAnnotatedWith(NotAdmitted.class);
                 if (!decided) {
                     undecided.add(method.getFullName());
                 }
             }
         }
         assertThat(routes).as("routes found").isGreaterThan(5);
-        assertThat(undecided).as("routes with neither @Admitted nor @NotAdmitted").isEmpty();
+        assertThat(undecided)
+                .as("routes with neither @Admitted nor @NotAdmitted")
+                .isEmpty();
     }
 
     /**
@@ -110,9 +140,11 @@ class ArchitectureTest {
      */
     @Test
     void guardsAndObserversTakeTheirOrderFromPipelineOrder() {
-        assertThat(PipelineOrder.OBSERVERS).doesNotHaveDuplicates()
+        assertThat(PipelineOrder.OBSERVERS)
+                .doesNotHaveDuplicates()
                 .isSortedAccordingTo(java.util.Comparator.reverseOrder());
-        assertThat(PipelineOrder.GUARDS).doesNotHaveDuplicates()
+        assertThat(PipelineOrder.GUARDS)
+                .doesNotHaveDuplicates()
                 .isSortedAccordingTo(java.util.Comparator.reverseOrder());
         List<Integer> observers = new ArrayList<>();
         List<Integer> guards = new ArrayList<>();
@@ -122,12 +154,15 @@ class ArchitectureTest {
             if (!observer && !guard) {
                 continue;
             }
-            assertThat(type.isAnnotatedWith(Priority.class)).as(type.getName() + " has a @Priority").isTrue();
+            assertThat(type.isAnnotatedWith(Priority.class))
+                    .as(type.getName() + " has a @Priority")
+                    .isTrue();
             int priority = type.getAnnotationOfType(Priority.class).value();
             (observer ? observers : guards).add(priority);
         }
-        assertThat(observers).as("the observers' priorities").containsExactlyInAnyOrderElementsOf(
-                PipelineOrder.OBSERVERS);
+        assertThat(observers)
+                .as("the observers' priorities")
+                .containsExactlyInAnyOrderElementsOf(PipelineOrder.OBSERVERS);
         assertThat(guards).as("the guards' priorities").containsExactlyInAnyOrderElementsOf(PipelineOrder.GUARDS);
     }
 }

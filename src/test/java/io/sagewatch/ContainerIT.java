@@ -1,9 +1,5 @@
 package io.sagewatch;
 
-import static io.restassured.RestAssured.given;
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.hamcrest.Matchers.equalTo;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -22,6 +18,10 @@ import io.sagewatch.testing.Artifact;
 import io.sagewatch.testing.FreePort;
 import io.sagewatch.testing.PackagedGateway;
 import io.sagewatch.testing.SageMakerFake;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.equalTo;
 
 /**
  * The ECS image (built by .ci/containers), run as ECS runs it: under a memory limit, its settings from the
@@ -43,70 +43,96 @@ class ContainerIT {
      * JAVA_TOOL_OPTIONS, which the JVM reads.)
      */
     private static List<String> aotCacheRequired() {
-        return Artifact.isNative() ? List.of()
-                : List.of("-DJAVA_TOOL_OPTIONS=-XX:AOTMode=on -Xlog:class+load=info");
+        return Artifact.isNative() ? List.of() : List.of("-DJAVA_TOOL_OPTIONS=-XX:AOTMode=on -Xlog:class+load=info");
     }
 
     @Test
     void theImageServesRecordsAndStaysInsideItsLimits() throws Exception {
         try (EmbeddedDynamoDb dynamo = EmbeddedDynamoDb.start(FreePort.next());
                 SageMakerFake model = new SageMakerFake();
-                PackagedGateway gateway = new PackagedGateway(dynamo, "http://127.0.0.1:" + dynamo.port(), model,
-                        ENDPOINTS, aotCacheRequired())) {
+                PackagedGateway gateway = new PackagedGateway(
+                        dynamo, "http://127.0.0.1:" + dynamo.port(), model, ENDPOINTS, aotCacheRequired())) {
             gateway.awaitFirstInference("echo");
-            RequestSpecification http = new RequestSpecBuilder().setBaseUri("http://127.0.0.1")
-                    .setPort(gateway.port()).build();
+            RequestSpecification http = new RequestSpecBuilder()
+                    .setBaseUri("http://127.0.0.1")
+                    .setPort(gateway.port())
+                    .build();
 
-            String id = given(http).contentType("application/json").body("{\"instances\":[[1.0,2.0]]}")
+            String id = given(http)
+                    .contentType("application/json")
+                    .body("{\"instances\":[[1.0,2.0]]}")
                     .post("/endpoints/echo/invocations")
-                    .then().statusCode(200)
+                    .then()
+                    .statusCode(200)
                     .body(equalTo("{\"instances\":[[1.0,2.0]]}"))
-                    .extract().header("X-Sagewatch-Inference-Id");
-            given(http).contentType("application/json").body("{}")
+                    .extract()
+                    .header("X-Sagewatch-Inference-Id");
+            given(http)
+                    .contentType("application/json")
+                    .body("{}")
                     .post("/endpoints/error-model/invocations")
-                    .then().statusCode(424)
+                    .then()
+                    .statusCode(424)
                     .header("x-amzn-ErrorType", "ModelError")
                     .body("OriginalStatusCode", equalTo(400))
                     .body("OriginalMessage", equalTo("bad tensor shape"));
-            Awaitility.await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> given(http)
-                    .get("/inferences/{id}", id)
-                    .then().statusCode(200).body("status", equalTo("SUCCEEDED")).body("endpoint", equalTo("echo")));
-            given(http).get("/q/health/ready")
-                    .then().statusCode(200).body("status", equalTo("UP"));
+            Awaitility.await()
+                    .atMost(Duration.ofSeconds(15))
+                    .untilAsserted(() -> given(http)
+                            .get("/inferences/{id}", id)
+                            .then()
+                            .statusCode(200)
+                            .body("status", equalTo("SUCCEEDED"))
+                            .body("endpoint", equalTo("echo")));
+            given(http).get("/q/health/ready").then().statusCode(200).body("status", equalTo("UP"));
 
             if (!Artifact.isNative()) {
-                assertThat(gateway.output()).as("the request path's classes, from the image's AOT cache")
+                assertThat(gateway.output())
+                        .as("the request path's classes, from the image's AOT cache")
                         .contains("io.sagewatch.inference.InferencePipeline source: shared objects file")
                         .contains("io.sagewatch.sagemaker.SageMakerRuntimeClient source: shared objects file");
             }
 
             long pid = gateway.pid();
-            assertThat(status(pid, "Uid").split("\\s+")[0]).as("the container's user").isNotEqualTo("0");
+            assertThat(status(pid, "Uid").split("\\s+")[0])
+                    .as("the container's user")
+                    .isNotEqualTo("0");
 
             long limit = parseBytes(Artifact.containerMemory());
             if (!Artifact.isNative()) {
                 // deploy/jvm.options: the heap is 60 % of the container's limit, not of the host's memory
                 String metrics = given(http).get("/q/metrics").asString();
                 long heap = heapMax(metrics);
-                assertThat(heap).as("max heap of a %d MB limit", limit >> 20)
-                        .isBetween((long) (limit * 0.5), (long) (limit * 0.65));
+                assertThat(heap).as("max heap of a %d MB limit", limit >> 20).isBetween((long) (limit * 0.5), (long)
+                        (limit * 0.65));
             }
 
             // 32 callers, 150 calls each: a few seconds here, bounded at 90 s on a slow machine
             gateway.startLoad(32, "echo", 150);
-            assertThat(gateway.awaitCallers(Duration.ofSeconds(90))).as("the load ends").isTrue();
+            assertThat(gateway.awaitCallers(Duration.ofSeconds(90)))
+                    .as("the load ends")
+                    .isTrue();
             assertThat(gateway.answers()).hasSize(32 * 150).allMatch(a -> a.status() == 200);
             long rss = Long.parseLong(status(pid, "VmRSS").replaceAll("\\D", "")) * 1024;
-            System.out.printf("container %s under %s: RSS %d MB after %d inferences%n", Artifact.image().orElseThrow(),
-                    Artifact.containerMemory(), rss >> 20, gateway.answers().size());
-            assertThat(rss).as("RSS under load, within the %s limit", Artifact.containerMemory()).isLessThan(limit);
+            System.out.printf(
+                    "container %s under %s: RSS %d MB after %d inferences%n",
+                    Artifact.image().orElseThrow(),
+                    Artifact.containerMemory(),
+                    rss >> 20,
+                    gateway.answers().size());
+            assertThat(rss)
+                    .as("RSS under load, within the %s limit", Artifact.containerMemory())
+                    .isLessThan(limit);
         }
     }
 
     private static String status(long pid, String field) throws Exception {
         return Files.readAllLines(Path.of("/proc", Long.toString(pid), "status")).stream()
-                .filter(line -> line.startsWith(field + ":")).findFirst().orElseThrow()
-                .substring(field.length() + 1).strip();
+                .filter(line -> line.startsWith(field + ":"))
+                .findFirst()
+                .orElseThrow()
+                .substring(field.length() + 1)
+                .strip();
     }
 
     /** The sum of the heap pools' maximums, as Prometheus exposes them. */

@@ -1,7 +1,5 @@
 package io.sagewatch;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -15,6 +13,8 @@ import io.sagewatch.testing.PackagedGateway;
 import io.sagewatch.testing.PackagedGateway.Answer;
 import io.sagewatch.testing.SageMakerFake;
 import io.sagewatch.testing.TableGate;
+
+import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The packaged gateway (the jar; with -Pnative the native executable) killed (SIGKILL: no shutdown hook, no spool
@@ -35,7 +35,8 @@ class CrashIT {
 
     @Test
     void aKilledGatewayLeavesARecordOfEveryInferenceItAnswered() throws Exception {
-        try (EmbeddedDynamoDb dynamo = EmbeddedDynamoDb.start(FreePort.next()); TableGate gate = new TableGate(dynamo.port());
+        try (EmbeddedDynamoDb dynamo = EmbeddedDynamoDb.start(FreePort.next());
+                TableGate gate = new TableGate(dynamo.port());
                 SageMakerFake model = new SageMakerFake();
                 PackagedGateway gateway = new PackagedGateway(dynamo, gate.url(), model, ENDPOINT)) {
             gateway.awaitFirstInference(ENDPOINT);
@@ -44,10 +45,13 @@ class CrashIT {
             gateway.stopping();
             gateway.kill(); // SIGKILL
             gate.close(); // and the writes it had under way are never written
-            assertThat(gateway.process().waitFor(30, TimeUnit.SECONDS)).as("the gateway is gone").isTrue();
+            assertThat(gateway.process().waitFor(30, TimeUnit.SECONDS))
+                    .as("the gateway is gone")
+                    .isTrue();
             assertThat(gateway.awaitCallers()).isTrue();
 
-            List<Answer> answered = gateway.answers().stream().filter(a -> a.status() == 200).toList();
+            List<Answer> answered =
+                    gateway.answers().stream().filter(a -> a.status() == 200).toList();
             List<String> statuses = gateway.recordStatuses(answered);
             List<String> missing = new ArrayList<>();
             for (int i = 0; i < answered.size(); i++) {
@@ -55,15 +59,20 @@ class CrashIT {
                     missing.add(answered.get(i).inferenceId());
                 }
             }
-            long inProgressOnly = statuses.stream().filter("IN_PROGRESS"::equals).count();
-            System.out.printf("crash: %d answered (200) before SIGKILL, %d with their final record, %d in progress "
-                    + "only, %d with none%n", answered.size(), statuses.stream().filter("SUCCEEDED"::equals).count(),
-                    inProgressOnly, missing.size());
+            long inProgressOnly =
+                    statuses.stream().filter("IN_PROGRESS"::equals).count();
+            System.out.printf(
+                    "crash: %d answered (200) before SIGKILL, %d with their final record, %d in progress "
+                            + "only, %d with none%n",
+                    answered.size(),
+                    statuses.stream().filter("SUCCEEDED"::equals).count(),
+                    inProgressOnly,
+                    missing.size());
             assertThat(answered).as("load reached the gateway").hasSizeGreaterThan(CLIENTS);
-            assertThat(inProgressOnly).as("answered inferences whose final record was still unwritten at the kill")
+            assertThat(inProgressOnly)
+                    .as("answered inferences whose final record was still unwritten at the kill")
                     .isPositive();
             assertThat(missing).as("answered inferences that left no record").isEmpty();
         }
     }
-
 }

@@ -1,7 +1,5 @@
 package io.sagewatch;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,6 +12,8 @@ import org.junit.jupiter.api.Test;
 import io.sagewatch.core.InferenceFields;
 import io.sagewatch.metrics.InferenceMeters;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 /** The reference docs say what the code does: every quantity with its one name, every meter. */
 class DocsTest {
 
@@ -23,16 +23,24 @@ class DocsTest {
 
     /** The rows of the Markdown tables in a doc. */
     static List<String> rows(String doc) {
-        return doc.lines().filter(line -> line.startsWith("|") && !line.startsWith("|---")).toList();
+        return doc.lines()
+                .filter(line -> line.startsWith("|") && !line.startsWith("|---"))
+                .toList();
     }
 
     @Test
     void everyFieldOfARecordAndALogLineIsInTheRecordsFieldTable() throws IOException {
         String fields = String.join("\n", rows(read("docs/records.md")));
         List<String> missing = new ArrayList<>();
-        Stream.concat(InferenceFields.ALL.stream().map(InferenceFields.Field::name), Stream.of("input", "output",
-                "expires_at")).distinct().filter(name -> !fields.contains("`" + name + "`")).forEach(missing::add);
-        assertThat(missing).as("fields missing from docs/records.md's field table").isEmpty();
+        Stream.concat(
+                        InferenceFields.ALL.stream().map(InferenceFields.Field::name),
+                        Stream.of("input", "output", "expires_at"))
+                .distinct()
+                .filter(name -> !fields.contains("`" + name + "`"))
+                .forEach(missing::add);
+        assertThat(missing)
+                .as("fields missing from docs/records.md's field table")
+                .isEmpty();
     }
 
     @Test
@@ -43,16 +51,20 @@ class DocsTest {
                 continue;
             }
             assertThat(InferenceMeters.NAMES).as("the meter of " + field.name()).contains(field.meter());
-            assertThat(rows).as(field.name() + " and its meter " + field.meter() + " in one row of docs/metrics.md")
+            assertThat(rows)
+                    .as(field.name() + " and its meter " + field.meter() + " in one row of docs/metrics.md")
                     .anyMatch(row -> row.contains("`" + field.name() + "`") && row.contains("`" + field.meter() + "`"));
         }
     }
 
     @Test
     void everyMeterIsInTheMetricsTables() throws IOException {
-        String metrics = String.join("\n", rows(read("docs/metrics.md"))) + String.join("\n",
-                rows(read("docs/model-health.md")));
-        assertThat(InferenceMeters.NAMES.stream().filter(name -> !metrics.contains("`" + name + "`")).toList())
-                .as("meters missing from docs/metrics.md and docs/model-health.md").isEmpty();
+        String metrics = String.join("\n", rows(read("docs/metrics.md")))
+                + String.join("\n", rows(read("docs/model-health.md")));
+        assertThat(InferenceMeters.NAMES.stream()
+                        .filter(name -> !metrics.contains("`" + name + "`"))
+                        .toList())
+                .as("meters missing from docs/metrics.md and docs/model-health.md")
+                .isEmpty();
     }
 }

@@ -1,8 +1,5 @@
 package io.sagewatch;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -29,6 +26,9 @@ import io.sagewatch.testing.NativeLambdaBuild;
 import io.sagewatch.testing.PythonScript;
 import io.sagewatch.testing.SageMakerFake;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 /**
  * The native Lambda build as Lambda runs it: {@code target/function.zip} unzipped, its {@code bootstrap} started with
  * nothing but the environment a provided.al2023 function gets (the SAM template's variables, credentials in
@@ -46,7 +46,8 @@ class LambdaFunctionZipIT {
         Path function = unzip(Path.of("target/function.zip"));
         assertThat(function.resolve("bootstrap")).isExecutable();
 
-        try (EmbeddedDynamoDb dynamo = EmbeddedDynamoDb.start(FreePort.next()); SageMakerFake model = new SageMakerFake();
+        try (EmbeddedDynamoDb dynamo = EmbeddedDynamoDb.start(FreePort.next());
+                SageMakerFake model = new SageMakerFake();
                 LambdaRuntimeApi runtime = new LambdaRuntimeApi()) {
             Path stdout = Files.createTempFile("sagewatch-lambda", ".log");
             // what the function had written when each answer arrived: EMF must be out before the response
@@ -54,46 +55,60 @@ class LambdaFunctionZipIT {
             runtime.onAnswer(id -> writtenBeforeAnswer.put(id, read(stdout)));
 
             long started = System.nanoTime();
-            ProcessBuilder launch = new ProcessBuilder(function.resolve("bootstrap").toString())
-                    .directory(function.toFile()).redirectErrorStream(true).redirectOutput(stdout.toFile());
+            ProcessBuilder launch = new ProcessBuilder(
+                            function.resolve("bootstrap").toString())
+                    .directory(function.toFile())
+                    .redirectErrorStream(true)
+                    .redirectOutput(stdout.toFile());
             launch.environment().putAll(runtime.functionEnvironment("http://127.0.0.1:" + dynamo.port(), model.url()));
             Process bootstrap = launch.start();
             try {
                 long initNanos = runtime.awaitFirstNext(ANSWER_WITHIN) - started;
                 String inferenceId = "test-" + UUID.randomUUID();
-                String success = runtime.invoke(LambdaRuntimeApi.apiGatewayEvent("POST", "/endpoints/echo/invocations", "hello, native lambda",
+                String success = runtime.invoke(LambdaRuntimeApi.apiGatewayEvent(
+                        "POST",
+                        "/endpoints/echo/invocations",
+                        "hello, native lambda",
                         Map.of("content-type", "text/plain", "x-amzn-sagemaker-inference-id", inferenceId)));
                 long sentAt = System.nanoTime();
                 JsonNode answered = response(runtime.awaitAnswer(success, ANSWER_WITHIN));
                 long firstInvocationNanos = System.nanoTime() - sentAt;
                 assertEquals(200, answered.path("statusCode").asInt(), answered.toString());
                 assertEquals("hello, native lambda", body(answered));
-                assertThat(writtenBeforeAnswer.get(success)).as("the EMF line is written before the response")
-                        .contains("\"_aws\"").contains(inferenceId);
+                assertThat(writtenBeforeAnswer.get(success))
+                        .as("the EMF line is written before the response")
+                        .contains("\"_aws\"")
+                        .contains(inferenceId);
 
-                String failing = runtime.invoke(LambdaRuntimeApi.apiGatewayEvent("POST", "/endpoints/error-model/invocations", "x",
-                        Map.of("content-type", "text/plain")));
+                String failing = runtime.invoke(LambdaRuntimeApi.apiGatewayEvent(
+                        "POST", "/endpoints/error-model/invocations", "x", Map.of("content-type", "text/plain")));
                 JsonNode error = response(runtime.awaitAnswer(failing, ANSWER_WITHIN));
                 assertEquals(424, error.path("statusCode").asInt(), error.toString());
                 assertThat(header(error, "x-amzn-ErrorType")).startsWith("ModelError");
-                assertEquals(400, JSON.readTree(body(error)).path("OriginalStatusCode").asInt());
+                assertEquals(
+                        400,
+                        JSON.readTree(body(error)).path("OriginalStatusCode").asInt());
 
-                String bad = runtime.invoke(LambdaRuntimeApi.apiGatewayEvent("POST", "/endpoints/not-allowed/invocations", "x",
-                        Map.of("content-type", "text/plain")));
+                String bad = runtime.invoke(LambdaRuntimeApi.apiGatewayEvent(
+                        "POST", "/endpoints/not-allowed/invocations", "x", Map.of("content-type", "text/plain")));
                 JsonNode refused = response(runtime.awaitAnswer(bad, ANSWER_WITHIN));
                 assertThat(refused.path("statusCode").asInt()).isBetween(400, 499);
                 assertThat(header(refused, "x-amzn-ErrorType")).isNotBlank();
 
                 // the record, read back through the records API (the final record is written before the answer)
-                String read = runtime.invoke(LambdaRuntimeApi.apiGatewayEvent("GET", "/inferences/" + inferenceId, null, Map.of()));
+                String read = runtime.invoke(
+                        LambdaRuntimeApi.apiGatewayEvent("GET", "/inferences/" + inferenceId, null, Map.of()));
                 JsonNode record = JSON.readTree(body(response(runtime.awaitAnswer(read, ANSWER_WITHIN))));
                 assertEquals("SUCCEEDED", record.path("status").asText(), record.toString());
                 assertEquals("echo", record.path("endpoint").asText());
                 assertEquals(200, record.path("http_status").asInt());
 
-                // a stream, which API Gateway's HTTP API cannot pass on in pieces: whole, parsed by botocore's own parser
-                String stream = runtime.invoke(LambdaRuntimeApi.apiGatewayEvent("POST",
-                        "/endpoints/stream-tgi/invocations-response-stream", "{\"parts\":4}",
+                // a stream, which API Gateway's HTTP API cannot pass on in pieces: whole, parsed by botocore's own
+                // parser
+                String stream = runtime.invoke(LambdaRuntimeApi.apiGatewayEvent(
+                        "POST",
+                        "/endpoints/stream-tgi/invocations-response-stream",
+                        "{\"parts\":4}",
                         Map.of("content-type", "application/json")));
                 JsonNode streamed = response(runtime.awaitAnswer(stream, ANSWER_WITHIN));
                 assertEquals(200, streamed.path("statusCode").asInt(), streamed.toString());
@@ -102,23 +117,34 @@ class LambdaFunctionZipIT {
                 byte[] eventStream = streamed.path("isBase64Encoded").asBoolean()
                         ? Base64.getDecoder().decode(streamed.path("body").asText())
                         : streamed.path("body").asText().getBytes(StandardCharsets.ISO_8859_1);
-                List<JsonNode> messages = PythonScript.run("eventstream_parse.py",
-                        Base64.getEncoder().encodeToString(eventStream), "4096").lines().map(line -> {
+                List<JsonNode> messages = PythonScript.run(
+                                "eventstream_parse.py", Base64.getEncoder().encodeToString(eventStream), "4096")
+                        .lines()
+                        .map(line -> {
                             try {
                                 return JSON.readTree(line);
                             } catch (IOException e) {
                                 throw new IllegalStateException(e);
                             }
-                        }).toList();
+                        })
+                        .toList();
                 assertEquals(4, messages.size(), messages.toString());
                 for (int i = 0; i < 4; i++) {
-                    assertEquals("PayloadPart", messages.get(i).path("headers").path(":event-type").asText());
-                    assertThat(new String(Base64.getDecoder().decode(messages.get(i).path("payload").asText()),
-                            StandardCharsets.UTF_8)).startsWith("data:{\"token\":{\"id\":" + (i + 1));
+                    assertEquals(
+                            "PayloadPart",
+                            messages.get(i).path("headers").path(":event-type").asText());
+                    assertThat(new String(
+                                    Base64.getDecoder()
+                                            .decode(messages.get(i)
+                                                    .path("payload")
+                                                    .asText()),
+                                    StandardCharsets.UTF_8))
+                            .startsWith("data:{\"token\":{\"id\":" + (i + 1));
                 }
 
                 assertThat(runtime.initFailed()).isFalse();
-                System.out.printf("lambda native: init (start to first next) %.0f ms, first invocation %.0f ms%n",
+                System.out.printf(
+                        "lambda native: init (start to first next) %.0f ms, first invocation %.0f ms%n",
                         initNanos / 1e6, firstInvocationNanos / 1e6);
             } catch (AssertionError | Exception e) {
                 System.out.println("bootstrap's output:\n" + read(stdout));
@@ -144,7 +170,9 @@ class LambdaFunctionZipIT {
     }
 
     private static JsonNode response(LambdaRuntimeApi.Answer answer) throws IOException {
-        assertThat(answer.error()).as("an invocation error instead of a response").isNull();
+        assertThat(answer.error())
+                .as("an invocation error instead of a response")
+                .isNull();
         return JSON.readTree(answer.body());
     }
 
@@ -156,13 +184,13 @@ class LambdaFunctionZipIT {
     }
 
     private static String header(JsonNode response, String name) {
-        for (var it = response.path("headers").fields(); it.hasNext();) {
+        for (var it = response.path("headers").fields(); it.hasNext(); ) {
             var header = it.next();
             if (header.getKey().equalsIgnoreCase(name)) {
                 return header.getValue().asText();
             }
         }
-        for (var it = response.path("multiValueHeaders").fields(); it.hasNext();) {
+        for (var it = response.path("multiValueHeaders").fields(); it.hasNext(); ) {
             var header = it.next();
             if (header.getKey().equalsIgnoreCase(name)) {
                 return header.getValue().path(0).asText();
@@ -176,10 +204,14 @@ class LambdaFunctionZipIT {
         Path dir = Files.createTempDirectory("sagewatch-function");
         // unzip keeps the executable bit, as Lambda does
         Process unzip = new ProcessBuilder("unzip", "-q", zip.toAbsolutePath().toString(), "-d", dir.toString())
-                .inheritIO().start();
-        assertThat(unzip.waitFor(60, TimeUnit.SECONDS) && unzip.exitValue() == 0).as("unzip").isTrue();
+                .inheritIO()
+                .start();
+        assertThat(unzip.waitFor(60, TimeUnit.SECONDS) && unzip.exitValue() == 0)
+                .as("unzip")
+                .isTrue();
         try (Stream<Path> files = Files.list(dir)) {
-            List<String> names = files.map(p -> p.getFileName().toString()).sorted().toList();
+            List<String> names =
+                    files.map(p -> p.getFileName().toString()).sorted().toList();
             System.out.println("function.zip: " + names);
         }
         return dir;

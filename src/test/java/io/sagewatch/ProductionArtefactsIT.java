@@ -1,7 +1,5 @@
 package io.sagewatch;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -9,8 +7,10 @@ import java.util.List;
 import java.util.jar.JarFile;
 import java.util.stream.Stream;
 
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * What the production artefacts carry of the dev-mode parts (docs/deploy.md, "What each artefact carries"): the jar
@@ -24,11 +24,14 @@ class ProductionArtefactsIT {
     void theJarHasNoDevModeLauncherButKeepsTheTrainingRun() throws IOException {
         try (JarFile beans = new JarFile("target/quarkus-app/quarkus/generated-bytecode.jar")) {
             List<String> names = beans.stream().map(entry -> entry.getName()).toList();
-            assertThat(names).as("beans built into the jar").anyMatch(name -> name.contains("TrainingRun_Bean"))
+            assertThat(names)
+                    .as("beans built into the jar")
+                    .anyMatch(name -> name.contains("TrainingRun_Bean"))
                     .noneMatch(name -> name.contains("EmbeddedDefaults_Bean"));
         }
         try (Stream<Path> lib = Files.list(Path.of("target/quarkus-app/lib/main"))) {
-            assertThat(lib.map(path -> path.getFileName().toString())).as("libraries in the jar")
+            assertThat(lib.map(path -> path.getFileName().toString()))
+                    .as("libraries in the jar")
                     .noneMatch(name -> name.contains("DynamoDBLocal"));
         }
     }

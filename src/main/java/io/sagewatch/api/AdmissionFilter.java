@@ -7,8 +7,8 @@ import jakarta.ws.rs.core.UriInfo;
 import org.jboss.resteasy.reactive.server.ServerRequestFilter;
 
 import io.sagewatch.config.SagewatchConfig;
-import io.sagewatch.inference.AdmissionControl;
 import io.sagewatch.core.InferenceError;
+import io.sagewatch.inference.AdmissionControl;
 import io.vertx.ext.web.RoutingContext;
 
 /**

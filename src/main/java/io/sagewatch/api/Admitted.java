@@ -13,6 +13,5 @@ import jakarta.ws.rs.NameBinding;
  */
 @NameBinding
 @Retention(RetentionPolicy.RUNTIME)
-@Target({ ElementType.TYPE, ElementType.METHOD })
-public @interface Admitted {
-}
+@Target({ElementType.TYPE, ElementType.METHOD})
+public @interface Admitted {}

@@ -73,8 +73,11 @@ public class ApiKeyFilter {
             return;
         }
         try {
-            routing.put(Caller.CONTEXT_KEY, keys.authenticate(routing.request().getHeader(ApiKeys.HEADER),
-                    routing.request().getHeader(HttpHeaders.AUTHORIZATION)));
+            routing.put(
+                    Caller.CONTEXT_KEY,
+                    keys.authenticate(
+                            routing.request().getHeader(ApiKeys.HEADER),
+                            routing.request().getHeader(HttpHeaders.AUTHORIZATION)));
             routing.next();
         } catch (InferenceError refused) {
             Response answer = SageMakerErrorResponses.toResponse(refused, null, null);
@@ -94,8 +97,8 @@ public class ApiKeyFilter {
         try {
             Caller caller = routing.get(Caller.CONTEXT_KEY);
             if (caller != null && !caller.mayUse(endpoint)) {
-                throw InferenceError.of(ErrorType.ACCESS_DENIED,
-                        "API key " + caller.name() + " may not use endpoint " + endpoint);
+                throw InferenceError.of(
+                        ErrorType.ACCESS_DENIED, "API key " + caller.name() + " may not use endpoint " + endpoint);
             }
             access.check(endpoint);
             return null;

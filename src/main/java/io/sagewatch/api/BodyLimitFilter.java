@@ -48,8 +48,8 @@ public class BodyLimitFilter {
             declared = -1; // RequestLimitsFilter refuses it in words
         }
         if (declared > maxBodyBytes) {
-            Response answer = SageMakerErrorResponses.toResponse(tooLarge(declared + " bytes were declared"), null,
-                    null);
+            Response answer =
+                    SageMakerErrorResponses.toResponse(tooLarge(declared + " bytes were declared"), null, null);
             var response = routing.response().setStatusCode(413).putHeader("Connection", "close");
             answer.getStringHeaders().forEach(response::putHeader);
             response.end(Buffer.buffer((byte[]) answer.getEntity()));
@@ -68,7 +68,10 @@ public class BodyLimitFilter {
     }
 
     private InferenceError tooLarge(String what) {
-        return InferenceError.gateway(ErrorType.VALIDATION_ERROR.code(), 413, "The request body is over the "
-                + maxBodyBytes + " bytes this gateway reads (quarkus.http.limits.max-body-size): " + what);
+        return InferenceError.gateway(
+                ErrorType.VALIDATION_ERROR.code(),
+                413,
+                "The request body is over the " + maxBodyBytes
+                        + " bytes this gateway reads (quarkus.http.limits.max-body-size): " + what);
     }
 }

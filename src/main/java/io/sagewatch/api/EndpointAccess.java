@@ -17,6 +17,7 @@ public class EndpointAccess {
 
     /** SageMaker's EndpointName constraint. */
     static final Pattern ENDPOINT_NAME = Pattern.compile("^[a-zA-Z0-9](-*[a-zA-Z0-9])*$");
+
     static final int MAX_ENDPOINT_NAME = 63;
 
     private final Set<String> allowed;
@@ -26,15 +27,17 @@ public class EndpointAccess {
     }
 
     public String check(String endpointName) {
-        if (endpointName == null || endpointName.isEmpty() || endpointName.length() > MAX_ENDPOINT_NAME
+        if (endpointName == null
+                || endpointName.isEmpty()
+                || endpointName.length() > MAX_ENDPOINT_NAME
                 || !ENDPOINT_NAME.matcher(endpointName).matches()) {
             throw InferenceError.validation("1 validation error detected: Value '" + printable(endpointName)
                     + "' at 'endpointName' failed to satisfy constraint: Member must satisfy regular expression pattern: "
                     + "^[a-zA-Z0-9](-*[a-zA-Z0-9])*$ and have length less than or equal to 63");
         }
         if (!allowed.contains(endpointName)) {
-            throw InferenceError.validation("Endpoint " + endpointName + " is not enabled on this gateway "
-                    + "(sagewatch.endpoints.allowed)");
+            throw InferenceError.validation(
+                    "Endpoint " + endpointName + " is not enabled on this gateway " + "(sagewatch.endpoints.allowed)");
         }
         return endpointName;
     }

@@ -30,8 +30,11 @@ final class EventStreamWriter implements MultiSubscriber<byte[]> {
     private final MultiEmitter<? super byte[]> done;
     private volatile Flow.Subscription upstream;
 
-    private EventStreamWriter(HttpServerResponse response, Function<byte[], byte[]> frame,
-            Function<InferenceError, byte[]> errorEvent, MultiEmitter<? super byte[]> done) {
+    private EventStreamWriter(
+            HttpServerResponse response,
+            Function<byte[], byte[]> frame,
+            Function<InferenceError, byte[]> errorEvent,
+            MultiEmitter<? super byte[]> done) {
         this.response = response;
         this.frame = frame;
         this.errorEvent = errorEvent;
@@ -39,8 +42,12 @@ final class EventStreamWriter implements MultiSubscriber<byte[]> {
     }
 
     /** {@code headers} go on the response before its first byte. */
-    static Multi<byte[]> write(Multi<byte[]> parts, HttpServerResponse response, Map<String, List<String>> headers,
-            Function<byte[], byte[]> frame, Function<InferenceError, byte[]> errorEvent) {
+    static Multi<byte[]> write(
+            Multi<byte[]> parts,
+            HttpServerResponse response,
+            Map<String, List<String>> headers,
+            Function<byte[], byte[]> frame,
+            Function<InferenceError, byte[]> errorEvent) {
         return Multi.createFrom().emitter(done -> {
             headers.forEach((name, values) -> response.putHeader(name, values));
             response.setChunked(true);
@@ -79,9 +86,13 @@ final class EventStreamWriter implements MultiSubscriber<byte[]> {
             }
             return;
         }
-        InferenceError error = failure instanceof InferenceError known ? known
-                : InferenceError.inStream(InferenceError.Origin.GATEWAY, ErrorType.INTERNAL_STREAM_FAILURE,
-                        "Sagewatch failed mid-stream", null);
+        InferenceError error = failure instanceof InferenceError known
+                ? known
+                : InferenceError.inStream(
+                        InferenceError.Origin.GATEWAY,
+                        ErrorType.INTERNAL_STREAM_FAILURE,
+                        "Sagewatch failed mid-stream",
+                        null);
         response.write(Buffer.buffer(errorEvent.apply(error)));
         done.complete();
     }

@@ -44,25 +44,28 @@ public class InferenceRecordResource {
     @GET
     @Path("inferences/{inferenceId}")
     @Operation(summary = "The record of one inference (the newest, if the client reused its inference id)")
-    public Uni<InferenceRecord> get(@PathParam("inferenceId") String inferenceId,
-            @Context RoutingContext routing) {
+    public Uni<InferenceRecord> get(@PathParam("inferenceId") String inferenceId, @Context RoutingContext routing) {
         if (!InvocationRequestParser.INFERENCE_ID.matcher(inferenceId).matches()) {
             throw InferenceError.validation("Inference id must be 1 to 64 printable characters");
         }
         // a record of an endpoint the caller may not read does not exist, as far as the caller can tell
         Caller caller = routing.get(Caller.CONTEXT_KEY);
         return store.find(inferenceId)
-                .map(found -> found.filter(record -> isAllowed(record.endpoint())
-                        && (caller == null || caller.mayUse(record.endpoint())))
-                        .orElseThrow(() -> InferenceError.of(ErrorType.RESOURCE_NOT_FOUND,
-                                "No inference record with id " + inferenceId)));
+                .map(found -> found.filter(record ->
+                                isAllowed(record.endpoint()) && (caller == null || caller.mayUse(record.endpoint())))
+                        .orElseThrow(() -> InferenceError.of(
+                                ErrorType.RESOURCE_NOT_FOUND, "No inference record with id " + inferenceId)));
     }
 
     @GET
     @Path("endpoints/{EndpointName}/inferences")
     @Operation(summary = "An endpoint's inference records, newest first; pass 'next' back for the following page")
-    public Uni<RecordPage> list(@PathParam("EndpointName") String endpointName, @RestQuery String since,
-            @RestQuery String until, @RestQuery String limit, @RestQuery String next) {
+    public Uni<RecordPage> list(
+            @PathParam("EndpointName") String endpointName,
+            @RestQuery String since,
+            @RestQuery String until,
+            @RestQuery String limit,
+            @RestQuery String next) {
         Instant from = instant("since", since);
         Instant to = instant("until", until);
         if (from != null && to != null && from.isAfter(to)) {

@@ -9,11 +9,11 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.ws.rs.core.HttpHeaders;
 
 import io.sagewatch.config.EndpointPolicies;
-import io.sagewatch.sagemaker.SageMakerHeaders;
 import io.sagewatch.config.SagewatchConfig;
 import io.sagewatch.core.InferenceError;
 import io.sagewatch.core.InferenceIds;
 import io.sagewatch.core.InferenceRequest;
+import io.sagewatch.sagemaker.SageMakerHeaders;
 
 /**
  * Turns an HTTP request into an {@link InferenceRequest}, or refuses it with a ValidationError before anything is sent
@@ -25,6 +25,7 @@ public class InvocationRequestParser {
 
     /** SageMaker: InferenceId, 1-64 characters, no leading whitespace, printable. */
     static final Pattern INFERENCE_ID = Pattern.compile("^\\S[\\p{Print}]{0,63}$");
+
     static final Pattern VARIANT = Pattern.compile("^[a-zA-Z0-9](-*[a-zA-Z0-9])*$");
     static final Pattern PRINTABLE = Pattern.compile("^[\\p{Print}]*$");
     static final String IDEMPOTENCY_KEY = "Idempotency-Key";
@@ -46,8 +47,8 @@ public class InvocationRequestParser {
      * {@code streaming}: InvokeEndpointWithResponseStream, whose Accept travels as {@code X-Amzn-SageMaker-Accept}
      * (the HTTP Accept is about the event stream) and which has no Target-Model or Enable-Explanations.
      */
-    public InferenceRequest parse(String endpointName, HttpHeaders headers, byte[] body, String caller,
-            boolean streaming) {
+    public InferenceRequest parse(
+            String endpointName, HttpHeaders headers, byte[] body, String caller, boolean streaming) {
         long start = System.nanoTime();
         Instant received = Instant.now();
         if (body == null || body.length == 0) {
@@ -86,8 +87,8 @@ public class InvocationRequestParser {
             return null;
         }
         if (key.length() > MAX_IDEMPOTENCY_KEY_LENGTH || !PRINTABLE.matcher(key).matches()) {
-            throw InferenceError.validation("Idempotency-Key must be 1 to " + MAX_IDEMPOTENCY_KEY_LENGTH
-                    + " printable characters");
+            throw InferenceError.validation(
+                    "Idempotency-Key must be 1 to " + MAX_IDEMPOTENCY_KEY_LENGTH + " printable characters");
         }
         return key;
     }
@@ -98,7 +99,8 @@ public class InvocationRequestParser {
         if (accepted.isEmpty()) {
             return;
         }
-        String mediaType = contentType == null ? "" : contentType.split(";", 2)[0].trim().toLowerCase(Locale.ROOT);
+        String mediaType =
+                contentType == null ? "" : contentType.split(";", 2)[0].trim().toLowerCase(Locale.ROOT);
         if (!accepted.get().contains(mediaType)) {
             throw InferenceError.validation("Content type '" + mediaType + "' is not accepted by endpoint "
                     + endpointName + "; it accepts " + String.join(", ", new TreeSet<>(accepted.get())));

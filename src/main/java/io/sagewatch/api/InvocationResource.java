@@ -55,23 +55,36 @@ public class InvocationResource {
     @Parameter(name = SageMakerHeaders.CUSTOM_ATTRIBUTES, in = ParameterIn.HEADER)
     @Parameter(name = SageMakerHeaders.TARGET_VARIANT, in = ParameterIn.HEADER)
     @Parameter(name = SageMakerHeaders.TARGET_CONTAINER_HOSTNAME, in = ParameterIn.HEADER)
-    @Parameter(name = SageMakerHeaders.INFERENCE_ID, in = ParameterIn.HEADER,
+    @Parameter(
+            name = SageMakerHeaders.INFERENCE_ID,
+            in = ParameterIn.HEADER,
             description = "The record's id (1-64 printable characters); generated when absent")
     @Parameter(name = SageMakerHeaders.INFERENCE_COMPONENT, in = ParameterIn.HEADER)
     @Parameter(name = SageMakerHeaders.SESSION_ID, in = ParameterIn.HEADER)
-    @Parameter(name = InvocationRequestParser.IDEMPOTENCY_KEY, in = ParameterIn.HEADER,
+    @Parameter(
+            name = InvocationRequestParser.IDEMPOTENCY_KEY,
+            in = ParameterIn.HEADER,
             description = "At most one execution per key and endpoint within the idempotency window")
     @Parameter(name = SageMakerHeaders.TARGET_MODEL, in = ParameterIn.HEADER)
     @Parameter(name = SageMakerHeaders.ENABLE_EXPLANATIONS, in = ParameterIn.HEADER)
-    @RequestBody(required = true, description = "Any payload, passed to the model unchanged", content = {
-            @Content(mediaType = MediaType.APPLICATION_OCTET_STREAM,
-                    schema = @Schema(type = SchemaType.STRING, format = "binary")),
-            @Content(mediaType = MediaType.WILDCARD, schema = @Schema(type = SchemaType.STRING, format = "binary")) })
-    public Uni<Response> invoke(@PathParam("EndpointName") String endpointName, @Context HttpHeaders headers,
-            @Context RoutingContext routing, byte[] body) {
+    @RequestBody(
+            required = true,
+            description = "Any payload, passed to the model unchanged",
+            content = {
+                @Content(
+                        mediaType = MediaType.APPLICATION_OCTET_STREAM,
+                        schema = @Schema(type = SchemaType.STRING, format = "binary")),
+                @Content(mediaType = MediaType.WILDCARD, schema = @Schema(type = SchemaType.STRING, format = "binary"))
+            })
+    public Uni<Response> invoke(
+            @PathParam("EndpointName") String endpointName,
+            @Context HttpHeaders headers,
+            @Context RoutingContext routing,
+            byte[] body) {
         Caller caller = routing.get(Caller.CONTEXT_KEY);
         InferenceRequest request = parser.parse(endpointName, headers, body, caller == null ? null : caller.name());
-        // Quarkus cancels this Uni when the client disconnects: the pipeline then cancels the model call and records it.
+        // Quarkus cancels this Uni when the client disconnects: the pipeline then cancels the model call and records
+        // it.
         return pipeline.run(request).map(InvocationResource::toResponse);
     }
 

@@ -19,7 +19,6 @@ import jakarta.ws.rs.core.Response;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.jboss.resteasy.reactive.RestQuery;
 
-import io.sagewatch.json.Json;
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -29,6 +28,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sagewatch.auth.Caller;
 import io.sagewatch.core.ErrorType;
 import io.sagewatch.core.InferenceError;
+import io.sagewatch.json.Json;
 import io.sagewatch.monitor.Baselines;
 import io.sagewatch.monitor.EndpointMonitors;
 import io.sagewatch.monitor.ModelHealthStore;
@@ -92,23 +92,27 @@ public class ModelHealthResource {
     @Path("baseline")
     @Consumes(MediaType.WILDCARD)
     @Blocking // parsing a baseline of large sketches is CPU work: not on an event loop
-    @Operation(summary = "A new baseline version from Model Monitor's files: {\"statistics\": <statistics.json>,"
-            + " \"constraints\": <constraints.json, optional: suggested when left out>}")
-    public Uni<Response> upload(@PathParam("EndpointName") String endpoint, byte[] body,
-            @Context RoutingContext routing) {
+    @Operation(
+            summary = "A new baseline version from Model Monitor's files: {\"statistics\": <statistics.json>,"
+                    + " \"constraints\": <constraints.json, optional: suggested when left out>}")
+    public Uni<Response> upload(
+            @PathParam("EndpointName") String endpoint, byte[] body, @Context RoutingContext routing) {
         admin(endpoint, routing);
         JsonNode document;
         try {
             document = JSON.readTree(body);
         } catch (JsonProcessingException e) {
             JsonLocation at = e.getLocation();
-            throw InferenceError.validation("The body is not valid JSON" + (at == null ? "" : " at line "
-                    + at.getLineNr() + ", column " + at.getColumnNr()) + ": " + e.getOriginalMessage()
+            throw InferenceError.validation("The body is not valid JSON"
+                    + (at == null ? "" : " at line " + at.getLineNr() + ", column " + at.getColumnNr()) + ": "
+                    + e.getOriginalMessage()
                     + ". It must be a JSON object {\"statistics\": ..., \"constraints\": ...}");
         } catch (IOException e) {
             throw InferenceError.validation("The body cannot be read: " + e.getMessage());
         }
-        if (document == null || !document.isObject() || !document.path("statistics").isObject()) {
+        if (document == null
+                || !document.isObject()
+                || !document.path("statistics").isObject()) {
             throw InferenceError.validation("The body must be a JSON object with a \"statistics\" member holding a"
                     + " statistics.json (and optionally \"constraints\" holding a constraints.json)");
         }
@@ -117,8 +121,8 @@ public class ModelHealthResource {
             throw InferenceError.validation("\"constraints\" must hold a constraints.json object");
         }
         try {
-            return stored(baselines.upload(endpoint, bytes(document.get("statistics")),
-                    constraints == null ? null : bytes(constraints)));
+            return stored(baselines.upload(
+                    endpoint, bytes(document.get("statistics")), constraints == null ? null : bytes(constraints)));
         } catch (InvalidBaselineException e) {
             throw InferenceError.validation(e.getMessage());
         }
@@ -128,10 +132,14 @@ public class ModelHealthResource {
     @Path("baseline/dataset")
     @Consumes(MediaType.WILDCARD)
     @Blocking // a dataset of megabytes is read into sketches: CPU work, not on an event loop
-    @Operation(summary = "A new baseline version built from a dataset (text/csv, application/json,"
-            + " application/jsonlines) read as the endpoint's payloads are")
-    public Uni<Response> fromDataset(@PathParam("EndpointName") String endpoint, byte[] body,
-            @Context HttpHeaders headers, @Context RoutingContext routing) {
+    @Operation(
+            summary = "A new baseline version built from a dataset (text/csv, application/json,"
+                    + " application/jsonlines) read as the endpoint's payloads are")
+    public Uni<Response> fromDataset(
+            @PathParam("EndpointName") String endpoint,
+            byte[] body,
+            @Context HttpHeaders headers,
+            @Context RoutingContext routing) {
         admin(endpoint, routing);
         try {
             return stored(baselines.fromDataset(endpoint, body, headers.getHeaderString(HttpHeaders.CONTENT_TYPE)));
@@ -146,62 +154,77 @@ public class ModelHealthResource {
     public Uni<Response> windows(@PathParam("EndpointName") String endpoint, @RestQuery String limit) {
         monitored(endpoint);
         int count = InferenceRecordResource.limit(limit, DEFAULT_WINDOWS, MAX_WINDOWS);
-        return Uni.createFrom().completionStage(store.reportSummaries(endpoint, count)).map(summaries -> {
-            ObjectNode answer = JSON.createObjectNode();
-            var windows = answer.putArray("windows");
-            for (byte[] summary : summaries) {
-                windows.add(tree(summary));
-            }
-            return Response.ok(answer.toString(), MediaType.APPLICATION_JSON).build();
-        });
+        return Uni.createFrom()
+                .completionStage(store.reportSummaries(endpoint, count))
+                .map(summaries -> {
+                    ObjectNode answer = JSON.createObjectNode();
+                    var windows = answer.putArray("windows");
+                    for (byte[] summary : summaries) {
+                        windows.add(tree(summary));
+                    }
+                    return Response.ok(answer.toString(), MediaType.APPLICATION_JSON)
+                            .build();
+                });
     }
 
     @GET
     @Path("windows/{start}")
-    @Operation(summary = "One evaluated window ('latest', or its start as an ISO-8601 instant): figures per feature,"
-            + " statistics and violations")
+    @Operation(
+            summary = "One evaluated window ('latest', or its start as an ISO-8601 instant): figures per feature,"
+                    + " statistics and violations")
     public Uni<Response> window(@PathParam("EndpointName") String endpoint, @PathParam("start") String start) {
-        return report(endpoint, start).map(report -> Response.ok(report.toString(), MediaType.APPLICATION_JSON).build());
+        return report(endpoint, start)
+                .map(report -> Response.ok(report.toString(), MediaType.APPLICATION_JSON)
+                        .build());
     }
 
     @GET
     @Path("windows/{start}/statistics.json")
     @Operation(summary = "One window's statistics, in Model Monitor's statistics.json format")
-    public Uni<Response> windowStatistics(@PathParam("EndpointName") String endpoint, @PathParam("start") String start) {
-        return report(endpoint, start).map(report -> Response.ok(report.get("statistics").toString(),
-                MediaType.APPLICATION_JSON).build());
+    public Uni<Response> windowStatistics(
+            @PathParam("EndpointName") String endpoint, @PathParam("start") String start) {
+        return report(endpoint, start)
+                .map(report -> Response.ok(report.get("statistics").toString(), MediaType.APPLICATION_JSON)
+                        .build());
     }
 
     @GET
     @Path("windows/{start}/constraint_violations.json")
     @Operation(summary = "One window's violations, in Model Monitor's constraint_violations.json format")
-    public Uni<Response> windowViolations(@PathParam("EndpointName") String endpoint, @PathParam("start") String start) {
-        return report(endpoint, start).map(report -> Response.ok(report.get("constraint_violations").toString(),
-                MediaType.APPLICATION_JSON).build());
+    public Uni<Response> windowViolations(
+            @PathParam("EndpointName") String endpoint, @PathParam("start") String start) {
+        return report(endpoint, start)
+                .map(report -> Response.ok(report.get("constraint_violations").toString(), MediaType.APPLICATION_JSON)
+                        .build());
     }
 
     private Uni<JsonNode> report(String endpoint, String start) {
         monitored(endpoint);
         if ("latest".equals(start)) {
-            return Uni.createFrom().completionStage(store.reportSummaries(endpoint, 1)).flatMap(latest -> {
-                if (latest.isEmpty()) {
-                    throw InferenceError.of(ErrorType.RESOURCE_NOT_FOUND, "No window of " + endpoint
-                            + " has been evaluated yet");
-                }
-                return report(endpoint, tree(latest.get(0)).path("window_start").asText());
-            });
+            return Uni.createFrom()
+                    .completionStage(store.reportSummaries(endpoint, 1))
+                    .flatMap(latest -> {
+                        if (latest.isEmpty()) {
+                            throw InferenceError.of(
+                                    ErrorType.RESOURCE_NOT_FOUND,
+                                    "No window of " + endpoint + " has been evaluated yet");
+                        }
+                        return report(
+                                endpoint,
+                                tree(latest.get(0)).path("window_start").asText());
+                    });
         }
         Instant at;
         try {
             at = Instant.parse(start);
         } catch (DateTimeParseException e) {
-            throw InferenceError.validation("A window is 'latest' or its start as an ISO-8601 instant such as"
-                    + " 2026-01-31T12:00:00Z");
+            throw InferenceError.validation(
+                    "A window is 'latest' or its start as an ISO-8601 instant such as" + " 2026-01-31T12:00:00Z");
         }
         return Uni.createFrom().completionStage(store.report(endpoint, at)).map(report -> {
             if (report == null) {
-                throw InferenceError.of(ErrorType.RESOURCE_NOT_FOUND, "No evaluated window of " + endpoint
-                        + " starts at " + at);
+                throw InferenceError.of(
+                        ErrorType.RESOURCE_NOT_FOUND, "No evaluated window of " + endpoint + " starts at " + at);
             }
             return tree(report);
         });
@@ -226,17 +249,24 @@ public class ModelHealthResource {
             answer.put("created_at", baseline.createdAt().toString());
             answer.put("item_count", baseline.statistics().itemCount());
             var features = answer.putArray("features");
-            baseline.statistics().features().forEach(feature -> features.addObject().put("name", feature.name())
-                    .put("inferred_type", feature.inferredType().modelMonitorName()));
-            return Response.status(Response.Status.CREATED).entity(answer.toString()).type(MediaType.APPLICATION_JSON)
+            baseline.statistics()
+                    .features()
+                    .forEach(feature -> features.addObject()
+                            .put("name", feature.name())
+                            .put("inferred_type", feature.inferredType().modelMonitorName()));
+            return Response.status(Response.Status.CREATED)
+                    .entity(answer.toString())
+                    .type(MediaType.APPLICATION_JSON)
                     .build();
         });
     }
 
     private void monitored(String endpoint) {
         if (monitors.settings(endpoint) == null) {
-            throw InferenceError.of(ErrorType.RESOURCE_NOT_FOUND, "Endpoint " + endpoint + " is not monitored"
-                    + " (sagewatch.endpoint." + endpoint + ".monitor.enabled)");
+            throw InferenceError.of(
+                    ErrorType.RESOURCE_NOT_FOUND,
+                    "Endpoint " + endpoint + " is not monitored" + " (sagewatch.endpoint." + endpoint
+                            + ".monitor.enabled)");
         }
     }
 
@@ -244,8 +274,10 @@ public class ModelHealthResource {
         monitored(endpoint);
         Caller caller = routing.get(Caller.CONTEXT_KEY);
         if (caller != null && !caller.admin()) {
-            throw InferenceError.of(ErrorType.ACCESS_DENIED, "API key " + caller.name()
-                    + " may not change baselines (sagewatch.auth.keys." + caller.name() + ".admin)");
+            throw InferenceError.of(
+                    ErrorType.ACCESS_DENIED,
+                    "API key " + caller.name() + " may not change baselines (sagewatch.auth.keys." + caller.name()
+                            + ".admin)");
         }
     }
 

@@ -7,7 +7,7 @@ import java.lang.annotation.Target;
 
 /** The route takes no concurrency slot, and says why (it calls no model, say). See {@link Admitted}. */
 @Retention(RetentionPolicy.RUNTIME)
-@Target({ ElementType.TYPE, ElementType.METHOD })
+@Target({ElementType.TYPE, ElementType.METHOD})
 public @interface NotAdmitted {
 
     /** Why not. */

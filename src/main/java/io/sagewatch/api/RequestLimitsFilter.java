@@ -32,8 +32,8 @@ public class RequestLimitsFilter {
         }
         var all = request.headers();
         if (all.size() > limits.maxHeaders()) {
-            throw InferenceError.validation("The request has " + all.size() + " headers, over the "
-                    + limits.maxHeaders() + " allowed");
+            throw InferenceError.validation(
+                    "The request has " + all.size() + " headers, over the " + limits.maxHeaders() + " allowed");
         }
         long headerBytes = 0;
         for (var header : all) {

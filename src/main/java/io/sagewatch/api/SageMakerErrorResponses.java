@@ -8,14 +8,15 @@ import org.jboss.logging.Logger;
 import org.jboss.resteasy.reactive.RestResponse;
 import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
-import io.sagewatch.json.Json;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
-import io.sagewatch.sagemaker.SageMakerHeaders;
 import io.sagewatch.core.ErrorType;
 import io.sagewatch.core.InferenceError;
 import io.sagewatch.core.InferenceIds;
+import io.sagewatch.json.Json;
+import io.sagewatch.sagemaker.SageMakerHeaders;
+
 import software.amazon.awssdk.services.dynamodb.model.DynamoDbException;
 import software.amazon.awssdk.services.dynamodb.model.ResourceNotFoundException;
 
@@ -108,8 +109,8 @@ public class SageMakerErrorResponses {
         } else if (error instanceof ResourceNotFoundException) {
             shaped = InferenceError.of(ErrorType.SERVICE_UNAVAILABLE, "The record table is not available");
         } else if (error.statusCode() >= 400 && error.statusCode() < 500) {
-            shaped = InferenceError.validation("The record table refused the query: " + error.awsErrorDetails()
-                    .errorMessage());
+            shaped = InferenceError.validation("The record table refused the query: "
+                    + error.awsErrorDetails().errorMessage());
         } else {
             shaped = InferenceError.of(ErrorType.SERVICE_UNAVAILABLE, "The record table is not available");
         }
@@ -120,7 +121,8 @@ public class SageMakerErrorResponses {
     @ServerExceptionMapper
     public RestResponse<byte[]> unexpected(RuntimeException error) {
         LOG.error("Unexpected failure", error);
-        InferenceError shaped = InferenceError.of(ErrorType.INTERNAL_FAILURE, "Sagewatch failed to process the request");
+        InferenceError shaped =
+                InferenceError.of(ErrorType.INTERNAL_FAILURE, "Sagewatch failed to process the request");
         return RestResponse.ResponseBuilder.create(RestResponse.Status.INTERNAL_SERVER_ERROR, body(shaped))
                 .type(MediaType.APPLICATION_JSON_TYPE)
                 .header(SageMakerHeaders.ERROR_TYPE, shaped.code())

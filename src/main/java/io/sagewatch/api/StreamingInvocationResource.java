@@ -23,10 +23,10 @@ import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
 import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
 import org.jboss.resteasy.reactive.RestMulti;
 
-import io.sagewatch.json.Json;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import io.quarkus.vertx.http.runtime.QuarkusHttpHeaders;
 import io.sagewatch.auth.Caller;
 import io.sagewatch.aws.EventStreamMessage;
 import io.sagewatch.core.ErrorType;
@@ -36,8 +36,8 @@ import io.sagewatch.core.InferenceRequest;
 import io.sagewatch.core.ModelResponse;
 import io.sagewatch.inference.InferencePipeline;
 import io.sagewatch.inference.StreamAnswer;
+import io.sagewatch.json.Json;
 import io.sagewatch.sagemaker.SageMakerHeaders;
-import io.quarkus.vertx.http.runtime.QuarkusHttpHeaders;
 import io.smallrye.mutiny.Multi;
 import io.vertx.ext.web.RoutingContext;
 
@@ -69,23 +69,37 @@ public class StreamingInvocationResource {
     @Parameter(name = SageMakerHeaders.CUSTOM_ATTRIBUTES, in = ParameterIn.HEADER)
     @Parameter(name = SageMakerHeaders.TARGET_VARIANT, in = ParameterIn.HEADER)
     @Parameter(name = SageMakerHeaders.TARGET_CONTAINER_HOSTNAME, in = ParameterIn.HEADER)
-    @Parameter(name = SageMakerHeaders.INFERENCE_ID, in = ParameterIn.HEADER,
+    @Parameter(
+            name = SageMakerHeaders.INFERENCE_ID,
+            in = ParameterIn.HEADER,
             description = "The record's id (1-64 printable characters); generated when absent")
     @Parameter(name = SageMakerHeaders.INFERENCE_COMPONENT, in = ParameterIn.HEADER)
     @Parameter(name = SageMakerHeaders.SESSION_ID, in = ParameterIn.HEADER)
-    @Parameter(name = InvocationRequestParser.IDEMPOTENCY_KEY, in = ParameterIn.HEADER,
+    @Parameter(
+            name = InvocationRequestParser.IDEMPOTENCY_KEY,
+            in = ParameterIn.HEADER,
             description = "At most one execution per key and endpoint within the idempotency window")
-    @Parameter(name = SageMakerHeaders.STREAM_ACCEPT, in = ParameterIn.HEADER,
+    @Parameter(
+            name = SageMakerHeaders.STREAM_ACCEPT,
+            in = ParameterIn.HEADER,
             description = "The answer's MIME type, passed to the model")
-    @RequestBody(required = true, description = "Any payload, passed to the model unchanged", content = {
-            @Content(mediaType = MediaType.APPLICATION_OCTET_STREAM,
-                    schema = @Schema(type = SchemaType.STRING, format = "binary")),
-            @Content(mediaType = MediaType.WILDCARD, schema = @Schema(type = SchemaType.STRING, format = "binary")) })
-    public Multi<byte[]> invoke(@PathParam("EndpointName") String endpointName, @Context HttpHeaders headers,
-            @Context RoutingContext routing, byte[] body) {
+    @RequestBody(
+            required = true,
+            description = "Any payload, passed to the model unchanged",
+            content = {
+                @Content(
+                        mediaType = MediaType.APPLICATION_OCTET_STREAM,
+                        schema = @Schema(type = SchemaType.STRING, format = "binary")),
+                @Content(mediaType = MediaType.WILDCARD, schema = @Schema(type = SchemaType.STRING, format = "binary"))
+            })
+    public Multi<byte[]> invoke(
+            @PathParam("EndpointName") String endpointName,
+            @Context HttpHeaders headers,
+            @Context RoutingContext routing,
+            byte[] body) {
         Caller caller = routing.get(Caller.CONTEXT_KEY);
-        InferenceRequest request = parser.parse(endpointName, headers, body, caller == null ? null : caller.name(),
-                true);
+        InferenceRequest request =
+                parser.parse(endpointName, headers, body, caller == null ? null : caller.name(), true);
         if (viaLambda(routing)) {
             // The answer goes back whole as one API Gateway response: no chunked framing to announce (API Gateway, and
             // Quarkus' mock event server, would pass the header on with a body that is not chunk-encoded).
@@ -93,14 +107,17 @@ public class StreamingInvocationResource {
         }
         // Failing before anything is written answers through the exception mappers: an HTTP error in SageMaker's shape.
         // A client that leaves cancels the parts, which cancels the model call and records what was delivered.
-        return RestMulti.fromUniResponse(pipeline.stream(request).map(StreamingInvocationResource::refusedIfWhole),
-                answer -> events(answer, routing), StreamingInvocationResource::headers);
+        return RestMulti.fromUniResponse(
+                pipeline.stream(request).map(StreamingInvocationResource::refusedIfWhole),
+                answer -> events(answer, routing),
+                StreamingInvocationResource::headers);
     }
 
     /** A request that came as a Lambda event (API Gateway): the Lambda handler puts the event in the headers' context. */
     static boolean viaLambda(RoutingContext routing) {
-        return routing.request().headers() instanceof QuarkusHttpHeaders headers && headers.getContextObjects().keySet()
-                .stream().anyMatch(type -> type.getName().startsWith("com.amazonaws.services.lambda.runtime."));
+        return routing.request().headers() instanceof QuarkusHttpHeaders headers
+                && headers.getContextObjects().keySet().stream()
+                        .anyMatch(type -> type.getName().startsWith("com.amazonaws.services.lambda.runtime."));
     }
 
     private static StreamAnswer refusedIfWhole(StreamAnswer answer) {
@@ -117,15 +134,21 @@ public class StreamingInvocationResource {
         }
         Map<String, List<String>> headers = headers(answer);
         headers.put("Content-Type", List.of(SageMakerHeaders.EVENT_STREAM));
-        return EventStreamWriter.write(answer.parts(), routing.response(), headers,
-                StreamingInvocationResource::part, StreamingInvocationResource::exception);
+        return EventStreamWriter.write(
+                answer.parts(),
+                routing.response(),
+                headers,
+                StreamingInvocationResource::part,
+                StreamingInvocationResource::exception);
     }
 
     private static Map<String, List<String>> headers(StreamAnswer answer) {
         InferenceRequest request = answer.request();
         ModelResponse head = answer.isLive() ? answer.head() : answer.whole().response();
         Map<String, List<String>> headers = new LinkedHashMap<>();
-        InvocationResource.answerIds(request, answer.isLive() ? null : answer.whole().replayOf(),
+        InvocationResource.answerIds(
+                request,
+                answer.isLive() ? null : answer.whole().replayOf(),
                 (name, value) -> headers.put(name, List.of(value)));
         optional(headers, SageMakerHeaders.STREAM_CONTENT_TYPE, head.contentType());
         optional(headers, SageMakerHeaders.INVOKED_PRODUCTION_VARIANT, head.invokedProductionVariant());
@@ -140,7 +163,8 @@ public class StreamingInvocationResource {
     }
 
     static byte[] part(byte[] bytes) {
-        return EventStreamMessage.event(PAYLOAD_PART, MediaType.APPLICATION_OCTET_STREAM, bytes).encode();
+        return EventStreamMessage.event(PAYLOAD_PART, MediaType.APPLICATION_OCTET_STREAM, bytes)
+                .encode();
     }
 
     /**
@@ -170,7 +194,8 @@ public class StreamingInvocationResource {
                 body.put("Message", error.getMessage());
             }
         }
-        return EventStreamMessage.exception(type, body.toString().getBytes(StandardCharsets.UTF_8)).encode();
+        return EventStreamMessage.exception(type, body.toString().getBytes(StandardCharsets.UTF_8))
+                .encode();
     }
 
     /** A streaming call answered whole with an error: mapped to an HTTP error response, before any byte of a stream. */

@@ -28,15 +28,18 @@ public class ApiKeys {
     private final boolean enabled;
     private final List<Key> keys = new ArrayList<>();
 
-    private record Key(String name, byte[] sha256, Caller caller, boolean revoked) {
-    }
+    private record Key(String name, byte[] sha256, Caller caller, boolean revoked) {}
 
     ApiKeys(SagewatchConfig config) {
         this.enabled = config.auth().enabled();
-        for (Map.Entry<String, SagewatchConfig.ApiKey> entry : config.auth().keys().entrySet()) {
+        for (Map.Entry<String, SagewatchConfig.ApiKey> entry :
+                config.auth().keys().entrySet()) {
             SagewatchConfig.ApiKey key = entry.getValue();
-            keys.add(new Key(entry.getKey(), HexFormat.of().parseHex(key.sha256()),
-                    new Caller(entry.getKey(), key.endpoints().orElse(null), key.admin()), key.revoked()));
+            keys.add(new Key(
+                    entry.getKey(),
+                    HexFormat.of().parseHex(key.sha256()),
+                    new Caller(entry.getKey(), key.endpoints().orElse(null), key.admin()),
+                    key.revoked()));
         }
     }
 
@@ -50,12 +53,14 @@ public class ApiKeys {
             return Caller.ANONYMOUS;
         }
         String presented = apiKeyHeader;
-        if ((presented == null || presented.isEmpty()) && authorization != null
+        if ((presented == null || presented.isEmpty())
+                && authorization != null
                 && authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
             presented = authorization.substring(7).trim();
         }
         if (presented == null || presented.isEmpty()) {
-            throw InferenceError.of(ErrorType.MISSING_AUTHENTICATION_TOKEN,
+            throw InferenceError.of(
+                    ErrorType.MISSING_AUTHENTICATION_TOKEN,
                     "Missing API key: send it in the " + HEADER + " header (or Authorization: Bearer)");
         }
         byte[] digest = sha256(presented);

@@ -25,8 +25,7 @@ public final class AbandonableCall {
         this.context = Vertx.currentContext();
         // a reset of ours raises a stream-reset failure that Vert.x would log as an error without a handler; the
         // call's own future fails with it all the same
-        started.exceptionHandler(ignored -> {
-        });
+        started.exceptionHandler(ignored -> {});
         this.request = started;
         // read after the write above, as abandon() reads request after writing abandoned: one of the two sees the other
         if (abandoned) {

@@ -25,6 +25,7 @@ public record EventStreamMessage(Map<String, String> headers, byte[] payload) {
 
     /** The service's limits: 16 MB of payload, 128 KB of headers. */
     public static final int MAX_PAYLOAD = 16 * 1024 * 1024;
+
     public static final int MAX_HEADERS = 128 * 1024;
     private static final int PRELUDE = 12;
     private static final int TRAILER = 4;
@@ -105,6 +106,7 @@ public record EventStreamMessage(Map<String, String> headers, byte[] payload) {
 
         /** Received bytes not yet part of a complete message: buffer[start, end). */
         private byte[] buffer = new byte[0];
+
         private int start;
         private int end;
 
@@ -120,20 +122,23 @@ public record EventStreamMessage(Map<String, String> headers, byte[] payload) {
                 if ((int) crc(buffer, start, 8) != preludeCrc) {
                     throw new MalformedStream("prelude checksum failed");
                 }
-                if (headersLength < 0 || headersLength > MAX_HEADERS || total < PRELUDE + headersLength + TRAILER
+                if (headersLength < 0
+                        || headersLength > MAX_HEADERS
+                        || total < PRELUDE + headersLength + TRAILER
                         || total - PRELUDE - headersLength - TRAILER > MAX_PAYLOAD) {
                     throw new MalformedStream("impossible lengths: total " + total + ", headers " + headersLength);
                 }
                 if (end - start < total) {
                     break;
                 }
-                int messageCrc = ByteBuffer.wrap(buffer, start + total - TRAILER, TRAILER).getInt();
+                int messageCrc = ByteBuffer.wrap(buffer, start + total - TRAILER, TRAILER)
+                        .getInt();
                 if ((int) crc(buffer, start, total - TRAILER) != messageCrc) {
                     throw new MalformedStream("message checksum failed");
                 }
                 Map<String, String> headers = headers(buffer, start + PRELUDE, headersLength);
-                messages.add(new EventStreamMessage(headers,
-                        Arrays.copyOfRange(buffer, start + PRELUDE + headersLength, start + total - TRAILER)));
+                messages.add(new EventStreamMessage(
+                        headers, Arrays.copyOfRange(buffer, start + PRELUDE + headersLength, start + total - TRAILER)));
                 start += total;
             }
             if (start == end) {
@@ -152,7 +157,8 @@ public record EventStreamMessage(Map<String, String> headers, byte[] payload) {
         private void append(byte[] chunk) {
             if (end + chunk.length > buffer.length) {
                 int live = end - start;
-                byte[] target = live + chunk.length <= buffer.length / 2 ? buffer
+                byte[] target = live + chunk.length <= buffer.length / 2
+                        ? buffer
                         : new byte[Math.max(buffer.length * 2, live + chunk.length)];
                 System.arraycopy(buffer, start, target, 0, live);
                 buffer = target;
@@ -181,7 +187,8 @@ public record EventStreamMessage(Map<String, String> headers, byte[] payload) {
                         case 6, 7 -> {
                             byte[] bytes = new byte[in.getShort() & 0xFFFF];
                             in.get(bytes);
-                            yield type == STRING ? new String(bytes, StandardCharsets.UTF_8)
+                            yield type == STRING
+                                    ? new String(bytes, StandardCharsets.UTF_8)
                                     : Base64.getEncoder().encodeToString(bytes);
                         }
                         case 9 -> new UUID(in.getLong(), in.getLong()).toString();

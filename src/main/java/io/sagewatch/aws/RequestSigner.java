@@ -22,8 +22,8 @@ public final class RequestSigner {
     private final String region;
     private final String service;
 
-    public RequestSigner(IdentityProvider<? extends AwsCredentialsIdentity> credentials, String region,
-            String service) {
+    public RequestSigner(
+            IdentityProvider<? extends AwsCredentialsIdentity> credentials, String region, String service) {
         this.credentials = credentials;
         this.region = region;
         this.service = service;
@@ -31,11 +31,14 @@ public final class RequestSigner {
 
     /** The request with its signature headers (Authorization, X-Amz-Date, X-Amz-Security-Token when a session). */
     public CompletableFuture<SdkHttpRequest> sign(SdkHttpRequest request, byte[] body) {
-        return credentials.resolveIdentity().thenApply(identity -> signer.sign(s -> s.identity(identity)
-                .request(request)
-                .payload(ContentStreamProvider.fromByteArrayUnsafe(body))
-                .putProperty(AwsV4HttpSigner.SERVICE_SIGNING_NAME, service)
-                .putProperty(AwsV4HttpSigner.REGION_NAME, region)).request());
+        return credentials
+                .resolveIdentity()
+                .thenApply(identity -> signer.sign(s -> s.identity(identity)
+                                .request(request)
+                                .payload(ContentStreamProvider.fromByteArrayUnsafe(body))
+                                .putProperty(AwsV4HttpSigner.SERVICE_SIGNING_NAME, service)
+                                .putProperty(AwsV4HttpSigner.REGION_NAME, region))
+                        .request());
     }
 
     /** {@code https://PREFIX.REGION.DNS-SUFFIX}, the suffix from the region's partition (amazonaws.com.cn in China). */

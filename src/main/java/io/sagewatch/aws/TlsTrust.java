@@ -18,18 +18,17 @@ public final class TlsTrust {
 
     private static final String DYNAMODB_TRUST = "quarkus.dynamodb.async-client.tls-trust-managers-provider.";
 
-    private TlsTrust() {
-    }
+    private TlsTrust() {}
 
     /**
      * The trust of a Quarkus TLS configuration: the named one ({@code quarkus.tls.NAME.trust-store.*}), else the
      * default one ({@code quarkus.tls.trust-store.*}), as Quarkus' own clients choose.
      */
-    public static HttpClientOptions fromTlsRegistry(HttpClientOptions options, TlsConfigurationRegistry registry,
-            Optional<String> name) {
+    public static HttpClientOptions fromTlsRegistry(
+            HttpClientOptions options, TlsConfigurationRegistry registry, Optional<String> name) {
         // from() throws for an unknown name, and gives nothing (not the default) when unnamed
-        Optional<TlsConfiguration> tls = name.isPresent() ? TlsConfiguration.from(registry, name)
-                : registry.getDefault();
+        Optional<TlsConfiguration> tls =
+                name.isPresent() ? TlsConfiguration.from(registry, name) : registry.getDefault();
         tls.ifPresent(configuration -> {
             if (configuration.isTrustAll()) {
                 options.setTrustAll(true);
@@ -46,8 +45,10 @@ public final class TlsTrust {
      */
     public static HttpClientOptions likeTheDynamoDbClient(HttpClientOptions options, Config config) {
         // as the extension reads its enum: trust-all, TRUST_ALL and Trust-All alike
-        String type = config.getOptionalValue(DYNAMODB_TRUST + "type", String.class).orElse("system-property")
-                .toLowerCase(Locale.ROOT).replace('_', '-');
+        String type = config.getOptionalValue(DYNAMODB_TRUST + "type", String.class)
+                .orElse("system-property")
+                .toLowerCase(Locale.ROOT)
+                .replace('_', '-');
         switch (type) {
             case "trust-all" -> options.setTrustAll(true);
             case "file-store" -> {
@@ -56,7 +57,8 @@ public final class TlsTrust {
                         .orElse("PKCS12");
                 String password = config.getOptionalValue(DYNAMODB_TRUST + "file-store.password", String.class)
                         .orElse(null);
-                options.setTrustOptions(new KeyStoreOptions().setType(storeType).setPath(path).setPassword(password));
+                options.setTrustOptions(
+                        new KeyStoreOptions().setType(storeType).setPath(path).setPassword(password));
             }
             default -> {
                 // system-property or none: the JVM's default trust (javax.net.ssl.trustStore when set)

@@ -21,8 +21,14 @@ public class EndpointPolicies {
      * @param contentTypes accepted media types; empty: any, as SageMaker
      * @param price per-invocation and per-token prices; null when the endpoint has none (no cost estimate)
      */
-    public record Policy(Duration timeout, Duration streamSilenceTimeout, int maxConcurrent, Optional<Set<String>> contentTypes,
-            Optional<String> inputTokensPointer, Optional<String> outputTokensPointer, SagewatchConfig.Price price) {
+    public record Policy(
+            Duration timeout,
+            Duration streamSilenceTimeout,
+            int maxConcurrent,
+            Optional<Set<String>> contentTypes,
+            Optional<String> inputTokensPointer,
+            Optional<String> outputTokensPointer,
+            SagewatchConfig.Price price) {
 
         /** The answer carries its token counts at configured pointers, not in one of the common shapes. */
         public boolean hasTokenPointers() {
@@ -37,15 +43,19 @@ public class EndpointPolicies {
         Duration timeout = config.sagemaker().timeout();
         int maxConcurrent = config.limits().maxConcurrentPerEndpoint();
         Duration silence = config.sagemaker().streamSilenceTimeout();
-        defaults = new Policy(timeout, silence, maxConcurrent, Optional.empty(), Optional.empty(), Optional.empty(), null);
-        config.endpoint().forEach((name, settings) -> configured.put(name, new Policy(
-                settings.timeout().orElse(timeout),
-                settings.streamSilenceTimeout().orElse(silence),
-                settings.maxConcurrent().orElse(maxConcurrent),
-                settings.contentTypes(),
-                settings.inputTokensPointer(),
-                settings.outputTokensPointer(),
-                priced(settings.price()) ? settings.price() : null)));
+        defaults =
+                new Policy(timeout, silence, maxConcurrent, Optional.empty(), Optional.empty(), Optional.empty(), null);
+        config.endpoint()
+                .forEach((name, settings) -> configured.put(
+                        name,
+                        new Policy(
+                                settings.timeout().orElse(timeout),
+                                settings.streamSilenceTimeout().orElse(silence),
+                                settings.maxConcurrent().orElse(maxConcurrent),
+                                settings.contentTypes(),
+                                settings.inputTokensPointer(),
+                                settings.outputTokensPointer(),
+                                priced(settings.price()) ? settings.price() : null)));
     }
 
     public Policy of(String endpoint) {

@@ -47,7 +47,8 @@ public class SagewatchConfigValidator {
         if (!monitor.enabled()) {
             return;
         }
-        if (monitor.window().compareTo(Duration.ofSeconds(1)) < 0 || monitor.window().toMillis() % 1000 != 0) {
+        if (monitor.window().compareTo(Duration.ofSeconds(1)) < 0
+                || monitor.window().toMillis() % 1000 != 0) {
             problems.add(prefix + ".window must be whole seconds, at least 1 s, not " + monitor.window());
         }
         if (monitor.sampleRate() <= 0 || monitor.sampleRate() > 1) {
@@ -56,7 +57,8 @@ public class SagewatchConfigValidator {
         positive(problems, prefix + ".max-samples-per-second", monitor.maxSamplesPerSecond());
         notNegative(problems, prefix + ".min-samples", monitor.minSamples());
         monitor.learnBaselineFor().ifPresent(d -> positive(problems, prefix + ".learn-baseline-for", d));
-        monitor.preset().filter(p -> !p.equals("llm"))
+        monitor.preset()
+                .filter(p -> !p.equals("llm"))
                 .ifPresent(p -> problems.add(prefix + ".preset must be llm (or unset), not " + p));
         monitor.refusalPattern().ifPresent(pattern -> {
             try {
@@ -73,7 +75,8 @@ public class SagewatchConfigValidator {
                             + " with /, not " + pointer);
                 }
             });
-            payload.recordsPointer().filter(pointer -> !pointer.isEmpty() && !pointer.startsWith("/"))
+            payload.recordsPointer()
+                    .filter(pointer -> !pointer.isEmpty() && !pointer.startsWith("/"))
                     .ifPresent(pointer -> problems.add(prefix + "." + side + ".records-pointer must be a JSON pointer"
                             + " starting with /, not " + pointer));
         }
@@ -89,16 +92,29 @@ public class SagewatchConfigValidator {
         List<String> problems = new ArrayList<>();
         positive(problems, "sagewatch.max-payload-bytes", config.maxPayloadBytes());
         positive(problems, "sagewatch.sagemaker.timeout", config.sagemaker().timeout());
-        positive(problems, "sagewatch.sagemaker.stream-silence-timeout", config.sagemaker().streamSilenceTimeout());
+        positive(
+                problems,
+                "sagewatch.sagemaker.stream-silence-timeout",
+                config.sagemaker().streamSilenceTimeout());
         config.endpoint().forEach((name, settings) -> {
             monitor(problems, "sagewatch.endpoint.\"" + name + "\".monitor", settings.monitor());
             settings.timeout().ifPresent(t -> positive(problems, "sagewatch.endpoint.\"" + name + "\".timeout", t));
-            settings.streamSilenceTimeout().ifPresent(t -> positive(problems,
-                    "sagewatch.endpoint.\"" + name + "\".stream-silence-timeout", t));
+            settings.streamSilenceTimeout()
+                    .ifPresent(
+                            t -> positive(problems, "sagewatch.endpoint.\"" + name + "\".stream-silence-timeout", t));
         });
-        notNegative(problems, "sagewatch.sagemaker.throttle-retries", config.sagemaker().throttleRetries());
-        positive(problems, "sagewatch.sagemaker.throttle-backoff", config.sagemaker().throttleBackoff());
-        positive(problems, "sagewatch.sagemaker.max-connections", config.sagemaker().maxConnections());
+        notNegative(
+                problems,
+                "sagewatch.sagemaker.throttle-retries",
+                config.sagemaker().throttleRetries());
+        positive(
+                problems,
+                "sagewatch.sagemaker.throttle-backoff",
+                config.sagemaker().throttleBackoff());
+        positive(
+                problems,
+                "sagewatch.sagemaker.max-connections",
+                config.sagemaker().maxConnections());
         positive(problems, "sagewatch.store.retention", config.store().retention());
         positive(problems, "sagewatch.idempotency.window", config.idempotency().window());
         if (config.idempotency().inFlightGrace().isNegative()) {
@@ -112,15 +128,21 @@ public class SagewatchConfigValidator {
         positive(problems, "sagewatch.monitor.queue-capacity", config.monitor().queueCapacity());
         positive(problems, "sagewatch.monitor.queue-max-bytes", config.monitor().queueMaxBytes());
         positive(problems, "sagewatch.monitor.flush-interval", config.monitor().flushInterval());
-        positive(problems, "sagewatch.monitor.evaluation-lease", config.monitor().evaluationLease());
+        positive(
+                problems, "sagewatch.monitor.evaluation-lease", config.monitor().evaluationLease());
         positive(problems, "sagewatch.monitor.retention", config.monitor().retention());
         if (config.monitor().evaluationDelay().compareTo(config.monitor().flushInterval()) <= 0) {
-            problems.add("sagewatch.monitor.evaluation-delay (" + config.monitor().evaluationDelay()
-                    + ") must be longer than sagewatch.monitor.flush-interval (" + config.monitor().flushInterval()
-                    + "), or a window could be evaluated before every replica wrote its last state");
+            problems.add(
+                    "sagewatch.monitor.evaluation-delay (" + config.monitor().evaluationDelay()
+                            + ") must be longer than sagewatch.monitor.flush-interval ("
+                            + config.monitor().flushInterval()
+                            + "), or a window could be evaluated before every replica wrote its last state");
         }
         sketchSize(problems, "sagewatch.monitor.sketch-size", config.monitor().sketchSize());
-        sketchSize(problems, "sagewatch.monitor.baseline-sketch-size", config.monitor().baselineSketchSize());
+        sketchSize(
+                problems,
+                "sagewatch.monitor.baseline-sketch-size",
+                config.monitor().baselineSketchSize());
         notNegative(problems, "sagewatch.dev.training-requests", config.dev().trainingRequests());
         if (config.dev().trainingRequests() > 0 && !config.dev().demoModel()) {
             problems.add("sagewatch.dev.training-requests needs sagewatch.dev.demo-model=true: the training run calls"
@@ -128,21 +150,32 @@ public class SagewatchConfigValidator {
         }
         sink(problems, "sagewatch.metrics.emf", config.metrics().emf());
         sink(problems, "sagewatch.metrics.cloudwatch", config.metrics().cloudwatch());
-        positive(problems, "sagewatch.metrics.cloudwatch.max-pending-calls", config.metrics().cloudwatch().maxPendingCalls());
+        positive(
+                problems,
+                "sagewatch.metrics.cloudwatch.max-pending-calls",
+                config.metrics().cloudwatch().maxPendingCalls());
         positive(problems, "sagewatch.limits.max-concurrent", config.limits().maxConcurrent());
-        positive(problems, "sagewatch.limits.max-concurrent-per-endpoint", config.limits().maxConcurrentPerEndpoint());
+        positive(
+                problems,
+                "sagewatch.limits.max-concurrent-per-endpoint",
+                config.limits().maxConcurrentPerEndpoint());
         if (config.limits().maxInFlightBytes() < config.maxPayloadBytes()) {
             problems.add("sagewatch.limits.max-in-flight-bytes must be at least sagewatch.max-payload-bytes ("
                     + config.maxPayloadBytes() + "), or the largest allowed request could never be admitted");
         }
         positive(problems, "sagewatch.store.spool-max-bytes", config.store().spoolMaxBytes());
-        positive(problems, "sagewatch.store.max-concurrent-writes", config.store().maxConcurrentWrites());
+        positive(
+                problems,
+                "sagewatch.store.max-concurrent-writes",
+                config.store().maxConcurrentWrites());
         if (config.auth().enabled() && config.auth().keys().isEmpty()) {
-            problems.add("sagewatch.auth.enabled is set but no key is configured (sagewatch.auth.keys.\"NAME\".sha256)");
+            problems.add(
+                    "sagewatch.auth.enabled is set but no key is configured (sagewatch.auth.keys.\"NAME\".sha256)");
         }
         config.auth().keys().forEach((name, key) -> {
             if (!key.sha256().matches("[0-9a-fA-F]{64}")) {
-                problems.add("sagewatch.auth.keys.\"" + name + "\".sha256 must be 64 hex digits (a SHA-256 of the key)");
+                problems.add(
+                        "sagewatch.auth.keys.\"" + name + "\".sha256 must be 64 hex digits (a SHA-256 of the key)");
             }
         });
         double percent = config.capture().samplePercent();

@@ -1,6 +1,5 @@
 package io.sagewatch.core;
 
-
 /**
  * The error classes of the SageMaker runtime API, with the HTTP status SageMaker answers them with. Errors the gateway
  * raises itself use the same classes, so SDK clients raise the same modeled exceptions they would against AWS.

@@ -6,8 +6,7 @@ import java.util.concurrent.ExecutionException;
 /** What the asynchronous clients' futures fail with, unwrapped. */
 public final class Futures {
 
-    private Futures() {
-    }
+    private Futures() {}
 
     /** The failure under the wrappers {@code CompletableFuture} puts around it. */
     public static Throwable unwrap(Throwable failure) {

@@ -1,6 +1,5 @@
 package io.sagewatch.core;
 
-
 /**
  * A failed invocation: its error class (the SageMaker runtime's, which the gateway's own refusals share so that SDK
  * clients raise the modeled exceptions they know), the HTTP status, ModelError's modeled fields, and where it came from
@@ -31,13 +30,30 @@ public final class InferenceError extends RuntimeException {
     private final byte[] rawBody;
     private final Integer retryAfterSeconds;
 
-    private InferenceError(Origin origin, String code, int status, String message, Integer originalStatusCode,
-            String originalMessage, String logStreamArn, byte[] rawBody, Throwable cause) {
+    private InferenceError(
+            Origin origin,
+            String code,
+            int status,
+            String message,
+            Integer originalStatusCode,
+            String originalMessage,
+            String logStreamArn,
+            byte[] rawBody,
+            Throwable cause) {
         this(origin, code, status, message, originalStatusCode, originalMessage, logStreamArn, rawBody, cause, null);
     }
 
-    private InferenceError(Origin origin, String code, int status, String message, Integer originalStatusCode,
-            String originalMessage, String logStreamArn, byte[] rawBody, Throwable cause, Integer retryAfterSeconds) {
+    private InferenceError(
+            Origin origin,
+            String code,
+            int status,
+            String message,
+            Integer originalStatusCode,
+            String originalMessage,
+            String logStreamArn,
+            byte[] rawBody,
+            Throwable cause,
+            Integer retryAfterSeconds) {
         super(message, cause, false, false);
         this.origin = origin;
         this.retryAfterSeconds = retryAfterSeconds;
@@ -72,21 +88,51 @@ public final class InferenceError extends RuntimeException {
      * container that did not answer in time.
      */
     public static InferenceError deadline(String message) {
-        return new InferenceError(Origin.DEADLINE, ErrorType.MODEL_ERROR.code(), ErrorType.MODEL_ERROR.status(),
-                message, 504, "Gateway deadline exceeded", null, null, null);
+        return new InferenceError(
+                Origin.DEADLINE,
+                ErrorType.MODEL_ERROR.code(),
+                ErrorType.MODEL_ERROR.status(),
+                message,
+                504,
+                "Gateway deadline exceeded",
+                null,
+                null,
+                null);
     }
 
     /** The model host could not be reached, or the connection broke. */
     public static InferenceError transport(String message, Throwable cause) {
-        return new InferenceError(Origin.TRANSPORT, ErrorType.SERVICE_UNAVAILABLE.code(),
-                ErrorType.SERVICE_UNAVAILABLE.status(), message, null, null, null, null, cause);
+        return new InferenceError(
+                Origin.TRANSPORT,
+                ErrorType.SERVICE_UNAVAILABLE.code(),
+                ErrorType.SERVICE_UNAVAILABLE.status(),
+                message,
+                null,
+                null,
+                null,
+                null,
+                cause);
     }
 
     /** An error answered by SageMaker (or a server speaking its protocol), kept byte for byte. */
-    public static InferenceError upstream(String code, int status, String message, Integer originalStatusCode,
-            String originalMessage, String logStreamArn, byte[] rawBody) {
-        return new InferenceError(Origin.UPSTREAM, code, status, message, originalStatusCode, originalMessage,
-                logStreamArn, rawBody, null);
+    public static InferenceError upstream(
+            String code,
+            int status,
+            String message,
+            Integer originalStatusCode,
+            String originalMessage,
+            String logStreamArn,
+            byte[] rawBody) {
+        return new InferenceError(
+                Origin.UPSTREAM,
+                code,
+                status,
+                message,
+                originalStatusCode,
+                originalMessage,
+                logStreamArn,
+                rawBody,
+                null);
     }
 
     /** The model host answered something outside its protocol: described, not relayed. */
@@ -99,8 +145,8 @@ public final class InferenceError extends RuntimeException {
      * {@code Retry-After}. {@code status} may differ from the type's (429 for a busy endpoint).
      */
     public static InferenceError refused(ErrorType type, int status, String message, int retryAfterSeconds) {
-        return new InferenceError(Origin.GATEWAY, type.code(), status, message, null, null, null, null, null,
-                retryAfterSeconds);
+        return new InferenceError(
+                Origin.GATEWAY, type.code(), status, message, null, null, null, null, null, retryAfterSeconds);
     }
 
     /**
@@ -113,10 +159,17 @@ public final class InferenceError extends RuntimeException {
     }
 
     /** An error as kept earlier (an idempotent replay), field for field. */
-    public static InferenceError restored(Origin origin, String code, int status, String message,
-            Integer originalStatusCode, String originalMessage, String logStreamArn, byte[] rawBody) {
-        return new InferenceError(origin, code, status, message, originalStatusCode, originalMessage, logStreamArn,
-                rawBody, null);
+    public static InferenceError restored(
+            Origin origin,
+            String code,
+            int status,
+            String message,
+            Integer originalStatusCode,
+            String originalMessage,
+            String logStreamArn,
+            byte[] rawBody) {
+        return new InferenceError(
+                origin, code, status, message, originalStatusCode, originalMessage, logStreamArn, rawBody, null);
     }
 
     public Origin origin() {

@@ -15,17 +15,28 @@ public final class InferenceFields {
 
     /** How the fields are grouped in the docs and the record. */
     public enum Group {
-        IDENTITY, OUTCOME, TARGET, CALLER, TIMING, SIZE, USAGE, STREAM
+        IDENTITY,
+        OUTCOME,
+        TARGET,
+        CALLER,
+        TIMING,
+        SIZE,
+        USAGE,
+        STREAM
     }
 
     /** How a value is written: a string, a number, an instant (ISO-8601, fixed width in the table). */
     public enum Kind {
-        STRING, NUMBER, INSTANT
+        STRING,
+        NUMBER,
+        INSTANT
     }
 
     /** Where a field goes: the record, the log line, or both. */
     public enum Sink {
-        BOTH, RECORD, LOG;
+        BOTH,
+        RECORD,
+        LOG;
 
         public boolean record() {
             return this != LOG;
@@ -41,7 +52,11 @@ public final class InferenceFields {
      * part while a stream runs (the field holds a percentile of it).
      */
     public enum Measure {
-        NONE, TIMER, COUNTER, SUMMARY, PER_PART
+        NONE,
+        TIMER,
+        COUNTER,
+        SUMMARY,
+        PER_PART
     }
 
     /**
@@ -50,8 +65,14 @@ public final class InferenceFields {
      * @param settled its value once the inference settled (null: absent)
      * @param started its value in the in-progress record, written while the model runs; null when it has none
      */
-    public record Field(String name, Group group, Kind kind, Sink sink, Measure measure,
-            Function<InferenceOutcome, Object> settled, Function<InferenceRequest, Object> started) {
+    public record Field(
+            String name,
+            Group group,
+            Kind kind,
+            Sink sink,
+            Measure measure,
+            Function<InferenceOutcome, Object> settled,
+            Function<InferenceRequest, Object> started) {
 
         /** The meter's name: the field's in PascalCase, without its unit or percentile; null when it has no meter. */
         public String meter() {
@@ -59,7 +80,8 @@ public final class InferenceFields {
                 return null;
             }
             StringBuilder meter = new StringBuilder();
-            for (String word : name.replaceAll("_(ms|usd)$", "").replaceAll("_p\\d+$", "").split("_")) {
+            for (String word :
+                    name.replaceAll("_(ms|usd)$", "").replaceAll("_p\\d+$", "").split("_")) {
                 meter.append(word.substring(0, 1).toUpperCase(Locale.ROOT)).append(word.substring(1));
             }
             return meter.toString();
@@ -71,83 +93,204 @@ public final class InferenceFields {
     /** The log line keeps at most this much of the gateway's own error messages. */
     public static final int MAX_LOGGED_ERROR_CHARS = 512;
 
-    public static final Field INFERENCE_ID = new Field("inference_id", Group.IDENTITY, Kind.STRING, Sink.BOTH,
-            Measure.NONE, o -> o.request().inferenceId(), InferenceRequest::inferenceId);
-    public static final Field REQUEST_ID = new Field("request_id", Group.IDENTITY, Kind.STRING, Sink.BOTH,
-            Measure.NONE, o -> o.request().requestId(), InferenceRequest::requestId);
-    public static final Field ENDPOINT = new Field("endpoint", Group.IDENTITY, Kind.STRING, Sink.BOTH, Measure.NONE,
-            o -> o.request().endpointName(), InferenceRequest::endpointName);
-    public static final Field RECEIVED_AT = new Field("received_at", Group.TIMING, Kind.INSTANT, Sink.BOTH,
-            Measure.NONE, o -> o.request().receivedAt(), InferenceRequest::receivedAt);
+    public static final Field INFERENCE_ID = new Field(
+            "inference_id",
+            Group.IDENTITY,
+            Kind.STRING,
+            Sink.BOTH,
+            Measure.NONE,
+            o -> o.request().inferenceId(),
+            InferenceRequest::inferenceId);
+    public static final Field REQUEST_ID = new Field(
+            "request_id",
+            Group.IDENTITY,
+            Kind.STRING,
+            Sink.BOTH,
+            Measure.NONE,
+            o -> o.request().requestId(),
+            InferenceRequest::requestId);
+    public static final Field ENDPOINT = new Field(
+            "endpoint",
+            Group.IDENTITY,
+            Kind.STRING,
+            Sink.BOTH,
+            Measure.NONE,
+            o -> o.request().endpointName(),
+            InferenceRequest::endpointName);
+    public static final Field RECEIVED_AT = new Field(
+            "received_at",
+            Group.TIMING,
+            Kind.INSTANT,
+            Sink.BOTH,
+            Measure.NONE,
+            o -> o.request().receivedAt(),
+            InferenceRequest::receivedAt);
 
     public static final List<Field> ALL = List.of(
             INFERENCE_ID,
             REQUEST_ID,
             ENDPOINT,
-            field("status", Group.OUTCOME, Kind.STRING, o -> o.succeeded() ? "SUCCEEDED" : "FAILED",
-                    r -> IN_PROGRESS),
+            field("status", Group.OUTCOME, Kind.STRING, o -> o.succeeded() ? "SUCCEEDED" : "FAILED", r -> IN_PROGRESS),
             field("http_status", Group.OUTCOME, Kind.NUMBER, InferenceOutcome::httpStatus),
-            field("error_type", Group.OUTCOME, Kind.STRING, o -> o.succeeded() ? null : o.error().code()),
-            field("error_origin", Group.OUTCOME, Kind.STRING, o -> o.succeeded() ? null : o.error().origin().name()),
+            field(
+                    "error_type",
+                    Group.OUTCOME,
+                    Kind.STRING,
+                    o -> o.succeeded() ? null : o.error().code()),
+            field(
+                    "error_origin",
+                    Group.OUTCOME,
+                    Kind.STRING,
+                    o -> o.succeeded() ? null : o.error().origin().name()),
             // the record keeps the whole message; the log line only the gateway's own words, capped: a model's error
             // text may quote the payload
-            new Field("error_message", Group.OUTCOME, Kind.STRING, Sink.RECORD, Measure.NONE,
-                    o -> o.succeeded() ? null : o.error().getMessage(), null),
-            new Field("error_message", Group.OUTCOME, Kind.STRING, Sink.LOG, Measure.NONE,
-                    InferenceFields::loggedErrorMessage, null),
-            // the model that answered as precisely as known (multi-model endpoints name it per request)
-            new Field("model_id", Group.TARGET, Kind.STRING, Sink.LOG, Measure.NONE,
-                    o -> o.request().targetModel() != null ? o.request().targetModel() : o.request().endpointName(),
+            new Field(
+                    "error_message",
+                    Group.OUTCOME,
+                    Kind.STRING,
+                    Sink.RECORD,
+                    Measure.NONE,
+                    o -> o.succeeded() ? null : o.error().getMessage(),
                     null),
-            field("variant", Group.TARGET, Kind.STRING,
+            new Field(
+                    "error_message",
+                    Group.OUTCOME,
+                    Kind.STRING,
+                    Sink.LOG,
+                    Measure.NONE,
+                    InferenceFields::loggedErrorMessage,
+                    null),
+            // the model that answered as precisely as known (multi-model endpoints name it per request)
+            new Field(
+                    "model_id",
+                    Group.TARGET,
+                    Kind.STRING,
+                    Sink.LOG,
+                    Measure.NONE,
+                    o -> o.request().targetModel() != null
+                            ? o.request().targetModel()
+                            : o.request().endpointName(),
+                    null),
+            field(
+                    "variant",
+                    Group.TARGET,
+                    Kind.STRING,
                     o -> o.response() == null ? null : o.response().invokedProductionVariant()),
-            field("target_model", Group.TARGET, Kind.STRING, o -> o.request().targetModel(),
+            field(
+                    "target_model",
+                    Group.TARGET,
+                    Kind.STRING,
+                    o -> o.request().targetModel(),
                     InferenceRequest::targetModel),
-            field("target_variant", Group.TARGET, Kind.STRING, o -> o.request().targetVariant(),
+            field(
+                    "target_variant",
+                    Group.TARGET,
+                    Kind.STRING,
+                    o -> o.request().targetVariant(),
                     InferenceRequest::targetVariant),
-            field("target_container_hostname", Group.TARGET, Kind.STRING,
-                    o -> o.request().targetContainerHostname(), InferenceRequest::targetContainerHostname),
-            field("inference_component", Group.TARGET, Kind.STRING, o -> o.request().inferenceComponentName(),
+            field(
+                    "target_container_hostname",
+                    Group.TARGET,
+                    Kind.STRING,
+                    o -> o.request().targetContainerHostname(),
+                    InferenceRequest::targetContainerHostname),
+            field(
+                    "inference_component",
+                    Group.TARGET,
+                    Kind.STRING,
+                    o -> o.request().inferenceComponentName(),
                     InferenceRequest::inferenceComponentName),
             field("caller", Group.CALLER, Kind.STRING, o -> o.request().caller(), InferenceRequest::caller),
             RECEIVED_AT,
             field("finished_at", Group.TIMING, Kind.INSTANT, InferenceOutcome::finishedAt),
             measured("latency_ms", Group.TIMING, Measure.TIMER, o -> InferenceOutcome.millis(o.totalNanos())),
-            measured("model_latency_ms", Group.TIMING, Measure.TIMER,
+            measured(
+                    "model_latency_ms",
+                    Group.TIMING,
+                    Measure.TIMER,
                     o -> InferenceOutcome.millis(o.modelLatencyNanos())),
-            measured("overhead_latency_ms", Group.TIMING, Measure.TIMER,
+            measured(
+                    "overhead_latency_ms",
+                    Group.TIMING,
+                    Measure.TIMER,
                     o -> InferenceOutcome.millis(o.overheadNanos())),
             field("attempts", Group.TIMING, Kind.NUMBER, o -> o.modelCall().attempts()),
-            new Field("request_bytes", Group.SIZE, Kind.NUMBER, Sink.BOTH, Measure.SUMMARY,
-                    o -> o.request().body().length, r -> r.body().length),
+            new Field(
+                    "request_bytes",
+                    Group.SIZE,
+                    Kind.NUMBER,
+                    Sink.BOTH,
+                    Measure.SUMMARY,
+                    o -> o.request().body().length,
+                    r -> r.body().length),
             measured("response_bytes", Group.SIZE, Measure.SUMMARY, InferenceOutcome::responseBytes),
-            field("request_content_type", Group.SIZE, Kind.STRING, o -> o.request().contentType(),
+            field(
+                    "request_content_type",
+                    Group.SIZE,
+                    Kind.STRING,
+                    o -> o.request().contentType(),
                     InferenceRequest::contentType),
-            field("response_content_type", Group.SIZE, Kind.STRING,
+            field(
+                    "response_content_type",
+                    Group.SIZE,
+                    Kind.STRING,
                     o -> o.response() == null ? null : o.response().contentType()),
-            measured("input_tokens", Group.USAGE, Measure.COUNTER, o -> o.tokens().inputTokens()),
-            measured("output_tokens", Group.USAGE, Measure.COUNTER, o -> o.tokens().outputTokens()),
+            measured(
+                    "input_tokens",
+                    Group.USAGE,
+                    Measure.COUNTER,
+                    o -> o.tokens().inputTokens()),
+            measured(
+                    "output_tokens",
+                    Group.USAGE,
+                    Measure.COUNTER,
+                    o -> o.tokens().outputTokens()),
             measured("estimated_cost_usd", Group.USAGE, Measure.COUNTER, InferenceOutcome::costUsd),
-            field("parts", Group.STREAM, Kind.NUMBER, o -> o.stream() == null ? null : o.stream().parts()),
-            measured("time_to_first_token_ms", Group.STREAM, Measure.TIMER,
+            field(
+                    "parts",
+                    Group.STREAM,
+                    Kind.NUMBER,
+                    o -> o.stream() == null ? null : o.stream().parts()),
+            measured(
+                    "time_to_first_token_ms",
+                    Group.STREAM,
+                    Measure.TIMER,
                     o -> streamMillis(o, o.stream() == null ? -1 : o.stream().firstPartNanos())),
-            measured("added_time_to_first_token_ms", Group.STREAM, Measure.TIMER,
+            measured(
+                    "added_time_to_first_token_ms",
+                    Group.STREAM,
+                    Measure.TIMER,
                     o -> streamMillis(o, o.stream() == null ? -1 : o.stream().addedFirstPartNanos())),
-            measured("inter_token_latency_p50_ms", Group.STREAM, Measure.PER_PART,
+            measured(
+                    "inter_token_latency_p50_ms",
+                    Group.STREAM,
+                    Measure.PER_PART,
                     o -> streamMillis(o, o.stream() == null ? -1 : o.stream().interPartP50Nanos())),
-            measured("inter_token_latency_p99_ms", Group.STREAM, Measure.PER_PART,
+            measured(
+                    "inter_token_latency_p99_ms",
+                    Group.STREAM,
+                    Measure.PER_PART,
                     o -> streamMillis(o, o.stream() == null ? -1 : o.stream().interPartP99Nanos())),
-            field("stream_duration_ms", Group.STREAM, Kind.NUMBER,
+            field(
+                    "stream_duration_ms",
+                    Group.STREAM,
+                    Kind.NUMBER,
                     o -> streamMillis(o, o.stream() == null ? -1 : o.stream().streamNanos())),
-            measured("output_tokens_per_second", Group.STREAM, Measure.SUMMARY,
-                    o -> o.stream() == null ? null : o.stream().tokensPerSecond(o.tokens().outputTokens())));
+            measured(
+                    "output_tokens_per_second",
+                    Group.STREAM,
+                    Measure.SUMMARY,
+                    o -> o.stream() == null
+                            ? null
+                            : o.stream().tokensPerSecond(o.tokens().outputTokens())));
 
-    private InferenceFields() {
-    }
+    private InferenceFields() {}
 
     /** The fields one sink takes, in order. */
     public static List<Field> forSink(Sink sink) {
-        return ALL.stream().filter(f -> sink == Sink.RECORD ? f.sink().record() : f.sink().log()).toList();
+        return ALL.stream()
+                .filter(f -> sink == Sink.RECORD ? f.sink().record() : f.sink().log())
+                .toList();
     }
 
     /** The field named so that one meter reads, or null. */
@@ -159,13 +302,17 @@ public final class InferenceFields {
         return new Field(name, group, kind, Sink.BOTH, Measure.NONE, settled, null);
     }
 
-    private static Field field(String name, Group group, Kind kind, Function<InferenceOutcome, Object> settled,
+    private static Field field(
+            String name,
+            Group group,
+            Kind kind,
+            Function<InferenceOutcome, Object> settled,
             Function<InferenceRequest, Object> started) {
         return new Field(name, group, kind, Sink.BOTH, Measure.NONE, settled, started);
     }
 
-    private static Field measured(String name, Group group, Measure measure,
-            Function<InferenceOutcome, Object> settled) {
+    private static Field measured(
+            String name, Group group, Measure measure, Function<InferenceOutcome, Object> settled) {
         return new Field(name, group, Kind.NUMBER, Sink.BOTH, measure, settled, null);
     }
 
@@ -179,7 +326,8 @@ public final class InferenceFields {
             return null;
         }
         String text = outcome.error().getMessage();
-        return text == null || text.length() <= MAX_LOGGED_ERROR_CHARS ? text
+        return text == null || text.length() <= MAX_LOGGED_ERROR_CHARS
+                ? text
                 : text.substring(0, MAX_LOGGED_ERROR_CHARS) + "…";
     }
 }

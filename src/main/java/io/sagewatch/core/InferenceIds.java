@@ -9,8 +9,7 @@ import java.util.concurrent.ThreadLocalRandom;
  */
 public final class InferenceIds {
 
-    private InferenceIds() {
-    }
+    private InferenceIds() {}
 
     public static String newRequestId() {
         return uuid7(System.currentTimeMillis()).toString();

@@ -23,8 +23,7 @@ public interface InferenceObserver {
     }
 
     /** A stream began (its head came); {@link #settled} follows once it has ended. */
-    default void streamStarted(InferenceRequest request, ModelResponse head) {
-    }
+    default void streamStarted(InferenceRequest request, ModelResponse head) {}
 
     /**
      * One part of a stream was handed to the client. Called on the request path for every part: keep it to a few
@@ -32,8 +31,7 @@ public interface InferenceObserver {
      *
      * @param gapNanos since the previous part was handed over; -1 for the first part
      */
-    default void partDelivered(InferenceRequest request, ModelResponse head, long gapNanos) {
-    }
+    default void partDelivered(InferenceRequest request, ModelResponse head, long gapNanos) {}
 
     /**
      * Called once per started request with how it ended (a client that left included). The answer waits for the stage
@@ -42,6 +40,5 @@ public interface InferenceObserver {
     CompletionStage<Void> settled(InferenceOutcome outcome);
 
     /** After every observer's {@link #settled} stage completed, just before the answer (to flush what waits for it). */
-    default void completed(InferenceOutcome outcome) {
-    }
+    default void completed(InferenceOutcome outcome) {}
 }

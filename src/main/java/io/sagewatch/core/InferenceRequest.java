@@ -28,5 +28,4 @@ public record InferenceRequest(
         Instant receivedAt,
         long startNanos,
         String caller,
-        String idempotencyKey) {
-}
+        String idempotencyKey) {}

@@ -1,6 +1,5 @@
 package io.sagewatch.core;
 
-
 /**
  * The upstream half of an inference, settled either way: exactly one of {@code response} and {@code error} is set.
  *

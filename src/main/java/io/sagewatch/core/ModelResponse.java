@@ -1,6 +1,5 @@
 package io.sagewatch.core;
 
-
 /** What the endpoint answered: body and content type pass through to the client unchanged. */
 public record ModelResponse(
         byte[] body,
@@ -8,5 +7,4 @@ public record ModelResponse(
         String invokedProductionVariant,
         String customAttributes,
         String newSessionId,
-        String closedSessionId) {
-}
+        String closedSessionId) {}

@@ -14,8 +14,13 @@ import io.smallrye.mutiny.Multi;
  *     measured from here
  * @param attempts calls made upstream (more than one after throttling, always before any part)
  */
-public record ModelStream(ModelResponse head, Multi<StreamPart> parts, InferenceError error, long callStartNanos,
-        long headNanos, int attempts) {
+public record ModelStream(
+        ModelResponse head,
+        Multi<StreamPart> parts,
+        InferenceError error,
+        long callStartNanos,
+        long headNanos,
+        int attempts) {
 
     public static ModelStream started(ModelResponse head, Multi<StreamPart> parts, long callStartNanos, int attempts) {
         return new ModelStream(head, parts, null, callStartNanos, System.nanoTime() - callStartNanos, attempts);

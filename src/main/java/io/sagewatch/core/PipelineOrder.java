@@ -17,6 +17,7 @@ public final class PipelineOrder {
      * the final record (which an answer may wait for), then model health (sampled, off the request path).
      */
     public static final int METERS = 400;
+
     public static final int LOG_LINE = 300;
     public static final int RECORD = 200;
     public static final int MODEL_HEALTH = 100;
@@ -26,6 +27,5 @@ public final class PipelineOrder {
     /** The observers' constants, first first. */
     public static final List<Integer> OBSERVERS = List.of(METERS, LOG_LINE, RECORD, MODEL_HEALTH);
 
-    private PipelineOrder() {
-    }
+    private PipelineOrder() {}
 }

@@ -5,5 +5,4 @@ package io.sagewatch.core;
  *
  * @param receivedNanos {@link System#nanoTime()} when the gateway had it whole
  */
-public record StreamPart(byte[] bytes, long receivedNanos) {
-}
+public record StreamPart(byte[] bytes, long receivedNanos) {}

@@ -14,8 +14,15 @@ package io.sagewatch.core;
  * @param streamNanos from the first part to the end of the stream; 0 when no part came
  * @param truncated the reassembled output kept in the outcome's response is shorter than what was streamed
  */
-public record StreamStats(long firstPartNanos, long modelFirstPartNanos, long parts, long bytes,
-        long interPartP50Nanos, long interPartP99Nanos, long streamNanos, boolean truncated) {
+public record StreamStats(
+        long firstPartNanos,
+        long modelFirstPartNanos,
+        long parts,
+        long bytes,
+        long interPartP50Nanos,
+        long interPartP99Nanos,
+        long streamNanos,
+        boolean truncated) {
 
     /** Milliseconds with microsecond precision, or null for "none" (negative). */
     public static Double millis(long nanos) {

@@ -1,6 +1,5 @@
 package io.sagewatch.core;
 
-
 /** Tokens an LLM reports for one inference; either count may be unknown (null). */
 public record TokenUsage(Long inputTokens, Long outputTokens) {
 

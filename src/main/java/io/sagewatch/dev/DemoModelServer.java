@@ -6,12 +6,12 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import io.sagewatch.json.Json;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import io.sagewatch.aws.EventStreamMessage;
+import io.sagewatch.json.Json;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServer;
@@ -30,6 +30,7 @@ public final class DemoModelServer implements AutoCloseable {
     private static final Pattern INVOCATIONS = Pattern.compile("^/endpoints/([^/]+)/invocations(-response-stream)?$");
     /** The demo LLM's pace when it streams, so that time to first token and the gaps between tokens show. */
     static final long TOKEN_INTERVAL_MS = 20;
+
     private static final ObjectMapper JSON = Json.MAPPER;
 
     private final HttpServer server;
@@ -44,9 +45,13 @@ public final class DemoModelServer implements AutoCloseable {
         HttpServer server = vertx.createHttpServer()
                 .requestHandler(request -> request.body()
                         .onSuccess(body -> answer(request, body, sentiment, llm))
-                        .onFailure(failure -> request.response().setStatusCode(400).end()));
+                        .onFailure(
+                                failure -> request.response().setStatusCode(400).end()));
         try {
-            server.listen(port, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+            server.listen(port, "127.0.0.1")
+                    .toCompletionStage()
+                    .toCompletableFuture()
+                    .get(10, TimeUnit.SECONDS);
         } catch (Exception e) {
             throw new IllegalStateException("Demo model server could not listen on 127.0.0.1:" + port, e);
         }
@@ -57,12 +62,16 @@ public final class DemoModelServer implements AutoCloseable {
         return server.actualPort();
     }
 
-    private static void answer(HttpServerRequest request, Buffer body, SentimentModel sentiment,
-            TextGenerationModel llm) {
+    private static void answer(
+            HttpServerRequest request, Buffer body, SentimentModel sentiment, TextGenerationModel llm) {
         Matcher path = INVOCATIONS.matcher(request.path());
         if (!path.matches() || !"POST".equals(request.method().name())) {
-            error(request, 404, "UnknownOperationException", "Unknown operation " + request.method() + " "
-                    + request.path(), null);
+            error(
+                    request,
+                    404,
+                    "UnknownOperationException",
+                    "Unknown operation " + request.method() + " " + request.path(),
+                    null);
             return;
         }
         String endpoint = path.group(1);
@@ -78,7 +87,11 @@ public final class DemoModelServer implements AutoCloseable {
                 default -> null;
             };
             if (answer == null) {
-                error(request, 400, "ValidationError", "Endpoint " + endpoint + " of account 000000000000 not found.",
+                error(
+                        request,
+                        400,
+                        "ValidationError",
+                        "Endpoint " + endpoint + " of account 000000000000 not found.",
                         null);
                 return;
             }
@@ -88,8 +101,12 @@ public final class DemoModelServer implements AutoCloseable {
                     .end(Buffer.buffer(answer));
         } catch (Exception e) {
             // What SageMaker does when a container answers 4xx: a ModelError carrying the container's status.
-            error(request, 424, "ModelError", "Received client error (400) from primary with message \""
-                    + e.getMessage() + "\".", e.getMessage());
+            error(
+                    request,
+                    424,
+                    "ModelError",
+                    "Received client error (400) from primary with message \"" + e.getMessage() + "\".",
+                    e.getMessage());
         }
     }
 
@@ -103,11 +120,16 @@ public final class DemoModelServer implements AutoCloseable {
         try {
             events = llm.stream(JSON.readTree(text));
         } catch (Exception e) {
-            error(request, 424, "ModelError", "Received client error (400) from primary with message \""
-                    + e.getMessage() + "\".", e.getMessage());
+            error(
+                    request,
+                    424,
+                    "ModelError",
+                    "Received client error (400) from primary with message \"" + e.getMessage() + "\".",
+                    e.getMessage());
             return;
         }
-        var response = request.response().setChunked(true)
+        var response = request.response()
+                .setChunked(true)
                 .putHeader("Content-Type", "application/vnd.amazon.eventstream")
                 .putHeader("X-Amzn-SageMaker-Content-Type", "text/event-stream")
                 .putHeader("x-Amzn-Invoked-Production-Variant", "AllTraffic");
@@ -122,8 +144,11 @@ public final class DemoModelServer implements AutoCloseable {
                 response.end();
                 return;
             }
-            response.write(Buffer.buffer(EventStreamMessage.event("PayloadPart", "application/octet-stream",
-                    events.get(sent[0]++).getBytes(StandardCharsets.UTF_8)).encode()));
+            response.write(Buffer.buffer(EventStreamMessage.event(
+                            "PayloadPart",
+                            "application/octet-stream",
+                            events.get(sent[0]++).getBytes(StandardCharsets.UTF_8))
+                    .encode()));
             vertx.setTimer(TOKEN_INTERVAL_MS, id -> next[0].run());
         };
         vertx.setTimer(TOKEN_INTERVAL_MS, id -> next[0].run());
@@ -140,18 +165,21 @@ public final class DemoModelServer implements AutoCloseable {
             return List.of(inputs.asText());
         }
         if (inputs.isArray() && !inputs.isEmpty()) {
-            return java.util.stream.StreamSupport.stream(inputs.spliterator(), false).map(JsonNode::asText).toList();
+            return java.util.stream.StreamSupport.stream(inputs.spliterator(), false)
+                    .map(JsonNode::asText)
+                    .toList();
         }
         throw new IllegalArgumentException("Expected {\"inputs\": \"text\"} or {\"inputs\": [\"text\", ...]}");
     }
 
-    private static void error(HttpServerRequest request, int status, String code, String message,
-            String originalMessage) {
+    private static void error(
+            HttpServerRequest request, int status, String code, String message, String originalMessage) {
         ObjectNode body = JSON.createObjectNode().put("ErrorCode", code).put("Message", message);
         if (originalMessage != null) {
             body.put("OriginalStatusCode", 400).put("OriginalMessage", originalMessage);
         }
-        request.response().setStatusCode(status)
+        request.response()
+                .setStatusCode(status)
                 .putHeader("Content-Type", "application/json")
                 .putHeader("x-amzn-ErrorType", code)
                 .end(body.toString());

@@ -78,18 +78,26 @@ public class DevMetricsSummary {
             Timer model = timer(readable, InferenceMeters.MODEL_LATENCY, endpoint, variant);
             Timer overhead = timer(readable, InferenceMeters.OVERHEAD_LATENCY, endpoint, variant);
             HistogramSnapshot snapshot = latency == null ? null : latency.takeSnapshot();
-            lines.computeIfAbsent(endpoint, e -> new ArrayList<>()).add(String.format(Locale.ROOT,
-                    "%s (%s): %.0f invocations, %.0f 4xx, %.0f 5xx, %.0f throttled; latency p50 %s p99 %s, mean %.1f ms"
-                            + " (model %.1f + gateway %.1f); tokens in/out %.0f/%.0f; est. cost $%.4f",
-                    endpoint, variant, total, count(readable, InferenceMeters.ERRORS_4XX, endpoint, variant),
-                    count(readable, InferenceMeters.ERRORS_5XX, endpoint, variant),
-                    count(readable, InferenceMeters.THROTTLES, endpoint, variant),
-                    percentile(snapshot, 0.5), percentile(snapshot, 0.99),
-                    mean(latency), mean(model), mean(overhead),
-                    count(readable, InferenceMeters.INPUT_TOKENS, endpoint, variant),
-                    count(readable, InferenceMeters.OUTPUT_TOKENS, endpoint, variant),
-                    count(readable, InferenceMeters.ESTIMATED_COST, endpoint, variant))
-                    + streams(readable, endpoint, variant));
+            lines.computeIfAbsent(endpoint, e -> new ArrayList<>())
+                    .add(String.format(
+                                    Locale.ROOT,
+                                    "%s (%s): %.0f invocations, %.0f 4xx, %.0f 5xx, %.0f throttled; latency p50 %s p99 %s, mean %.1f ms"
+                                            + " (model %.1f + gateway %.1f); tokens in/out %.0f/%.0f; est. cost $%.4f",
+                                    endpoint,
+                                    variant,
+                                    total,
+                                    count(readable, InferenceMeters.ERRORS_4XX, endpoint, variant),
+                                    count(readable, InferenceMeters.ERRORS_5XX, endpoint, variant),
+                                    count(readable, InferenceMeters.THROTTLES, endpoint, variant),
+                                    percentile(snapshot, 0.5),
+                                    percentile(snapshot, 0.99),
+                                    mean(latency),
+                                    mean(model),
+                                    mean(overhead),
+                                    count(readable, InferenceMeters.INPUT_TOKENS, endpoint, variant),
+                                    count(readable, InferenceMeters.OUTPUT_TOKENS, endpoint, variant),
+                                    count(readable, InferenceMeters.ESTIMATED_COST, endpoint, variant))
+                            + streams(readable, endpoint, variant));
         }
         modelHealth(readable, lines);
         List<String> result = new ArrayList<>();
@@ -104,17 +112,21 @@ public class DevMetricsSummary {
             drift.computeIfAbsent(gauge.getId().getTag("endpoint"), e -> new TreeMap<>())
                     .put(gauge.getId().getTag("feature"), gauge.value());
         }
-        for (Gauge violations : readable.find(ModelHealthMeters.LATEST_VIOLATIONS).gauges()) {
+        for (Gauge violations :
+                readable.find(ModelHealthMeters.LATEST_VIOLATIONS).gauges()) {
             String endpoint = violations.getId().getTag("endpoint");
             double count = violations.value();
-            StringBuilder line = new StringBuilder(Double.isNaN(count)
-                    ? endpoint + " model health (latest window): not evaluated (no baseline, or fewer rows than"
-                            + " min-samples)"
-                    : String.format(Locale.ROOT, "%s model health (latest window): %.0f violations", endpoint, count));
+            StringBuilder line = new StringBuilder(
+                    Double.isNaN(count)
+                            ? endpoint + " model health (latest window): not evaluated (no baseline, or fewer rows than"
+                                    + " min-samples)"
+                            : String.format(
+                                    Locale.ROOT, "%s model health (latest window): %.0f violations", endpoint, count));
             Map<String, Double> features = drift.getOrDefault(endpoint, Map.of());
             if (!features.isEmpty()) {
                 line.append("; drift");
-                features.forEach((feature, value) -> line.append(String.format(Locale.ROOT, " %s %.3f", feature, value)));
+                features.forEach(
+                        (feature, value) -> line.append(String.format(Locale.ROOT, " %s %.3f", feature, value)));
             }
             String text = line.toString();
             if (!text.equals(lastModelHealth.put(endpoint, text))) {
@@ -133,9 +145,16 @@ public class DevMetricsSummary {
         Timer gaps = timer(registry, InferenceMeters.INTER_TOKEN_LATENCY, endpoint, variant);
         HistogramSnapshot between = gaps == null ? null : gaps.takeSnapshot();
         Timer added = timer(registry, InferenceMeters.ADDED_TIME_TO_FIRST_TOKEN, endpoint, variant);
-        return String.format(Locale.ROOT, "; streams %d, time to first token p50 %s p99 %s (gateway's share mean %.2f"
-                        + " ms), between tokens p50 %s p99 %s", ttft.count(), percentile(first, 0.5),
-                percentile(first, 0.99), mean(added), percentile(between, 0.5), percentile(between, 0.99));
+        return String.format(
+                Locale.ROOT,
+                "; streams %d, time to first token p50 %s p99 %s (gateway's share mean %.2f"
+                        + " ms), between tokens p50 %s p99 %s",
+                ttft.count(),
+                percentile(first, 0.5),
+                percentile(first, 0.99),
+                mean(added),
+                percentile(between, 0.5),
+                percentile(between, 0.99));
     }
 
     /**
@@ -155,11 +174,17 @@ public class DevMetricsSummary {
     }
 
     private static Timer timer(MeterRegistry registry, String name, String endpoint, String variant) {
-        return registry.find(name).tag("endpoint", endpoint).tag("variant", variant).timer();
+        return registry.find(name)
+                .tag("endpoint", endpoint)
+                .tag("variant", variant)
+                .timer();
     }
 
     private static double count(MeterRegistry registry, String name, String endpoint, String variant) {
-        Counter counter = registry.find(name).tag("endpoint", endpoint).tag("variant", variant).counter();
+        Counter counter = registry.find(name)
+                .tag("endpoint", endpoint)
+                .tag("variant", variant)
+                .counter();
         return counter == null ? 0 : counter.count();
     }
 

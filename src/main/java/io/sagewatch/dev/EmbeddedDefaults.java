@@ -32,7 +32,8 @@ public class EmbeddedDefaults {
         }
         if (dev.demoModel()) {
             models = DemoModelServer.start(vertx, dev.demoModelPort());
-            LOG.infof("Demo models %s speak the SageMaker runtime protocol on http://127.0.0.1:%d",
+            LOG.infof(
+                    "Demo models %s speak the SageMaker runtime protocol on http://127.0.0.1:%d",
                     DemoModelServer.ENDPOINTS, dev.demoModelPort());
         }
     }

@@ -20,25 +20,29 @@ public final class EmbeddedDynamoDb implements AutoCloseable {
 
     /** In memory, no telemetry (which would also write a metadata file into the working directory). */
     public static EmbeddedDynamoDb start(int port) {
-        return start(port, new String[] { "-inMemory", "-disableTelemetry", "-port", Integer.toString(port) });
+        return start(port, new String[] {"-inMemory", "-disableTelemetry", "-port", Integer.toString(port)});
     }
 
     /** On disk in {@code directory} (one shared database file): data outlives a stop and a start on it again. */
     public static EmbeddedDynamoDb start(int port, java.nio.file.Path directory) {
-        return start(port, new String[] { "-sharedDb", "-dbPath", directory.toString(), "-disableTelemetry", "-port",
-                Integer.toString(port) });
+        return start(port, new String[] {
+            "-sharedDb", "-dbPath", directory.toString(), "-disableTelemetry", "-port", Integer.toString(port)
+        });
     }
 
     private static EmbeddedDynamoDb start(int port, String[] arguments) {
         try {
-            Class<?> runner = Class.forName(SERVER_RUNNER, true, Thread.currentThread().getContextClassLoader());
+            Class<?> runner =
+                    Class.forName(SERVER_RUNNER, true, Thread.currentThread().getContextClassLoader());
             Object server = runner.getMethod("createServerFromCommandLineArgs", String[].class)
                     .invoke(null, (Object) arguments);
             server.getClass().getMethod("start").invoke(server);
             return new EmbeddedDynamoDb(server, port);
         } catch (ClassNotFoundException e) {
-            throw new IllegalStateException("DynamoDB Local is not on the classpath: it is only there in dev mode and "
-                    + "tests; set sagewatch.dev.embedded-dynamodb=false and quarkus.dynamodb.endpoint-override", e);
+            throw new IllegalStateException(
+                    "DynamoDB Local is not on the classpath: it is only there in dev mode and "
+                            + "tests; set sagewatch.dev.embedded-dynamodb=false and quarkus.dynamodb.endpoint-override",
+                    e);
         } catch (InvocationTargetException e) {
             throw new IllegalStateException("DynamoDB Local failed to start on port " + port, e.getCause());
         } catch (ReflectiveOperationException e) {

@@ -23,21 +23,27 @@ public final class TableStandIn implements AutoCloseable {
 
     public static TableStandIn start(Vertx vertx, int port) {
         AtomicLong batches = new AtomicLong();
-        HttpServer server = vertx.createHttpServer().requestHandler(request -> request.body().onComplete(body -> {
-            String target = request.getHeader("X-Amz-Target");
-            String operation = target == null ? "" : target.substring(target.indexOf('.') + 1);
-            String answer = switch (operation) {
-                case "BatchWriteItem" -> {
-                    batches.incrementAndGet();
-                    yield "{\"UnprocessedItems\":{}}";
-                }
-                case "Query", "Scan" -> "{\"Count\":0,\"Items\":[],\"ScannedCount\":0}";
-                default -> "{}";
-            };
-            request.response().putHeader("Content-Type", "application/x-amz-json-1.0").end(answer);
-        }));
+        HttpServer server = vertx.createHttpServer()
+                .requestHandler(request -> request.body().onComplete(body -> {
+                    String target = request.getHeader("X-Amz-Target");
+                    String operation = target == null ? "" : target.substring(target.indexOf('.') + 1);
+                    String answer = switch (operation) {
+                        case "BatchWriteItem" -> {
+                            batches.incrementAndGet();
+                            yield "{\"UnprocessedItems\":{}}";
+                        }
+                        case "Query", "Scan" -> "{\"Count\":0,\"Items\":[],\"ScannedCount\":0}";
+                        default -> "{}";
+                    };
+                    request.response()
+                            .putHeader("Content-Type", "application/x-amz-json-1.0")
+                            .end(answer);
+                }));
         try {
-            server.listen(port, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+            server.listen(port, "127.0.0.1")
+                    .toCompletionStage()
+                    .toCompletableFuture()
+                    .get(10, TimeUnit.SECONDS);
         } catch (Exception e) {
             throw new IllegalStateException("The table stand-in could not listen on 127.0.0.1:" + port, e);
         }

@@ -48,7 +48,8 @@ final class TextGenerationModel {
         if (request.has("inputs")) {
             return textGeneration(request);
         }
-        throw new IllegalArgumentException("Expected {\"messages\": [...]} (OpenAI chat) or {\"inputs\": \"...\"} (TGI)");
+        throw new IllegalArgumentException(
+                "Expected {\"messages\": [...]} (OpenAI chat) or {\"inputs\": \"...\"} (TGI)");
     }
 
     private JsonNode chatCompletion(JsonNode request) {
@@ -56,11 +57,16 @@ final class TextGenerationModel {
         int maxTokens = maxTokens(request.path("max_tokens"));
         List<String> generated = continueText(prompt.toString(), maxTokens);
         int promptTokens = tokens(prompt.toString()).size();
-        ObjectNode out = JsonNodeFactory.instance.objectNode()
-                .put("id", "chatcmpl-demo-" + Integer.toHexString(prompt.toString().hashCode()))
+        ObjectNode out = JsonNodeFactory.instance
+                .objectNode()
+                .put(
+                        "id",
+                        "chatcmpl-demo-" + Integer.toHexString(prompt.toString().hashCode()))
                 .put("object", "chat.completion")
                 .put("model", "sagewatch-demo-llm");
-        ObjectNode choice = out.putArray("choices").addObject().put("index", 0)
+        ObjectNode choice = out.putArray("choices")
+                .addObject()
+                .put("index", 0)
                 .put("finish_reason", generated.size() >= maxTokens ? "length" : "stop");
         choice.putObject("message").put("role", "assistant").put("content", String.join(" ", generated));
         out.putObject("usage")
@@ -74,8 +80,8 @@ final class TextGenerationModel {
         String prompt = request.get("inputs").asText();
         int maxTokens = maxTokens(request.path("parameters").path("max_new_tokens"));
         List<String> generated = continueText(prompt, maxTokens);
-        ObjectNode answer = JsonNodeFactory.instance.arrayNode().addObject()
-                .put("generated_text", String.join(" ", generated));
+        ObjectNode answer =
+                JsonNodeFactory.instance.arrayNode().addObject().put("generated_text", String.join(" ", generated));
         answer.putObject("details")
                 .put("finish_reason", generated.size() >= maxTokens ? "length" : "eos_token")
                 .put("generated_tokens", generated.size())
@@ -95,7 +101,8 @@ final class TextGenerationModel {
                     "Expected {\"messages\": [...]} (OpenAI chat) or {\"inputs\": \"...\"} (TGI)");
         }
         String prompt = chat ? promptOf(request) : request.get("inputs").asText();
-        int maxTokens = maxTokens(chat ? request.path("max_tokens") : request.path("parameters").path("max_new_tokens"));
+        int maxTokens = maxTokens(
+                chat ? request.path("max_tokens") : request.path("parameters").path("max_new_tokens"));
         List<String> generated = continueText(prompt, maxTokens);
         String finish = generated.size() >= maxTokens ? "length" : chat ? "stop" : "eos_token";
         List<String> events = new ArrayList<>();
@@ -112,8 +119,7 @@ final class TextGenerationModel {
                 event.putObject("token").put("id", i).put("text", text).put("special", false);
                 if (last) {
                     event.put("generated_text", String.join(" ", generated));
-                    event.putObject("details").put("finish_reason", finish)
-                            .put("generated_tokens", generated.size());
+                    event.putObject("details").put("finish_reason", finish).put("generated_tokens", generated.size());
                 } else {
                     event.putNull("generated_text").putNull("details");
                 }
@@ -122,10 +128,18 @@ final class TextGenerationModel {
         }
         if (chat) {
             int promptTokens = tokens(prompt).size();
-            ObjectNode end = JsonNodeFactory.instance.objectNode().put("id", "chatcmpl-demo")
+            ObjectNode end = JsonNodeFactory.instance
+                    .objectNode()
+                    .put("id", "chatcmpl-demo")
                     .put("object", "chat.completion.chunk");
-            end.putArray("choices").addObject().put("index", 0).put("finish_reason", finish).putObject("delta");
-            end.putObject("usage").put("prompt_tokens", promptTokens).put("completion_tokens", generated.size())
+            end.putArray("choices")
+                    .addObject()
+                    .put("index", 0)
+                    .put("finish_reason", finish)
+                    .putObject("delta");
+            end.putObject("usage")
+                    .put("prompt_tokens", promptTokens)
+                    .put("completion_tokens", generated.size())
                     .put("total_tokens", promptTokens + generated.size());
             events.add("data:" + end + "\n\ndata:[DONE]\n\n");
         }
@@ -172,6 +186,8 @@ final class TextGenerationModel {
 
     static List<String> tokens(String text) {
         return List.of(text.toLowerCase().trim().split("\\s+|(?=[.,!?])|(?<=[.,!?])")).stream()
-                .map(String::trim).filter(t -> !t.isEmpty()).toList();
+                .map(String::trim)
+                .filter(t -> !t.isEmpty())
+                .toList();
     }
 }

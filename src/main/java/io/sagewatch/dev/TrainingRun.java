@@ -42,16 +42,17 @@ public class TrainingRun {
     private static final Logger LOG = Logger.getLogger(TrainingRun.class);
     /** Calls at once: enough to use the pools and batch the records, little enough for any build machine. */
     private static final int LANES = 4;
+
     private static final long DEADLINE_MS = TimeUnit.MINUTES.toMillis(3);
     /** One call's bound, idle or connecting: the demo models answer in milliseconds, streams in ~100 ms. */
     private static final long CALL_TIMEOUT_MS = TimeUnit.SECONDS.toMillis(30);
     /** Past the deadline, how long a shutdown may take before the process is halted (%prod allows 65 s). */
     private static final long HALT_AFTER_MS = TimeUnit.SECONDS.toMillis(90);
+
     private static final long PROBE_INTERVAL_MS = 50;
 
     /** One call the run makes, and the status it must get. */
-    record Call(String path, String contentType, String body, int expected) {
-    }
+    record Call(String path, String contentType, String body, int expected) {}
 
     private TableStandIn table;
 
@@ -71,8 +72,11 @@ public class TrainingRun {
         watchdog(vertx);
         table = TableStandIn.start(vertx, config.dev().trainingTablePort());
         int port = ConfigProvider.getConfig().getValue("quarkus.http.port", Integer.class);
-        HttpClient client = vertx.createHttpClient(new HttpClientOptions().setDefaultHost("127.0.0.1")
-                .setDefaultPort(port).setMaxPoolSize(LANES).setKeepAlive(true)
+        HttpClient client = vertx.createHttpClient(new HttpClientOptions()
+                .setDefaultHost("127.0.0.1")
+                .setDefaultPort(port)
+                .setMaxPoolSize(LANES)
+                .setKeepAlive(true)
                 .setConnectTimeout((int) CALL_TIMEOUT_MS));
         List<Call> calls = plan(requests);
         long started = System.nanoTime();
@@ -103,12 +107,15 @@ public class TrainingRun {
                                     + " (is quarkus.dynamodb.endpoint-override its?)");
                         }
                         if (failures.isEmpty()) {
-                            LOG.infof("Training run: %d calls answered as expected in %d ms, %d record batches"
-                                    + " acknowledged; exiting", calls.size(), ms, table.batches());
+                            LOG.infof(
+                                    "Training run: %d calls answered as expected in %d ms, %d record batches"
+                                            + " acknowledged; exiting",
+                                    calls.size(), ms, table.batches());
                             code = 0;
                         } else {
-                            LOG.errorf("Training run failed (%d problems), first: %s", failures.size(),
-                                    failures.stream().limit(5).toList());
+                            LOG.errorf(
+                                    "Training run failed (%d problems), first: %s",
+                                    failures.size(), failures.stream().limit(5).toList());
                         }
                     } finally {
                         Quarkus.asyncExit(code);
@@ -125,21 +132,24 @@ public class TrainingRun {
             LOG.error("Training run: still running after its deadline; exiting");
             Quarkus.asyncExit(1);
         });
-        Thread halt = new Thread(() -> {
-            try {
-                Thread.sleep(DEADLINE_MS + CALL_TIMEOUT_MS + HALT_AFTER_MS);
-            } catch (InterruptedException e) {
-                return;
-            }
-            Runtime.getRuntime().halt(1);
-        }, "training-run-watchdog");
+        Thread halt = new Thread(
+                () -> {
+                    try {
+                        Thread.sleep(DEADLINE_MS + CALL_TIMEOUT_MS + HALT_AFTER_MS);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                    Runtime.getRuntime().halt(1);
+                },
+                "training-run-watchdog");
         halt.setDaemon(true);
         halt.start();
     }
 
     private static boolean recordsAnAotCache() {
         return ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
-                .anyMatch(argument -> argument.startsWith("-XX:AOTCacheOutput") || argument.equals("-XX:AOTMode=record"));
+                .anyMatch(
+                        argument -> argument.startsWith("-XX:AOTCacheOutput") || argument.equals("-XX:AOTMode=record"));
     }
 
     /** Late, like the other stand-ins: the records still being written at shutdown are drained first. */
@@ -157,18 +167,24 @@ public class TrainingRun {
         for (int i = 0; i < requests; i++) {
             String text = "training sentence " + i + " is " + (i % 3 == 0 ? "great" : "not so good");
             String tgi = "{\"inputs\":\"" + text + "\",\"parameters\":{\"max_new_tokens\":4}}";
-            calls.add(switch (i % 20) {
-                case 12, 13 -> new Call(sentiment, "text/plain", text, 200);
-                case 14, 15 -> new Call(llm, "application/json", tgi, 200);
-                case 16 -> new Call(llm, "application/json", "{\"messages\":[{\"role\":\"user\",\"content\":\""
-                        + text + "\"}],\"max_tokens\":4}", 200);
-                case 17 -> new Call(llm + "-response-stream", "application/json", tgi, 200);
-                // the model refuses what it cannot read: SageMaker's ModelError, relayed
-                case 18 -> new Call(sentiment, "application/json", "{\"inputs\": 3", 424);
-                // not one of sagewatch.endpoints.allowed
-                case 19 -> new Call("/endpoints/training-unknown/invocations", "application/json", "{}", 400);
-                default -> new Call(sentiment, "application/json", "{\"inputs\":\"" + text + "\"}", 200);
-            });
+            calls.add(
+                    switch (i % 20) {
+                        case 12, 13 -> new Call(sentiment, "text/plain", text, 200);
+                        case 14, 15 -> new Call(llm, "application/json", tgi, 200);
+                        case 16 ->
+                            new Call(
+                                    llm,
+                                    "application/json",
+                                    "{\"messages\":[{\"role\":\"user\",\"content\":\"" + text
+                                            + "\"}],\"max_tokens\":4}",
+                                    200);
+                        case 17 -> new Call(llm + "-response-stream", "application/json", tgi, 200);
+                        // the model refuses what it cannot read: SageMaker's ModelError, relayed
+                        case 18 -> new Call(sentiment, "application/json", "{\"inputs\": 3", 424);
+                        // not one of sagewatch.endpoints.allowed
+                        case 19 -> new Call("/endpoints/training-unknown/invocations", "application/json", "{}", 400);
+                        default -> new Call(sentiment, "application/json", "{\"inputs\":\"" + text + "\"}", 200);
+                    });
         }
         return calls;
     }
@@ -176,8 +192,10 @@ public class TrainingRun {
     private static Future<Void> live(Vertx vertx, HttpClient client, long deadline) {
         Promise<Void> live = Promise.promise();
         Runnable[] probe = new Runnable[1];
-        probe[0] = () -> client.request(new RequestOptions().setMethod(HttpMethod.GET).setURI("/q/health/live")
-                .setIdleTimeout(CALL_TIMEOUT_MS))
+        probe[0] = () -> client.request(new RequestOptions()
+                        .setMethod(HttpMethod.GET)
+                        .setURI("/q/health/live")
+                        .setIdleTimeout(CALL_TIMEOUT_MS))
                 .compose(request -> request.send())
                 .compose(response -> response.body().map(response.statusCode()))
                 .onComplete(status -> {
@@ -197,8 +215,13 @@ public class TrainingRun {
      * Takes the next call until none is left, one at a time: each answer's callback sends the next call (a loop in
      * callbacks, not a chain of futures that would unwind through every call of the lane at its end).
      */
-    private static void takeNext(HttpClient client, List<Call> calls, AtomicInteger next, Queue<String> failures,
-            long deadline, Promise<Void> done) {
+    private static void takeNext(
+            HttpClient client,
+            List<Call> calls,
+            AtomicInteger next,
+            Queue<String> failures,
+            long deadline,
+            Promise<Void> done) {
         int index = next.getAndIncrement();
         if (index >= calls.size()) {
             done.tryComplete();
@@ -209,8 +232,11 @@ public class TrainingRun {
             return;
         }
         Call call = calls.get(index);
-        client.request(new RequestOptions().setMethod(HttpMethod.POST).setURI(call.path())
-                .setIdleTimeout(CALL_TIMEOUT_MS).putHeader("Content-Type", call.contentType()))
+        client.request(new RequestOptions()
+                        .setMethod(HttpMethod.POST)
+                        .setURI(call.path())
+                        .setIdleTimeout(CALL_TIMEOUT_MS)
+                        .putHeader("Content-Type", call.contentType()))
                 .compose(request -> request.send(Buffer.buffer(call.body())))
                 .compose(response -> response.body().map(body -> {
                     if (response.statusCode() != call.expected() || body.length() == 0) {

@@ -9,12 +9,12 @@ import org.jboss.logging.Logger;
 
 import io.sagewatch.config.EndpointPolicies;
 import io.sagewatch.config.SagewatchConfig;
-import io.sagewatch.core.PipelineOrder;
 import io.sagewatch.core.ErrorType;
 import io.sagewatch.core.InferenceError;
 import io.sagewatch.core.InferenceGuard;
 import io.sagewatch.core.InferenceOutcome;
 import io.sagewatch.core.InferenceRequest;
+import io.sagewatch.core.PipelineOrder;
 import io.sagewatch.idempotency.IdempotencyStore.Claim;
 import io.smallrye.mutiny.Uni;
 
@@ -48,27 +48,52 @@ public class IdempotencyGuard implements InferenceGuard<Claim> {
     @Override
     public Uni<Verdict<Claim>> before(InferenceRequest request) {
         Duration inFlightFor = policies.of(request.endpointName()).timeout().plus(inFlightGrace);
-        return store.claim(request.endpointName(), request.idempotencyKey(), request.body(), request.requestId(),
-                request.inferenceId(), inFlightFor)
+        return store.claim(
+                        request.endpointName(),
+                        request.idempotencyKey(),
+                        request.body(),
+                        request.requestId(),
+                        request.inferenceId(),
+                        inFlightFor)
                 .map(claim -> switch (claim.state()) {
                     case CLAIMED -> Verdict.proceed(claim);
-                    case COMPLETED -> Verdict.<Claim>answer(InferenceOutcome.replay(request, claim.inferenceId(),
-                            claim.kept().response(), claim.kept().error()));
-                    case IN_FLIGHT -> refuse(request, InferenceError.of(ErrorType.CONFLICT,
-                            "A request with this Idempotency-Key is in progress (inference " + claim.inferenceId()
-                                    + "); retry later for its answer"));
-                    case COMPLETED_NOT_KEPT -> refuse(request, InferenceError.of(ErrorType.CONFLICT,
-                            "A request with this Idempotency-Key was completed (inference " + claim.inferenceId()
-                                    + "), but its answer was too large to keep"));
-                    case MISMATCH -> refuse(request, InferenceError.validation(
-                            "This Idempotency-Key was used with a different request"));
+                    case COMPLETED ->
+                        Verdict.<Claim>answer(InferenceOutcome.replay(
+                                request,
+                                claim.inferenceId(),
+                                claim.kept().response(),
+                                claim.kept().error()));
+                    case IN_FLIGHT ->
+                        refuse(
+                                request,
+                                InferenceError.of(
+                                        ErrorType.CONFLICT,
+                                        "A request with this Idempotency-Key is in progress (inference "
+                                                + claim.inferenceId() + "); retry later for its answer"));
+                    case COMPLETED_NOT_KEPT ->
+                        refuse(
+                                request,
+                                InferenceError.of(
+                                        ErrorType.CONFLICT,
+                                        "A request with this Idempotency-Key was completed (inference "
+                                                + claim.inferenceId() + "), but its answer was too large to keep"));
+                    case MISMATCH ->
+                        refuse(
+                                request,
+                                InferenceError.validation("This Idempotency-Key was used with a different request"));
                 })
-                .onFailure().recoverWithItem(failure -> {
+                .onFailure()
+                .recoverWithItem(failure -> {
                     LOG.warnf("Idempotency-Key not checked, the table failed: %s", failure.toString());
                     // without the claim, at-most-once cannot be promised: refuse rather than risk a second call
-                    return refuse(request, InferenceError.refused(ErrorType.SERVICE_UNAVAILABLE, 503, "Sagewatch "
-                            + "cannot check the Idempotency-Key now (the record table is not answering); retry later",
-                            1));
+                    return refuse(
+                            request,
+                            InferenceError.refused(
+                                    ErrorType.SERVICE_UNAVAILABLE,
+                                    503,
+                                    "Sagewatch "
+                                            + "cannot check the Idempotency-Key now (the record table is not answering); retry later",
+                                    1));
                 });
     }
 
@@ -76,8 +101,10 @@ public class IdempotencyGuard implements InferenceGuard<Claim> {
     public Uni<Void> after(InferenceRequest request, Claim claim, InferenceOutcome outcome) {
         Uni<Void> kept = givesTheKeyBack(outcome) ? store.release(claim) : store.complete(claim, outcome);
         // the answer stands either way: a claim left in flight only makes duplicates wait out its in-flight time
-        return kept.onFailure().invoke(failure -> LOG.warnf("Idempotency-Key state not saved: %s", failure))
-                .onFailure().recoverWithNull();
+        return kept.onFailure()
+                .invoke(failure -> LOG.warnf("Idempotency-Key state not saved: %s", failure))
+                .onFailure()
+                .recoverWithNull();
     }
 
     private static Verdict<Claim> refuse(InferenceRequest request, InferenceError error) {
@@ -96,8 +123,10 @@ public class IdempotencyGuard implements InferenceGuard<Claim> {
         }
         return switch (error.origin()) {
             case GATEWAY -> true;
-            case UPSTREAM -> error.is(ErrorType.THROTTLING) || error.is(ErrorType.MODEL_NOT_READY)
-                    || error.is(ErrorType.SERVICE_UNAVAILABLE);
+            case UPSTREAM ->
+                error.is(ErrorType.THROTTLING)
+                        || error.is(ErrorType.MODEL_NOT_READY)
+                        || error.is(ErrorType.SERVICE_UNAVAILABLE);
             case DEADLINE, TRANSPORT -> false;
         };
     }

@@ -8,18 +8,18 @@ import java.time.Instant;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.Map;
-import java.util.concurrent.CompletionException;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
-import io.sagewatch.core.Futures;
 import io.sagewatch.config.SagewatchConfig;
+import io.sagewatch.core.Futures;
 import io.sagewatch.core.InferenceError;
 import io.sagewatch.core.InferenceOutcome;
 import io.sagewatch.core.ModelResponse;
 import io.sagewatch.table.InferenceTable;
 import io.sagewatch.table.TableClient;
 import io.smallrye.mutiny.Uni;
+
 import software.amazon.awssdk.core.SdkBytes;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
@@ -65,24 +65,27 @@ public class IdempotencyStore {
     }
 
     /** A kept outcome: exactly one of response and error is set. */
-    public record KeptOutcome(ModelResponse response, InferenceError error) {
-    }
+    public record KeptOutcome(ModelResponse response, InferenceError error) {}
 
     /**
      * @param inferenceId the claiming request's inference id (for an earlier claim: the earlier request's, if known)
      * @param kept the earlier request's outcome (COMPLETED only)
      */
-    public record Claim(State state, String key, String requestSha256, String requestId, String inferenceId,
-            KeptOutcome kept) {
-    }
+    public record Claim(
+            State state, String key, String requestSha256, String requestId, String inferenceId, KeptOutcome kept) {}
 
     /**
      * Claims {@code idempotencyKey} for this request, or says why not (what an earlier request left). The claim is
      * in flight for {@code inFlightFor} at most: a claim left by a gateway that died mid-request (SIGKILL, OOM) can be
      * taken over after that, instead of blocking the key for its whole window.
      */
-    public Uni<Claim> claim(String endpoint, String idempotencyKey, byte[] body, String requestId,
-            String inferenceId, Duration inFlightFor) {
+    public Uni<Claim> claim(
+            String endpoint,
+            String idempotencyKey,
+            byte[] body,
+            String requestId,
+            String inferenceId,
+            Duration inFlightFor) {
         // the client's key is stored hashed; the request is fingerprinted to catch a key reused for another request
         String key = PREFIX + endpoint + "#" + sha256(idempotencyKey.getBytes(StandardCharsets.UTF_8));
         String requestSha256 = sha256(body);
@@ -94,33 +97,47 @@ public class IdempotencyStore {
         item.put("request_sha256", AttributeValue.fromS(requestSha256));
         item.put("owner_request_id", AttributeValue.fromS(requestId));
         item.put("owner_inference_id", AttributeValue.fromS(inferenceId));
-        item.put(InferenceTable.EXPIRES_AT, AttributeValue.fromN(Long.toString(
-                now.plus(config.idempotency().window()).getEpochSecond())));
-        item.put(IN_FLIGHT_UNTIL, AttributeValue.fromN(Long.toString(now.plus(inFlightFor).toEpochMilli())));
+        item.put(
+                InferenceTable.EXPIRES_AT,
+                AttributeValue.fromN(
+                        Long.toString(now.plus(config.idempotency().window()).getEpochSecond())));
+        item.put(
+                IN_FLIGHT_UNTIL,
+                AttributeValue.fromN(Long.toString(now.plus(inFlightFor).toEpochMilli())));
         Claim claimed = new Claim(State.CLAIMED, key, requestSha256, requestId, inferenceId, null);
         // an item past its window counts as absent (TTL deletes expired items only within a day or two), and so does
         // an in-flight claim past its in-flight expiry (its owner is gone)
-        return Uni.createFrom().completionStage(() -> tables.call(dynamo -> dynamo.putItem(b ->
-                        b.tableName(table.name()).item(item)
-                .conditionExpression("attribute_not_exists(#id) OR #exp < :now"
-                        + " OR (#state = :inflight AND #until < :nowMillis)")
-                .expressionAttributeNames(Map.of("#id", InferenceTable.INFERENCE_ID, "#exp",
-                        InferenceTable.EXPIRES_AT, "#state", "state", "#until", IN_FLIGHT_UNTIL))
-                .expressionAttributeValues(Map.of(
-                        ":now", AttributeValue.fromN(Long.toString(now.getEpochSecond())),
-                        ":nowMillis", AttributeValue.fromN(Long.toString(now.toEpochMilli())),
-                        ":inflight", AttributeValue.fromS("IN_FLIGHT"))))))
+        return Uni.createFrom()
+                .completionStage(() -> tables.call(dynamo -> dynamo.putItem(b -> b.tableName(table.name())
+                        .item(item)
+                        .conditionExpression("attribute_not_exists(#id) OR #exp < :now"
+                                + " OR (#state = :inflight AND #until < :nowMillis)")
+                        .expressionAttributeNames(Map.of(
+                                "#id",
+                                InferenceTable.INFERENCE_ID,
+                                "#exp",
+                                InferenceTable.EXPIRES_AT,
+                                "#state",
+                                "state",
+                                "#until",
+                                IN_FLIGHT_UNTIL))
+                        .expressionAttributeValues(Map.of(
+                                ":now", AttributeValue.fromN(Long.toString(now.getEpochSecond())),
+                                ":nowMillis", AttributeValue.fromN(Long.toString(now.toEpochMilli())),
+                                ":inflight", AttributeValue.fromS("IN_FLIGHT"))))))
                 .replaceWith(claimed)
-                .onFailure(IdempotencyStore::conditionFailed).recoverWithUni(() -> existing(key, requestSha256));
+                .onFailure(IdempotencyStore::conditionFailed)
+                .recoverWithUni(() -> existing(key, requestSha256));
     }
 
     private Uni<Claim> existing(String key, String requestSha256) {
-        return Uni.createFrom().completionStage(() -> tables.call(dynamo -> dynamo.getItem(b ->
-                        b.tableName(table.name()).consistentRead(true)
-                .key(key(key)))))
+        return Uni.createFrom()
+                .completionStage(() -> tables.call(dynamo -> dynamo.getItem(
+                        b -> b.tableName(table.name()).consistentRead(true).key(key(key)))))
                 .map(response -> {
                     Map<String, AttributeValue> item = response.item();
-                    String inferenceId = item.containsKey("owner_inference_id") ? item.get("owner_inference_id").s()
+                    String inferenceId = item.containsKey("owner_inference_id")
+                            ? item.get("owner_inference_id").s()
                             : null;
                     if (!item.containsKey("state")) {
                         // deleted between our write and this read: the caller may simply try again
@@ -130,10 +147,17 @@ public class IdempotencyStore {
                         return new Claim(State.MISMATCH, key, requestSha256, null, inferenceId, null);
                     }
                     return switch (item.get("state").s()) {
-                        case "COMPLETED" -> item.containsKey("outcome")
-                                ? new Claim(State.COMPLETED, key, requestSha256, null, inferenceId,
-                                        OutcomeAttributes.read(item.get("outcome").m()))
-                                : new Claim(State.COMPLETED_NOT_KEPT, key, requestSha256, null, inferenceId, null);
+                        case "COMPLETED" ->
+                            item.containsKey("outcome")
+                                    ? new Claim(
+                                            State.COMPLETED,
+                                            key,
+                                            requestSha256,
+                                            null,
+                                            inferenceId,
+                                            OutcomeAttributes.read(
+                                                    item.get("outcome").m()))
+                                    : new Claim(State.COMPLETED_NOT_KEPT, key, requestSha256, null, inferenceId, null);
                         default -> new Claim(State.IN_FLIGHT, key, requestSha256, null, inferenceId, null);
                     };
                 });
@@ -151,29 +175,32 @@ public class IdempotencyStore {
             update += ", outcome = :outcome";
         }
         String expression = update;
-        return Uni.createFrom().completionStage(() -> tables.call(dynamo -> dynamo.updateItem(b ->
-                        b.tableName(table.name())
-                .key(key(claim.key()))
-                .updateExpression(expression)
-                .conditionExpression("owner_request_id = :owner")
-                .expressionAttributeNames(Map.of("#state", "state"))
-                .expressionAttributeValues(values))))
+        return Uni.createFrom()
+                .completionStage(() -> tables.call(dynamo -> dynamo.updateItem(b -> b.tableName(table.name())
+                        .key(key(claim.key()))
+                        .updateExpression(expression)
+                        .conditionExpression("owner_request_id = :owner")
+                        .expressionAttributeNames(Map.of("#state", "state"))
+                        .expressionAttributeValues(values))))
                 .replaceWithVoid();
     }
 
     /** Gives the key back: the model was not called (throttled, refused), so the client may try again with it. */
     public Uni<Void> release(Claim claim) {
-        return Uni.createFrom().completionStage(() -> tables.call(dynamo -> dynamo.deleteItem(b ->
-                        b.tableName(table.name())
-                .key(key(claim.key()))
-                .conditionExpression("owner_request_id = :owner")
-                .expressionAttributeValues(Map.of(":owner", AttributeValue.fromS(claim.requestId()))))))
+        return Uni.createFrom()
+                .completionStage(() -> tables.call(dynamo -> dynamo.deleteItem(b -> b.tableName(table.name())
+                        .key(key(claim.key()))
+                        .conditionExpression("owner_request_id = :owner")
+                        .expressionAttributeValues(Map.of(":owner", AttributeValue.fromS(claim.requestId()))))))
                 .replaceWithVoid();
     }
 
     private static Map<String, AttributeValue> key(String key) {
-        return Map.of(InferenceTable.INFERENCE_ID, AttributeValue.fromS(key),
-                InferenceTable.REQUEST_ID, AttributeValue.fromS(SORT_KEY));
+        return Map.of(
+                InferenceTable.INFERENCE_ID,
+                AttributeValue.fromS(key),
+                InferenceTable.REQUEST_ID,
+                AttributeValue.fromS(SORT_KEY));
     }
 
     private static boolean conditionFailed(Throwable failure) {
@@ -191,8 +218,7 @@ public class IdempotencyStore {
     /** An outcome as kept on the idempotency item: the gateway's own fields, so that any front can answer it again. */
     static final class OutcomeAttributes {
 
-        private OutcomeAttributes() {
-        }
+        private OutcomeAttributes() {}
 
         /** Null when the body does not fit. */
         static Map<String, AttributeValue> write(InferenceOutcome outcome, int maxBody) {
@@ -217,7 +243,9 @@ public class IdempotencyStore {
                 m.put("error_status", AttributeValue.fromN(Integer.toString(e.status())));
                 putS(m, "error_message", e.getMessage());
                 if (e.originalStatusCode() != null) {
-                    m.put("original_status_code", AttributeValue.fromN(e.originalStatusCode().toString()));
+                    m.put(
+                            "original_status_code",
+                            AttributeValue.fromN(e.originalStatusCode().toString()));
                 }
                 putS(m, "original_message", e.originalMessage());
                 putS(m, "log_stream_arn", e.logStreamArn());
@@ -234,15 +262,30 @@ public class IdempotencyStore {
         static KeptOutcome read(Map<String, AttributeValue> m) {
             byte[] body = m.containsKey("body") ? m.get("body").b().asByteArray() : null;
             if (!m.containsKey("error_code")) {
-                return new KeptOutcome(new ModelResponse(body == null ? new byte[0] : body, s(m, "content_type"),
-                        s(m, "variant"), s(m, "custom_attributes"), s(m, "new_session_id"), s(m, "closed_session_id")),
+                return new KeptOutcome(
+                        new ModelResponse(
+                                body == null ? new byte[0] : body,
+                                s(m, "content_type"),
+                                s(m, "variant"),
+                                s(m, "custom_attributes"),
+                                s(m, "new_session_id"),
+                                s(m, "closed_session_id")),
                         null);
             }
             Integer original = m.containsKey("original_status_code")
-                    ? Integer.valueOf(m.get("original_status_code").n()) : null;
-            return new KeptOutcome(null, InferenceError.restored(InferenceError.Origin.valueOf(s(m, "error_origin")),
-                    s(m, "error_code"), Integer.parseInt(m.get("error_status").n()), s(m, "error_message"), original,
-                    s(m, "original_message"), s(m, "log_stream_arn"), body));
+                    ? Integer.valueOf(m.get("original_status_code").n())
+                    : null;
+            return new KeptOutcome(
+                    null,
+                    InferenceError.restored(
+                            InferenceError.Origin.valueOf(s(m, "error_origin")),
+                            s(m, "error_code"),
+                            Integer.parseInt(m.get("error_status").n()),
+                            s(m, "error_message"),
+                            original,
+                            s(m, "original_message"),
+                            s(m, "log_stream_arn"),
+                            body));
         }
 
         private static void putS(Map<String, AttributeValue> m, String name, String value) {

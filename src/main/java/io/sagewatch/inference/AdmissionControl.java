@@ -46,26 +46,39 @@ public class AdmissionControl {
         if (inFlight.incrementAndGet() > limit) {
             inFlight.decrementAndGet();
             meters.recordShed(endpoint);
-            throw InferenceError.refused(ErrorType.THROTTLING, 429, "Endpoint " + endpoint + " has " + limit
-                    + " invocations in flight on this gateway, its limit; retry after " + retryAfterSeconds + " s",
+            throw InferenceError.refused(
+                    ErrorType.THROTTLING,
+                    429,
+                    "Endpoint " + endpoint + " has " + limit
+                            + " invocations in flight on this gateway, its limit; retry after " + retryAfterSeconds
+                            + " s",
                     retryAfterSeconds);
         }
         if (total.incrementAndGet() > config.limits().maxConcurrent()) {
             total.decrementAndGet();
             inFlight.decrementAndGet();
             meters.recordShed(endpoint);
-            throw InferenceError.refused(ErrorType.SERVICE_UNAVAILABLE, 503, "The gateway has "
-                    + config.limits().maxConcurrent() + " invocations in flight, its limit; retry after "
-                    + retryAfterSeconds + " s", retryAfterSeconds);
+            throw InferenceError.refused(
+                    ErrorType.SERVICE_UNAVAILABLE,
+                    503,
+                    "The gateway has "
+                            + config.limits().maxConcurrent() + " invocations in flight, its limit; retry after "
+                            + retryAfterSeconds + " s",
+                    retryAfterSeconds);
         }
         if (bytes.addAndGet(requestBytes) > config.limits().maxInFlightBytes()) {
             bytes.addAndGet(-requestBytes);
             total.decrementAndGet();
             inFlight.decrementAndGet();
             meters.recordShed(endpoint);
-            throw InferenceError.refused(ErrorType.SERVICE_UNAVAILABLE, 503, "The gateway holds "
-                    + config.limits().maxInFlightBytes() + " bytes of requests in flight, its limit; retry after "
-                    + retryAfterSeconds + " s", retryAfterSeconds);
+            throw InferenceError.refused(
+                    ErrorType.SERVICE_UNAVAILABLE,
+                    503,
+                    "The gateway holds "
+                            + config.limits().maxInFlightBytes()
+                            + " bytes of requests in flight, its limit; retry after "
+                            + retryAfterSeconds + " s",
+                    retryAfterSeconds);
         }
     }
 

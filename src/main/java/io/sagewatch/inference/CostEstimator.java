@@ -1,10 +1,10 @@
 package io.sagewatch.inference;
 
-import io.sagewatch.core.TokenUsage;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import io.sagewatch.config.EndpointPolicies;
 import io.sagewatch.config.SagewatchConfig;
+import io.sagewatch.core.TokenUsage;
 
 /** Estimated cost of one inference in USD, from the per-endpoint price table; null when the endpoint has no price. */
 @ApplicationScoped

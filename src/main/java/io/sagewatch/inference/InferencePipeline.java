@@ -49,15 +49,23 @@ public class InferencePipeline {
     private final int capturedBytes;
 
     @SuppressWarnings("unchecked")
-    InferencePipeline(ModelProvider model, @All List<InferenceGuard<?>> guards, @All List<InferenceObserver> observers,
-            TokenUsageReader tokens, CostEstimator costs, EndpointPolicies policies, ObjectMapper json,
+    InferencePipeline(
+            ModelProvider model,
+            @All List<InferenceGuard<?>> guards,
+            @All List<InferenceObserver> observers,
+            TokenUsageReader tokens,
+            CostEstimator costs,
+            EndpointPolicies policies,
+            ObjectMapper json,
             SagewatchConfig config) {
         this.policies = policies;
         this.json = json;
         // a stream is reassembled for the record's capture only when captures are taken
-        this.capturedBytes = config.capture().samplePercent() > 0 ? config.capture().maxBytes() : 0;
+        this.capturedBytes =
+                config.capture().samplePercent() > 0 ? config.capture().maxBytes() : 0;
         this.model = model;
-        this.guards = guards.stream().map(guard -> (InferenceGuard<Object>) guard).toList();
+        this.guards =
+                guards.stream().map(guard -> (InferenceGuard<Object>) guard).toList();
         this.observers = List.copyOf(observers);
         this.tokens = tokens;
         this.costs = costs;
@@ -76,7 +84,8 @@ public class InferencePipeline {
         return guarded(0, request, NOTHING_OUTSIDE, this::startStream, StreamAnswer::whole);
     }
 
-    private static final Function<InferenceOutcome, Uni<Void>> NOTHING_OUTSIDE = outcome -> Uni.createFrom().voidItem();
+    private static final Function<InferenceOutcome, Uni<Void>> NOTHING_OUTSIDE =
+            outcome -> Uni.createFrom().voidItem();
 
     /**
      * The one guard chain, for calls and streams: through guard {@code index} and those inside it, to {@code inner}.
@@ -85,7 +94,10 @@ public class InferencePipeline {
      *
      * @param answered how a guard's own answer (a replay, a refusal) is handed back
      */
-    private <A> Uni<A> guarded(int index, InferenceRequest request, Function<InferenceOutcome, Uni<Void>> outer,
+    private <A> Uni<A> guarded(
+            int index,
+            InferenceRequest request,
+            Function<InferenceOutcome, Uni<Void>> outer,
             BiFunction<InferenceRequest, Function<InferenceOutcome, Uni<Void>>, Uni<A>> inner,
             Function<InferenceOutcome, A> answered) {
         if (index == guards.size()) {
@@ -101,10 +113,12 @@ public class InferencePipeline {
             }
             AtomicBoolean returned = new AtomicBoolean();
             Function<InferenceOutcome, Uni<Void>> after = outcome -> (returned.compareAndSet(false, true)
-                    ? guard.after(request, verdict.ticket(), outcome) : Uni.createFrom().voidItem())
+                            ? guard.after(request, verdict.ticket(), outcome)
+                            : Uni.createFrom().voidItem())
                     .flatMap(ignored -> outer.apply(outcome));
             return guarded(index + 1, request, after, inner, answered)
-                    .onCancellation().invoke(() -> forget(after.apply(InferenceOutcome.disconnected(request))));
+                    .onCancellation()
+                    .invoke(() -> forget(after.apply(InferenceOutcome.disconnected(request))));
         });
     }
 
@@ -115,7 +129,8 @@ public class InferencePipeline {
     private Function<InferenceOutcome, Uni<Void>> settleOnce(Function<InferenceOutcome, Uni<Void>> guardsAfter) {
         AtomicBoolean settled = new AtomicBoolean();
         return outcome -> settled.compareAndSet(false, true)
-                ? detached(() -> Uni.createFrom().completionStage(() -> settle(outcome))
+                ? detached(() -> Uni.createFrom()
+                        .completionStage(() -> settle(outcome))
                         .flatMap(ignored -> guardsAfter.apply(outcome)))
                 : Uni.createFrom().voidItem();
     }
@@ -123,10 +138,14 @@ public class InferencePipeline {
     private Uni<InferenceOutcome> invoke(InferenceRequest request, Function<InferenceOutcome, Uni<Void>> guardsAfter) {
         Function<InferenceOutcome, Uni<Void>> finish = settleOnce(guardsAfter);
         Uni<Void> started = Uni.createFrom().completionStage(() -> started(request));
-        return Uni.combine().all().unis(model.invoke(request), started).asTuple()
+        return Uni.combine()
+                .all()
+                .unis(model.invoke(request), started)
+                .asTuple()
                 .map(done -> outcome(request, done.getItem1()))
                 .call(outcome -> finish.apply(outcome))
-                .onCancellation().invoke(() -> forget(finish.apply(InferenceOutcome.disconnected(request))));
+                .onCancellation()
+                .invoke(() -> forget(finish.apply(InferenceOutcome.disconnected(request))));
     }
 
     private Uni<StreamAnswer> startStream(InferenceRequest request, Function<InferenceOutcome, Uni<Void>> guardsAfter) {
@@ -135,36 +154,44 @@ public class InferencePipeline {
         // a stream that began but is not handed over (the client left meanwhile) must still be let go upstream
         AtomicReference<ModelStream> begun = new AtomicReference<>();
         AtomicBoolean handedOver = new AtomicBoolean();
-        return Uni.combine().all().unis(model.stream(request).invoke(begun::set), started).asTuple()
+        return Uni.combine()
+                .all()
+                .unis(model.stream(request).invoke(begun::set), started)
+                .asTuple()
                 .flatMap(done -> {
                     ModelStream stream = done.getItem1();
                     if (!stream.started()) {
-                        InferenceOutcome outcome = InferenceOutcome.of(request,
+                        InferenceOutcome outcome = InferenceOutcome.of(
+                                request,
                                 new ModelCall(null, stream.error(), stream.headNanos(), stream.attempts()),
-                                TokenUsage.NONE, null);
+                                TokenUsage.NONE,
+                                null);
                         return finish.apply(outcome).replaceWith(StreamAnswer.whole(outcome));
                     }
                     handedOver.set(true);
                     observers.forEach(observer -> observer.streamStarted(request, stream.head()));
-                    return Uni.createFrom().item(StreamAnswer.live(request, stream.head(),
-                            observed(request, stream, finish)));
+                    return Uni.createFrom()
+                            .item(StreamAnswer.live(request, stream.head(), observed(request, stream, finish)));
                 })
-                .onCancellation().invoke(() -> {
+                .onCancellation()
+                .invoke(() -> {
                     ModelStream stream = begun.get();
                     if (stream != null && stream.started() && !handedOver.get()) {
-                        stream.parts().subscribe().with(part -> {
-                        }, failure -> {
-                        }).cancel();
+                        stream.parts()
+                                .subscribe()
+                                .with(part -> {}, failure -> {})
+                                .cancel();
                     }
                     forget(finish.apply(InferenceOutcome.disconnected(request)));
                 });
     }
 
     /** The parts as they pass to the client, tallied; their end settles the stream before the client hears it. */
-    private Multi<byte[]> observed(InferenceRequest request, ModelStream stream,
-            Function<InferenceOutcome, Uni<Void>> finish) {
+    private Multi<byte[]> observed(
+            InferenceRequest request, ModelStream stream, Function<InferenceOutcome, Uni<Void>> finish) {
         EndpointPolicies.Policy policy = policies.of(request.endpointName());
-        int keep = request.idempotencyKey() != null ? Math.max(capturedBytes, InferenceOutcome.MAX_REPLAYED_BYTES)
+        int keep = request.idempotencyKey() != null
+                ? Math.max(capturedBytes, InferenceOutcome.MAX_REPLAYED_BYTES)
                 : capturedBytes;
         StreamTally tally = new StreamTally(request, stream, new StreamTokenCounter(json, policy), keep);
         return stream.parts()
@@ -175,28 +202,40 @@ public class InferencePipeline {
                     }
                     return part.bytes();
                 })
-                .onCompletion().call(() -> finish.apply(streamed(request, stream, tally, null)))
-                .onFailure().call(failure -> finish.apply(streamed(request, stream, tally, inStream(failure))))
-                .onCancellation().invoke(() -> forget(finish.apply(streamed(request, stream, tally,
-                        InferenceError.of(ErrorType.CLIENT_DISCONNECTED,
-                                "The client closed the connection mid-stream")))));
+                .onCompletion()
+                .call(() -> finish.apply(streamed(request, stream, tally, null)))
+                .onFailure()
+                .call(failure -> finish.apply(streamed(request, stream, tally, inStream(failure))))
+                .onCancellation()
+                .invoke(() -> forget(finish.apply(streamed(
+                        request,
+                        stream,
+                        tally,
+                        InferenceError.of(
+                                ErrorType.CLIENT_DISCONNECTED, "The client closed the connection mid-stream")))));
     }
 
-    private InferenceOutcome streamed(InferenceRequest request, ModelStream stream, StreamTally tally,
-            InferenceError error) {
+    private InferenceOutcome streamed(
+            InferenceRequest request, ModelStream stream, StreamTally tally, InferenceError error) {
         long modelNanos = System.nanoTime() - stream.callStartNanos();
         TokenUsage usage = tally.tokens();
-        return InferenceOutcome.streamed(request,
+        return InferenceOutcome.streamed(
+                request,
                 new ModelCall(error == null ? tally.response() : null, error, modelNanos, stream.attempts()),
-                usage, costs.estimate(request.endpointName(), usage), tally.stats());
+                usage,
+                costs.estimate(request.endpointName(), usage),
+                tally.stats());
     }
 
     private static InferenceError inStream(Throwable failure) {
         if (failure instanceof InferenceError error) {
             return error;
         }
-        return InferenceError.inStream(InferenceError.Origin.GATEWAY, ErrorType.INTERNAL_STREAM_FAILURE,
-                "Sagewatch failed mid-stream: " + failure, null);
+        return InferenceError.inStream(
+                InferenceError.Origin.GATEWAY,
+                ErrorType.INTERNAL_STREAM_FAILURE,
+                "Sagewatch failed mid-stream: " + failure,
+                null);
     }
 
     /**
@@ -213,9 +252,7 @@ public class InferencePipeline {
 
     /** Work that must happen although nobody waits for it (the client has left). */
     private static void forget(Uni<Void> work) {
-        work.subscribe().with(done -> {
-        }, failure -> {
-        });
+        work.subscribe().with(done -> {}, failure -> {});
     }
 
     private CompletionStage<Void> started(InferenceRequest request) {

@@ -112,8 +112,13 @@ final class StreamTally {
     /** The head with the parts reassembled (up to the cap): what the record captures and an idempotent replay sends. */
     synchronized ModelResponse response() {
         ModelResponse head = stream.head();
-        return new ModelResponse(kept == null ? new byte[0] : kept.toByteArray(), head.contentType(),
-                head.invokedProductionVariant(), head.customAttributes(), head.newSessionId(), head.closedSessionId());
+        return new ModelResponse(
+                kept == null ? new byte[0] : kept.toByteArray(),
+                head.contentType(),
+                head.invokedProductionVariant(),
+                head.customAttributes(),
+                head.newSessionId(),
+                head.closedSessionId());
     }
 
     synchronized TokenUsage tokens() {

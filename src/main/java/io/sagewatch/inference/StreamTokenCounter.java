@@ -80,8 +80,12 @@ final class StreamTokenCounter {
         while (start < end && Character.isWhitespace(bytes[start])) {
             start++;
         }
-        if (end - start >= 5 && bytes[start] == 'd' && bytes[start + 1] == 'a' && bytes[start + 2] == 't'
-                && bytes[start + 3] == 'a' && bytes[start + 4] == ':') {
+        if (end - start >= 5
+                && bytes[start] == 'd'
+                && bytes[start + 1] == 'a'
+                && bytes[start + 2] == 't'
+                && bytes[start + 3] == 'a'
+                && bytes[start + 4] == ':') {
             start += 5; // SSE "data:"; other SSE fields (event:, id:) are no JSON and fall through below
             while (start < end && Character.isWhitespace(bytes[start])) {
                 start++;
@@ -101,7 +105,8 @@ final class StreamTokenCounter {
         }
         if (policy.hasTokenPointers()) {
             Long input = TokenUsageReader.at(event, policy.inputTokensPointer().orElse(null));
-            Long output = TokenUsageReader.at(event, policy.outputTokensPointer().orElse(null));
+            Long output =
+                    TokenUsageReader.at(event, policy.outputTokensPointer().orElse(null));
             reportedInput = input != null ? input : reportedInput;
             reportedOutput = output != null ? output : reportedOutput;
             return;
@@ -115,7 +120,9 @@ final class StreamTokenCounter {
         }
         JsonNode usage = event.path("usage");
         Long input = TokenUsageReader.first(usage.path("prompt_tokens"), usage.path("input_tokens"));
-        Long output = TokenUsageReader.first(usage.path("completion_tokens"), usage.path("output_tokens"),
+        Long output = TokenUsageReader.first(
+                usage.path("completion_tokens"),
+                usage.path("output_tokens"),
                 event.path("details").path("generated_tokens"));
         reportedInput = input != null ? input : reportedInput;
         reportedOutput = output != null ? output : reportedOutput;

@@ -32,8 +32,11 @@ public class TokenUsageReader {
     }
 
     public TokenUsage read(String endpoint, ModelResponse response) {
-        if (response == null || response.body().length == 0 || response.body().length > MAX_PARSED_BYTES
-                || response.contentType() == null || !response.contentType().toLowerCase().contains("json")) {
+        if (response == null
+                || response.body().length == 0
+                || response.body().length > MAX_PARSED_BYTES
+                || response.contentType() == null
+                || !response.contentType().toLowerCase().contains("json")) {
             return TokenUsage.NONE;
         }
         JsonNode root;
@@ -47,13 +50,19 @@ public class TokenUsageReader {
         }
         EndpointPolicies.Policy policy = policies.of(endpoint);
         if (policy.hasTokenPointers()) {
-            return new TokenUsage(at(root, policy.inputTokensPointer().orElse(null)),
+            return new TokenUsage(
+                    at(root, policy.inputTokensPointer().orElse(null)),
                     at(root, policy.outputTokensPointer().orElse(null)));
         }
         JsonNode answer = root.isArray() && root.size() > 0 ? root.get(0) : root;
         JsonNode usage = answer.path("usage");
-        Long input = first(usage.path("prompt_tokens"), usage.path("input_tokens"), answer.path("details").path("prompt_tokens"));
-        Long output = first(usage.path("completion_tokens"), usage.path("output_tokens"),
+        Long input = first(
+                usage.path("prompt_tokens"),
+                usage.path("input_tokens"),
+                answer.path("details").path("prompt_tokens"));
+        Long output = first(
+                usage.path("completion_tokens"),
+                usage.path("output_tokens"),
                 answer.path("details").path("generated_tokens"));
         return input == null && output == null ? TokenUsage.NONE : new TokenUsage(input, output);
     }

@@ -24,6 +24,5 @@ public final class Json {
             .disable(SerializationFeature.WRITE_DURATIONS_AS_TIMESTAMPS)
             .build();
 
-    private Json() {
-    }
+    private Json() {}
 }

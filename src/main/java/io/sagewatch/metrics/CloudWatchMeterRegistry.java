@@ -19,6 +19,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.jboss.logging.Logger;
 
 import io.micrometer.core.instrument.Clock;
+
 import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import software.amazon.awssdk.services.cloudwatch.CloudWatchAsyncClient;
 import software.amazon.awssdk.services.cloudwatch.model.Dimension;
@@ -40,6 +41,7 @@ public class CloudWatchMeterRegistry extends DeltaMeterRegistry {
     public static final int MAX_VALUES_PER_DATUM = 150;
     /** Below PutMetricData's 1 MB request limit, with room for the envelope. */
     static final long MAX_CALL_BYTES = 900_000;
+
     private static final MathContext THREE_DIGITS = new MathContext(3);
     private static final Logger LOG = Logger.getLogger(CloudWatchMeterRegistry.class);
 
@@ -51,8 +53,14 @@ public class CloudWatchMeterRegistry extends DeltaMeterRegistry {
     private final AtomicLong calls = new AtomicLong();
     private final AtomicLong droppedCalls = new AtomicLong();
 
-    public CloudWatchMeterRegistry(String namespace, Duration step, int maxValuesPerStep, int maxPendingCalls,
-            Duration callTimeout, Clock clock, CloudWatchAsyncClient client) {
+    public CloudWatchMeterRegistry(
+            String namespace,
+            Duration step,
+            int maxValuesPerStep,
+            int maxPendingCalls,
+            Duration callTimeout,
+            Clock clock,
+            CloudWatchAsyncClient client) {
         super("cloudwatch", step, maxValuesPerStep, clock);
         this.namespace = namespace;
         this.client = client;
@@ -80,7 +88,11 @@ public class CloudWatchMeterRegistry extends DeltaMeterRegistry {
         collect().forEach((tags, metrics) -> {
             for (List<io.micrometer.core.instrument.Tag> set : dimensionSets(tags)) {
                 List<Dimension> dimensions = set.stream()
-                        .map(tag -> Dimension.builder().name(tag.getKey()).value(tag.getValue()).build()).toList();
+                        .map(tag -> Dimension.builder()
+                                .name(tag.getKey())
+                                .value(tag.getValue())
+                                .build())
+                        .toList();
                 metrics.forEach(metric -> datums.addAll(datums(metric, dimensions, timestamp)));
             }
         });
@@ -117,12 +129,15 @@ public class CloudWatchMeterRegistry extends DeltaMeterRegistry {
                     // retrying will not help (bad parameter, access denied): drop it, don't block the rest
                     pending.poll();
                     droppedCalls.incrementAndGet();
-                    LOG.errorf("PutMetricData refused a batch, dropped: %s", e.getCause().toString());
+                    LOG.errorf(
+                            "PutMetricData refused a batch, dropped: %s",
+                            e.getCause().toString());
                     continue;
                 }
                 // the SDK retried with backoff already; keep the batch for the next step
-                LOG.warnf("PutMetricData failed, %d batches wait for the next step: %s", pending.size(),
-                        e.getCause().toString());
+                LOG.warnf(
+                        "PutMetricData failed, %d batches wait for the next step: %s",
+                        pending.size(), e.getCause().toString());
                 return;
             } catch (TimeoutException e) {
                 call.cancel(true); // so a late success cannot be sent twice
@@ -138,12 +153,17 @@ public class CloudWatchMeterRegistry extends DeltaMeterRegistry {
             droppedCalls.incrementAndGet();
             LOG.warn("CloudWatch metrics queue full: the oldest batch was dropped");
         }
-        pending.add(PutMetricDataRequest.builder().namespace(namespace).metricData(List.copyOf(batch)).build());
+        pending.add(PutMetricDataRequest.builder()
+                .namespace(namespace)
+                .metricData(List.copyOf(batch))
+                .build());
     }
 
     static boolean isPermanent(Throwable failure) {
-        return failure instanceof AwsServiceException service && service.statusCode() >= 400
-                && service.statusCode() < 500 && !service.isThrottlingException();
+        return failure instanceof AwsServiceException service
+                && service.statusCode() >= 400
+                && service.statusCode() < 500
+                && !service.isThrottlingException();
     }
 
     /** A generous estimate of a datum's encoded size, to keep a call under the 1 MB request limit. */
@@ -158,21 +178,36 @@ public class CloudWatchMeterRegistry extends DeltaMeterRegistry {
     /** One datum per counter or gauge value; timers and summaries as Values/Counts, split at 150 distinct values. */
     /** One value as a Value; more as StatisticValues, which CloudWatch's Min, Max, Sum, SampleCount read exactly. */
     static MetricDatum datum(StatisticSet set, Instant timestamp) {
-        MetricDatum.Builder datum = MetricDatum.builder().metricName(set.name()).timestamp(timestamp).unit("None")
+        MetricDatum.Builder datum = MetricDatum.builder()
+                .metricName(set.name())
+                .timestamp(timestamp)
+                .unit("None")
                 .dimensions(set.dimensions().stream()
-                        .map(tag -> Dimension.builder().name(tag.getKey()).value(tag.getValue()).build()).toList());
+                        .map(tag -> Dimension.builder()
+                                .name(tag.getKey())
+                                .value(tag.getValue())
+                                .build())
+                        .toList());
         if (set.count() == 1) {
             return datum.value(set.sum()).build();
         }
-        return datum.statisticValues(s -> s.sampleCount((double) set.count()).sum(set.sum()).minimum(set.min())
-                .maximum(set.max())).build();
+        return datum.statisticValues(s -> s.sampleCount((double) set.count())
+                        .sum(set.sum())
+                        .minimum(set.min())
+                        .maximum(set.max()))
+                .build();
     }
 
     static List<MetricDatum> datums(MetricValues metric, List<Dimension> dimensions, Instant timestamp) {
         StandardUnit unit = StandardUnit.fromValue(metric.unit());
         if (metric.values().size() == 1) {
-            return List.of(MetricDatum.builder().metricName(metric.name()).dimensions(dimensions).timestamp(timestamp)
-                    .unit(unit).value(metric.values().get(0)).build());
+            return List.of(MetricDatum.builder()
+                    .metricName(metric.name())
+                    .dimensions(dimensions)
+                    .timestamp(timestamp)
+                    .unit(unit)
+                    .value(metric.values().get(0))
+                    .build());
         }
         Map<Double, Double> counts = new TreeMap<>();
         for (double value : metric.values()) {
@@ -182,8 +217,14 @@ public class CloudWatchMeterRegistry extends DeltaMeterRegistry {
         List<MetricDatum> datums = new ArrayList<>();
         for (int from = 0; from < values.size(); from += MAX_VALUES_PER_DATUM) {
             List<Double> chunk = values.subList(from, Math.min(from + MAX_VALUES_PER_DATUM, values.size()));
-            datums.add(MetricDatum.builder().metricName(metric.name()).dimensions(dimensions).timestamp(timestamp)
-                    .unit(unit).values(chunk).counts(chunk.stream().map(counts::get).toList()).build());
+            datums.add(MetricDatum.builder()
+                    .metricName(metric.name())
+                    .dimensions(dimensions)
+                    .timestamp(timestamp)
+                    .unit(unit)
+                    .values(chunk)
+                    .counts(chunk.stream().map(counts::get).toList())
+                    .build());
         }
         return datums;
     }

@@ -11,6 +11,7 @@ import io.micrometer.core.instrument.Clock;
 import io.micrometer.core.instrument.config.MeterFilter;
 import io.micrometer.core.instrument.util.NamedThreadFactory;
 import io.sagewatch.config.SagewatchConfig;
+
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.http.nio.netty.NettyNioAsyncHttpClient;
 import software.amazon.awssdk.regions.Region;
@@ -29,8 +30,14 @@ public class CloudWatchRegistryProducer {
     CloudWatchMeterRegistry cloudwatch(SagewatchConfig config) {
         SagewatchConfig.CloudWatch cw = config.metrics().cloudwatch();
         CloudWatchAsyncClient client = cw.enabled() ? client(cw) : null;
-        CloudWatchMeterRegistry registry = new CloudWatchMeterRegistry(cw.namespace(), cw.step(), cw.maxValuesPerStep(),
-                cw.maxPendingCalls(), Duration.ofSeconds(10), Clock.SYSTEM, client);
+        CloudWatchMeterRegistry registry = new CloudWatchMeterRegistry(
+                cw.namespace(),
+                cw.step(),
+                cw.maxValuesPerStep(),
+                cw.maxPendingCalls(),
+                Duration.ofSeconds(10),
+                Clock.SYSTEM,
+                client);
         if (cw.enabled()) {
             registry.config().meterFilter(InferenceMeters.onlySagewatchMeters());
             registry.start(new NamedThreadFactory("sagewatch-cloudwatch"));
@@ -43,7 +50,9 @@ public class CloudWatchRegistryProducer {
     private static CloudWatchAsyncClient client(SagewatchConfig.CloudWatch cw) {
         CloudWatchAsyncClientBuilder builder = CloudWatchAsyncClient.builder()
                 .httpClientBuilder(NettyNioAsyncHttpClient.builder().maxConcurrency(4))
-                .credentialsProvider(DefaultCredentialsProvider.builder().asyncCredentialUpdateEnabled(true).build());
+                .credentialsProvider(DefaultCredentialsProvider.builder()
+                        .asyncCredentialUpdateEnabled(true)
+                        .build());
         cw.endpointOverride().ifPresent(builder::endpointOverride);
         cw.region().map(Region::of).ifPresent(builder::region);
         return builder.build();

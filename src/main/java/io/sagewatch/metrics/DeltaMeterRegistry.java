@@ -82,11 +82,13 @@ public abstract class DeltaMeterRegistry extends PushMeterRegistry {
     protected static List<List<Tag>> dimensionSets(List<Tag> tags) {
         List<List<Tag>> sets = new ArrayList<>();
         sets.add(tags);
-        List<Tag> withoutVariant = tags.stream().filter(tag -> !tag.getKey().equals("variant")).toList();
+        List<Tag> withoutVariant =
+                tags.stream().filter(tag -> !tag.getKey().equals("variant")).toList();
         if (withoutVariant.size() < tags.size() && !withoutVariant.isEmpty()) {
             sets.add(withoutVariant);
         }
-        List<Tag> serviceOnly = tags.stream().filter(tag -> tag.getKey().equals("service")).toList();
+        List<Tag> serviceOnly =
+                tags.stream().filter(tag -> tag.getKey().equals("service")).toList();
         if (!serviceOnly.isEmpty() && serviceOnly.size() < withoutVariant.size()) {
             sets.add(serviceOnly);
         }
@@ -119,8 +121,7 @@ public abstract class DeltaMeterRegistry extends PushMeterRegistry {
     }
 
     /** A metric's values since the last collect, in CloudWatch's unit. */
-    protected record MetricValues(String name, String unit, List<Double> values) {
-    }
+    protected record MetricValues(String name, String unit, List<Double> values) {}
 
     /** Everything since the previous call, by dimension set (the meter's tags); meters with nothing new are left out. */
     protected synchronized Map<List<Tag>, List<MetricValues>> collect() {
@@ -128,7 +129,9 @@ public abstract class DeltaMeterRegistry extends PushMeterRegistry {
         for (Meter meter : getMeters()) {
             MetricValues values = collect(meter);
             if (values != null && !values.values().isEmpty()) {
-                byDimensions.computeIfAbsent(meter.getId().getTags(), tags -> new ArrayList<>()).add(values);
+                byDimensions
+                        .computeIfAbsent(meter.getId().getTags(), tags -> new ArrayList<>())
+                        .add(values);
             }
         }
         return byDimensions;
@@ -166,7 +169,9 @@ public abstract class DeltaMeterRegistry extends PushMeterRegistry {
     private MetricValues delta(Meter meter, String name, double total) {
         Double last = lastCounts.put(meter.getId(), total);
         double delta = total - (last == null ? 0 : last);
-        String unit = meter.getId().getBaseUnit() == null ? "Count" : unit(meter.getId().getBaseUnit());
+        String unit = meter.getId().getBaseUnit() == null
+                ? "Count"
+                : unit(meter.getId().getBaseUnit());
         return delta > 0 ? new MetricValues(name, unit, List.of(delta)) : null;
     }
 
@@ -195,8 +200,7 @@ public abstract class DeltaMeterRegistry extends PushMeterRegistry {
 
     @Override
     protected DistributionStatisticConfig defaultHistogramConfig() {
-        return DistributionStatisticConfig.builder().expiry(step).build()
-                .merge(DistributionStatisticConfig.DEFAULT);
+        return DistributionStatisticConfig.builder().expiry(step).build().merge(DistributionStatisticConfig.DEFAULT);
     }
 
     @Override
@@ -220,8 +224,8 @@ public abstract class DeltaMeterRegistry extends PushMeterRegistry {
     }
 
     @Override
-    protected DistributionSummary newDistributionSummary(Meter.Id id, DistributionStatisticConfig config,
-            double scale) {
+    protected DistributionSummary newDistributionSummary(
+            Meter.Id id, DistributionStatisticConfig config, double scale) {
         return new ValuesSummary(id, clock, config, scale, maxValuesPerStep);
     }
 
@@ -231,10 +235,14 @@ public abstract class DeltaMeterRegistry extends PushMeterRegistry {
     }
 
     @Override
-    protected <T> FunctionTimer newFunctionTimer(Meter.Id id, T obj, ToLongFunction<T> countFunction,
-            ToDoubleFunction<T> totalTimeFunction, TimeUnit totalTimeFunctionUnit) {
-        return new CumulativeFunctionTimer<>(id, obj, countFunction, totalTimeFunction, totalTimeFunctionUnit,
-                getBaseTimeUnit());
+    protected <T> FunctionTimer newFunctionTimer(
+            Meter.Id id,
+            T obj,
+            ToLongFunction<T> countFunction,
+            ToDoubleFunction<T> totalTimeFunction,
+            TimeUnit totalTimeFunctionUnit) {
+        return new CumulativeFunctionTimer<>(
+                id, obj, countFunction, totalTimeFunction, totalTimeFunctionUnit, getBaseTimeUnit());
     }
 
     @Override
@@ -277,8 +285,13 @@ public abstract class DeltaMeterRegistry extends PushMeterRegistry {
     static final class ValuesTimer extends CumulativeTimer {
         private final ValueBuffer buffer;
 
-        ValuesTimer(Meter.Id id, Clock clock, DistributionStatisticConfig config, PauseDetector pauseDetector,
-                TimeUnit baseTimeUnit, int cap) {
+        ValuesTimer(
+                Meter.Id id,
+                Clock clock,
+                DistributionStatisticConfig config,
+                PauseDetector pauseDetector,
+                TimeUnit baseTimeUnit,
+                int cap) {
             super(id, clock, config, pauseDetector, baseTimeUnit, false);
             this.buffer = new ValueBuffer(cap);
         }

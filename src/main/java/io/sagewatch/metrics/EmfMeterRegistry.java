@@ -117,5 +117,4 @@ public class EmfMeterRegistry extends DeltaMeterRegistry {
             out.accept(line.toString());
         }
     }
-
 }

@@ -27,8 +27,8 @@ public class EmfRegistryProducer {
     @Singleton
     EmfMeterRegistry emf(SagewatchConfig config) {
         SagewatchConfig.Emf emf = config.metrics().emf();
-        EmfMeterRegistry registry = new EmfMeterRegistry(emf.namespace(), emf.step(), emf.maxValuesPerStep(),
-                Clock.SYSTEM, LINES::info);
+        EmfMeterRegistry registry =
+                new EmfMeterRegistry(emf.namespace(), emf.step(), emf.maxValuesPerStep(), Clock.SYSTEM, LINES::info);
         registry.config().meterFilter(emf.enabled() ? InferenceMeters.onlySagewatchMeters() : MeterFilter.deny());
         if (emf.enabled() && !emf.flushPerInference()) {
             registry.start(new NamedThreadFactory("sagewatch-emf"));

@@ -16,6 +16,7 @@ public class FrameworkMeterFilters {
     @Produces
     @Singleton
     MeterFilter nettyWorkersOnce() {
-        return MeterFilter.deny(id -> "netty.eventexecutor.workers".equals(id.getName()) && id.getTags().isEmpty());
+        return MeterFilter.deny(id -> "netty.eventexecutor.workers".equals(id.getName())
+                && id.getTags().isEmpty());
     }
 }

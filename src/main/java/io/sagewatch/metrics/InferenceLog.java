@@ -11,10 +11,10 @@ import org.jboss.logging.Logger;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
-import io.sagewatch.core.PipelineOrder;
 import io.sagewatch.core.InferenceFields;
 import io.sagewatch.core.InferenceObserver;
 import io.sagewatch.core.InferenceOutcome;
+import io.sagewatch.core.PipelineOrder;
 
 /**
  * One flat JSON line per inference on the {@value #CATEGORY} category, written raw to stdout (see

@@ -3,8 +3,8 @@ package io.sagewatch.metrics;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.DoubleConsumer;
@@ -20,13 +20,13 @@ import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.config.MeterFilter;
 import io.sagewatch.config.SagewatchConfig;
-import io.sagewatch.core.PipelineOrder;
 import io.sagewatch.core.ErrorType;
+import io.sagewatch.core.InferenceFields;
 import io.sagewatch.core.InferenceObserver;
 import io.sagewatch.core.InferenceOutcome;
 import io.sagewatch.core.InferenceRequest;
 import io.sagewatch.core.ModelResponse;
-import io.sagewatch.core.InferenceFields;
+import io.sagewatch.core.PipelineOrder;
 
 /**
  * The gateway's meters, one Micrometer model for every sink. Names follow SageMaker's where they mean the same thing
@@ -60,11 +60,30 @@ public class InferenceMeters implements InferenceObserver {
     public static final String STREAMS_IN_FLIGHT = "StreamsInFlight";
 
     /** Every meter above: what the CloudWatch sinks publish (each metric and dimension set is billed there). */
-    public static final Set<String> NAMES = Set.of(INVOCATIONS, ERRORS_4XX, ERRORS_5XX, THROTTLES, LATENCY,
-            MODEL_LATENCY, OVERHEAD_LATENCY, REQUEST_BYTES, RESPONSE_BYTES, INPUT_TOKENS, OUTPUT_TOKENS, ESTIMATED_COST,
-            RECORD_WRITE_LATENCY, RECORD_WRITE_FAILURES, RECORDS_DEAD_LETTERED, INVOCATIONS_SHED, TIME_TO_FIRST_TOKEN,
-            ADDED_TIME_TO_FIRST_TOKEN, INTER_TOKEN_LATENCY, TOKENS_PER_SECOND, STREAMS_IN_FLIGHT,
-            ModelHealthMeters.SAMPLES, ModelHealthMeters.SAMPLES_DROPPED);
+    public static final Set<String> NAMES = Set.of(
+            INVOCATIONS,
+            ERRORS_4XX,
+            ERRORS_5XX,
+            THROTTLES,
+            LATENCY,
+            MODEL_LATENCY,
+            OVERHEAD_LATENCY,
+            REQUEST_BYTES,
+            RESPONSE_BYTES,
+            INPUT_TOKENS,
+            OUTPUT_TOKENS,
+            ESTIMATED_COST,
+            RECORD_WRITE_LATENCY,
+            RECORD_WRITE_FAILURES,
+            RECORDS_DEAD_LETTERED,
+            INVOCATIONS_SHED,
+            TIME_TO_FIRST_TOKEN,
+            ADDED_TIME_TO_FIRST_TOKEN,
+            INTER_TOKEN_LATENCY,
+            TOKENS_PER_SECOND,
+            STREAMS_IN_FLIGHT,
+            ModelHealthMeters.SAMPLES,
+            ModelHealthMeters.SAMPLES_DROPPED);
 
     /** The fields measured from the settled outcome, in the order of {@link InferenceFields#ALL}. */
     private static final List<InferenceFields.Field> SETTLED = InferenceFields.ALL.stream()
@@ -101,7 +120,8 @@ public class InferenceMeters implements InferenceObserver {
         this.registry = registry;
         this.service = config.metrics().service();
         this.emf = emf;
-        this.flushPerInference = config.metrics().emf().enabled() && config.metrics().emf().flushPerInference();
+        this.flushPerInference =
+                config.metrics().emf().enabled() && config.metrics().emf().flushPerInference();
     }
 
     @Override
@@ -131,9 +151,11 @@ public class InferenceMeters implements InferenceObserver {
     private AtomicLong inFlight(String endpoint) {
         return streamsInFlight.computeIfAbsent(endpoint, name -> {
             AtomicLong count = new AtomicLong();
-            Gauge.builder(STREAMS_IN_FLIGHT, count, AtomicLong::get).strongReference(true)
+            Gauge.builder(STREAMS_IN_FLIGHT, count, AtomicLong::get)
+                    .strongReference(true)
                     .description("Streams open now (InvokeEndpointWithResponseStream)")
-                    .tags(Tags.of("endpoint", name, "service", service)).register(registry);
+                    .tags(Tags.of("endpoint", name, "service", service))
+                    .register(registry);
             return count;
         });
     }
@@ -145,8 +167,10 @@ public class InferenceMeters implements InferenceObserver {
      */
     private EndpointMeters meters(String endpoint, ModelResponse response) {
         String variant = response != null && response.invokedProductionVariant() != null
-                ? response.invokedProductionVariant() : "none";
-        return byEndpoint.computeIfAbsent(endpoint + '\u0000' + variant,
+                ? response.invokedProductionVariant()
+                : "none";
+        return byEndpoint.computeIfAbsent(
+                endpoint + '\u0000' + variant,
                 key -> new EndpointMeters(Tags.of("endpoint", endpoint, "variant", variant, "service", service)));
     }
 
@@ -181,8 +205,11 @@ public class InferenceMeters implements InferenceObserver {
     public void flush(InferenceOutcome outcome) {
         if (flushPerInference) {
             // ids as EMF properties: searchable in the log, never dimensions
-            emf.publish(Map.of("request_id", outcome.request().requestId(),
-                    "inference_id", outcome.request().inferenceId()));
+            emf.publish(Map.of(
+                    "request_id",
+                    outcome.request().requestId(),
+                    "inference_id",
+                    outcome.request().inferenceId()));
         }
     }
 
@@ -197,6 +224,7 @@ public class InferenceMeters implements InferenceObserver {
         final Counter throttles;
         /** Aligned with {@link #SETTLED}: records a field's settled value. */
         final DoubleConsumer[] settled = new DoubleConsumer[SETTLED.size()];
+
         final Timer interTokenLatency;
 
         EndpointMeters(Tags tags) {
@@ -214,10 +242,18 @@ public class InferenceMeters implements InferenceObserver {
                         // fields hold milliseconds with microsecond precision
                         yield millis -> timer.record(Math.round(millis * 1_000_000), TimeUnit.NANOSECONDS);
                     }
-                    case COUNTER -> Counter.builder(name).description(description).tags(tags)
-                            .baseUnit(name.equals(ESTIMATED_COST) ? "usd" : null).register(registry)::increment;
-                    case SUMMARY -> DistributionSummary.builder(name).description(description).tags(tags)
-                            .baseUnit(field.name().endsWith("_bytes") ? "bytes" : null).register(registry)::record;
+                    case COUNTER ->
+                        Counter.builder(name)
+                                .description(description)
+                                .tags(tags)
+                                .baseUnit(name.equals(ESTIMATED_COST) ? "usd" : null)
+                                .register(registry)::increment;
+                    case SUMMARY ->
+                        DistributionSummary.builder(name)
+                                .description(description)
+                                .tags(tags)
+                                .baseUnit(field.name().endsWith("_bytes") ? "bytes" : null)
+                                .register(registry)::record;
                     default -> throw new IllegalStateException(field.name() + " is not measured when settled");
                 };
             }
@@ -239,23 +275,35 @@ public class InferenceMeters implements InferenceObserver {
      * a per-instance reading, and the CloudWatch sinks publish only the per-inference meters above.
      */
     public void spoolGauges(java.util.function.Supplier<Number> records, java.util.function.Supplier<Number> bytes) {
-        io.micrometer.core.instrument.Gauge.builder("RecordsSpooled", records).strongReference(true)
-                .description("Final records waiting for the table").tag("service", service).register(registry);
-        io.micrometer.core.instrument.Gauge.builder("RecordsSpooledBytes", bytes).strongReference(true)
-                .baseUnit("bytes").tag("service", service).register(registry);
+        io.micrometer.core.instrument.Gauge.builder("RecordsSpooled", records)
+                .strongReference(true)
+                .description("Final records waiting for the table")
+                .tag("service", service)
+                .register(registry);
+        io.micrometer.core.instrument.Gauge.builder("RecordsSpooledBytes", bytes)
+                .strongReference(true)
+                .baseUnit("bytes")
+                .tag("service", service)
+                .register(registry);
     }
 
     /** An invocation refused at once because a concurrency bound was reached (load shedding). */
     public void recordShed(String endpoint) {
-        registry.counter(INVOCATIONS_SHED, Tags.of("endpoint", endpoint, "service", service)).increment();
+        registry.counter(INVOCATIONS_SHED, Tags.of("endpoint", endpoint, "service", service))
+                .increment();
     }
 
     public void recordDeadLettered(String endpoint) {
-        registry.counter(RECORDS_DEAD_LETTERED, Tags.of("endpoint", endpoint, "service", service)).increment();
+        registry.counter(RECORDS_DEAD_LETTERED, Tags.of("endpoint", endpoint, "service", service))
+                .increment();
     }
 
     private Timer timer(String name, String description, Tags tags) {
-        return Timer.builder(name).description(description).tags(tags).publishPercentileHistogram().register(registry);
+        return Timer.builder(name)
+                .description(description)
+                .tags(tags)
+                .publishPercentileHistogram()
+                .register(registry);
     }
 
     private DistributionSummary bytes(String name, Tags tags) {

@@ -34,6 +34,7 @@ public class ModelHealthMeters {
     public static final String DATA_PREFIX = "feature_data_";
     /** Prometheus-only gauges of the latest window. */
     public static final String LATEST_DRIFT = "ModelHealthLatestDrift";
+
     public static final String LATEST_COMPLETENESS = "ModelHealthLatestCompleteness";
     public static final String LATEST_VIOLATIONS = "ModelHealthLatestViolations";
 
@@ -68,7 +69,10 @@ public class ModelHealthMeters {
     private final Map<List<Tag>, AtomicReference<Double>> gauges = new ConcurrentHashMap<>();
 
     @jakarta.inject.Inject
-    ModelHealthMeters(MeterRegistry registry, SagewatchConfig config, EmfMeterRegistry emf,
+    ModelHealthMeters(
+            MeterRegistry registry,
+            SagewatchConfig config,
+            EmfMeterRegistry emf,
             jakarta.enterprise.inject.Instance<CloudWatchMeterRegistry> cloudWatch) {
         this(registry, config.metrics().service(), enabledSinks(config, emf, cloudWatch));
     }
@@ -80,7 +84,9 @@ public class ModelHealthMeters {
         this.sinks.addAll(sinks);
     }
 
-    private static List<DeltaMeterRegistry> enabledSinks(SagewatchConfig config, EmfMeterRegistry emf,
+    private static List<DeltaMeterRegistry> enabledSinks(
+            SagewatchConfig config,
+            EmfMeterRegistry emf,
             jakarta.enterprise.inject.Instance<CloudWatchMeterRegistry> cloudWatch) {
         List<DeltaMeterRegistry> sinks = new ArrayList<>();
         if (config.metrics().emf().enabled()) {
@@ -107,8 +113,13 @@ public class ModelHealthMeters {
      * @param evaluated false when the window was not checked (no baseline, too few rows): the latest-violations gauge
      *     then reads NaN, not 0
      */
-    public void window(String endpoint, String schedule, long rows, List<Figure> figures,
-            Map<String, Long> violationsByCheck, boolean evaluated) {
+    public void window(
+            String endpoint,
+            String schedule,
+            long rows,
+            List<Figure> figures,
+            Map<String, Long> violationsByCheck,
+            boolean evaluated) {
         List<Tag> dimensions = List.of(Tag.of("Endpoint", endpoint), Tag.of("MonitoringSchedule", schedule));
         // the latest window's gauges are this window's: a feature it did not measure reads NaN, not an old value
         gauges.forEach((key, holder) -> {
@@ -119,8 +130,8 @@ public class ModelHealthMeters {
         List<DeltaMeterRegistry.StatisticSet> sets = new ArrayList<>();
         sets.add(DeltaMeterRegistry.StatisticSet.single(WINDOW_ROWS, dimensions, rows));
         for (Figure figure : figures) {
-            sets.add(new DeltaMeterRegistry.StatisticSet(figure.name(), dimensions, figure.count(), figure.sum(),
-                    figure.min(), figure.max()));
+            sets.add(new DeltaMeterRegistry.StatisticSet(
+                    figure.name(), dimensions, figure.count(), figure.sum(), figure.min(), figure.max()));
             if (figure.name().startsWith(DRIFT_PREFIX)) {
                 gauge(LATEST_DRIFT, endpoint, figure.name().substring(DRIFT_PREFIX.length()), figure.sum());
             } else if (figure.name().startsWith(NON_NULL_PREFIX)) {
@@ -144,7 +155,9 @@ public class ModelHealthMeters {
     private Counter counter(String name, String endpoint, String reason) {
         return counters.computeIfAbsent(name + '\u0000' + endpoint + '\u0000' + reason, key -> {
             Tags tags = Tags.of("endpoint", endpoint, "service", service);
-            return Counter.builder(name).tags(reason == null ? tags : tags.and("reason", reason)).register(registry);
+            return Counter.builder(name)
+                    .tags(reason == null ? tags : tags.and("reason", reason))
+                    .register(registry);
         });
     }
 
@@ -158,9 +171,13 @@ public class ModelHealthMeters {
         tags.forEach(key::add);
         Tags registered = tags;
         gauges.computeIfAbsent(key, k -> {
-            AtomicReference<Double> holder = new AtomicReference<>(Double.NaN);
-            Gauge.builder(name, holder, h -> h.get()).tags(registered).strongReference(true).register(registry);
-            return holder;
-        }).set(value);
+                    AtomicReference<Double> holder = new AtomicReference<>(Double.NaN);
+                    Gauge.builder(name, holder, h -> h.get())
+                            .tags(registered)
+                            .strongReference(true)
+                            .register(registry);
+                    return holder;
+                })
+                .set(value);
     }
 }

@@ -34,8 +34,7 @@ public class Baselines {
     private final Duration refresh;
     private final Map<String, Cached> cache = new ConcurrentHashMap<>();
 
-    private record Cached(Baseline baseline, Instant readAt) {
-    }
+    private record Cached(Baseline baseline, Instant readAt) {}
 
     Baselines(ModelHealthStore store, EndpointMonitors monitors, SagewatchConfig config) {
         this.store = store;
@@ -51,19 +50,24 @@ public class Baselines {
             return CompletableFuture.completedFuture(cached.baseline());
         }
         Instant readAt = Instant.now();
-        return store.baselineVersions(endpoint).thenApply(ModelHealthStore.Versions::committed).thenCompose(version -> {
-            if (version == 0) {
-                return CompletableFuture.completedFuture((Baseline) null);
-            }
-            if (cached != null && cached.baseline() != null && cached.baseline().version() == version) {
-                return CompletableFuture.completedFuture(cached.baseline());
-            }
-            return store.baseline(endpoint, version)
-                    .thenApply(bytes -> bytes == null ? null : ModelMonitorJson.readBaseline(bytes));
-        }).thenApply(baseline -> {
-            cache.put(endpoint, new Cached(baseline, readAt));
-            return baseline;
-        });
+        return store.baselineVersions(endpoint)
+                .thenApply(ModelHealthStore.Versions::committed)
+                .thenCompose(version -> {
+                    if (version == 0) {
+                        return CompletableFuture.completedFuture((Baseline) null);
+                    }
+                    if (cached != null
+                            && cached.baseline() != null
+                            && cached.baseline().version() == version) {
+                        return CompletableFuture.completedFuture(cached.baseline());
+                    }
+                    return store.baseline(endpoint, version)
+                            .thenApply(bytes -> bytes == null ? null : ModelMonitorJson.readBaseline(bytes));
+                })
+                .thenApply(baseline -> {
+                    cache.put(endpoint, new Cached(baseline, readAt));
+                    return baseline;
+                });
     }
 
     /**
@@ -90,7 +94,10 @@ public class Baselines {
         if (!problems.isEmpty()) {
             throw new InvalidBaselineException("The baseline", problems);
         }
-        return store(endpoint, Baseline.UPLOADED, statistics,
+        return store(
+                endpoint,
+                Baseline.UPLOADED,
+                statistics,
                 constraints != null ? constraints : ConstraintSuggestion.suggest(statistics));
     }
 
@@ -103,8 +110,8 @@ public class Baselines {
         MonitorSettings settings = monitors.settings(endpoint);
         PayloadFormat format = PayloadFormat.ofContentType(contentType);
         if (format == null) {
-            throw new UnreadablePayloadException("a dataset must be text/csv, application/json or"
-                    + " application/jsonlines, not " + contentType);
+            throw new UnreadablePayloadException(
+                    "a dataset must be text/csv, application/json or" + " application/jsonlines, not " + contentType);
         }
         if (settings.llm()) {
             throw new UnreadablePayloadException("the llm preset's features come from live traffic: learn the baseline"
@@ -123,7 +130,8 @@ public class Baselines {
      * Builds a baseline from sample inferences, read exactly as live ones are (the dev mode's demo baselines come
      * from the demo models' answers this way).
      */
-    public CompletionStage<Baseline> fromSamples(String endpoint, java.util.List<io.sagewatch.monitor.features.Sample> samples) {
+    public CompletionStage<Baseline> fromSamples(
+            String endpoint, java.util.List<io.sagewatch.monitor.features.Sample> samples) {
         MonitorSettings settings = monitors.settings(endpoint);
         io.sagewatch.monitor.features.SampleFeatures features = settings.features(null);
         WindowAccumulator rows = new WindowAccumulator(datasetSketchSize);
@@ -141,11 +149,11 @@ public class Baselines {
     }
 
     /** Stores as the next version; when another replica took that version first, as the one after. */
-    private CompletionStage<Baseline> store(String endpoint, String source, DatasetStatistics statistics,
-            Constraints constraints) {
+    private CompletionStage<Baseline> store(
+            String endpoint, String source, DatasetStatistics statistics, Constraints constraints) {
         return store.baselineVersions(endpoint).thenCompose(versions -> {
-            Baseline baseline = new Baseline(endpoint, versions.claimed() + 1, source, Instant.now(), statistics,
-                    constraints);
+            Baseline baseline =
+                    new Baseline(endpoint, versions.claimed() + 1, source, Instant.now(), statistics, constraints);
             return store.putBaseline(endpoint, baseline.version(), ModelMonitorJson.writeBaseline(baseline))
                     .thenCompose(stored -> {
                         if (!stored) {

@@ -5,9 +5,9 @@ import java.util.concurrent.CompletionStage;
 import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 
-import io.sagewatch.core.PipelineOrder;
 import io.sagewatch.core.InferenceObserver;
 import io.sagewatch.core.InferenceOutcome;
+import io.sagewatch.core.PipelineOrder;
 
 /**
  * Model health's hook on the pipeline: each successful inference of a monitored endpoint (not a replay, not a
@@ -28,8 +28,12 @@ public class ModelHealthObserver implements InferenceObserver {
     @Override
     public CompletionStage<Void> settled(InferenceOutcome outcome) {
         MonitorSettings settings = monitors.settings(outcome.request().endpointName());
-        if (settings != null && outcome.succeeded() && outcome.replayOf() == null && outcome.response() != null
-                && outcome.response().body() != null && (outcome.stream() == null || !outcome.stream().truncated())) {
+        if (settings != null
+                && outcome.succeeded()
+                && outcome.replayOf() == null
+                && outcome.response() != null
+                && outcome.response().body() != null
+                && (outcome.stream() == null || !outcome.stream().truncated())) {
             intake.offer(settings, outcome);
         }
         return DONE;

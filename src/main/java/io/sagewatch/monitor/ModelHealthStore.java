@@ -18,10 +18,11 @@ import java.util.zip.GZIPOutputStream;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
-import io.sagewatch.core.Futures;
 import io.sagewatch.config.SagewatchConfig;
+import io.sagewatch.core.Futures;
 import io.sagewatch.table.InferenceTable;
 import io.sagewatch.table.TableClient;
+
 import software.amazon.awssdk.core.SdkBytes;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
@@ -116,40 +117,55 @@ public class ModelHealthStore {
      * Claims the evaluation of a window: won by exactly one caller, unless its lease ran out before it was done (then
      * another may take it over).
      */
-    public CompletionStage<Claim> claimEvaluation(String endpoint, Instant windowStart, String replica,
-            Duration lease) {
+    public CompletionStage<Claim> claimEvaluation(
+            String endpoint, Instant windowStart, String replica, Duration lease) {
         long now = Instant.now().toEpochMilli();
         Map<String, AttributeValue> item = key(windowKey(endpoint, windowStart), "evaluation");
         item.put("owner", s(replica));
         item.put("lease_until", n(now + lease.toMillis()));
         item.put("done", AttributeValue.fromBool(false));
         item.put(InferenceTable.EXPIRES_AT, n(expiry()));
-        return table.call(dynamo -> dynamo.putItem(b -> b.tableName(tableName).item(item)
-                // the owner may claim again (a retry after a failed write); anyone once the owner's lease ran out
-                .conditionExpression("attribute_not_exists(#pk) OR (#done = :false AND (#owner = :me OR #lease < :now))")
-                .expressionAttributeNames(Map.of("#pk", InferenceTable.INFERENCE_ID, "#done", "done",
-                        "#lease", "lease_until", "#owner", "owner"))
-                .expressionAttributeValues(Map.of(":false", AttributeValue.fromBool(false), ":now", n(now),
-                        ":me", s(replica)))))
+        return table.call(dynamo -> dynamo.putItem(b -> b.tableName(tableName)
+                        .item(item)
+                        // the owner may claim again (a retry after a failed write); anyone once the owner's lease ran
+                        // out
+                        .conditionExpression(
+                                "attribute_not_exists(#pk) OR (#done = :false AND (#owner = :me OR #lease < :now))")
+                        .expressionAttributeNames(Map.of(
+                                "#pk",
+                                InferenceTable.INFERENCE_ID,
+                                "#done",
+                                "done",
+                                "#lease",
+                                "lease_until",
+                                "#owner",
+                                "owner"))
+                        .expressionAttributeValues(
+                                Map.of(":false", AttributeValue.fromBool(false), ":now", n(now), ":me", s(replica)))))
                 .thenApply(done -> Claim.WON)
                 .exceptionallyCompose(failure -> {
                     if (!(Futures.unwrap(failure) instanceof ConditionalCheckFailedException)) {
                         return CompletableFuture.failedFuture(Futures.unwrap(failure));
                     }
-                    return table.call(dynamo -> dynamo.getItem(b -> b.tableName(tableName).consistentRead(true)
-                            .key(key(windowKey(endpoint, windowStart), "evaluation"))))
-                            .thenApply(found -> found.hasItem() && found.item().containsKey("done")
-                                    && Boolean.TRUE.equals(found.item().get("done").bool()) ? Claim.DONE : Claim.HELD);
+                    return table.call(dynamo -> dynamo.getItem(b -> b.tableName(tableName)
+                                    .consistentRead(true)
+                                    .key(key(windowKey(endpoint, windowStart), "evaluation"))))
+                            .thenApply(found -> found.hasItem()
+                                            && found.item().containsKey("done")
+                                            && Boolean.TRUE.equals(
+                                                    found.item().get("done").bool())
+                                    ? Claim.DONE
+                                    : Claim.HELD);
                 });
     }
 
     public CompletionStage<Void> evaluationDone(String endpoint, Instant windowStart, String replica) {
         return table.call(dynamo -> dynamo.updateItem(b -> b.tableName(tableName)
-                .key(key(windowKey(endpoint, windowStart), "evaluation"))
-                .updateExpression("SET #done = :true")
-                .conditionExpression("#owner = :me")
-                .expressionAttributeNames(Map.of("#done", "done", "#owner", "owner"))
-                .expressionAttributeValues(Map.of(":true", AttributeValue.fromBool(true), ":me", s(replica)))))
+                        .key(key(windowKey(endpoint, windowStart), "evaluation"))
+                        .updateExpression("SET #done = :true")
+                        .conditionExpression("#owner = :me")
+                        .expressionAttributeNames(Map.of("#done", "done", "#owner", "owner"))
+                        .expressionAttributeValues(Map.of(":true", AttributeValue.fromBool(true), ":me", s(replica)))))
                 .thenApply(done -> null);
     }
 
@@ -164,18 +180,26 @@ public class ModelHealthStore {
         item.put(DATA, AttributeValue.fromB(SdkBytes.fromByteArray(summary)));
         item.put(InferenceTable.EXPIRES_AT, n(expiry()));
         return putChunked(reportKey(endpoint), windowStart.toString(), report, Map.of())
-                .thenCompose(done -> table.call(dynamo -> dynamo.putItem(b -> b.tableName(tableName).item(item))))
+                .thenCompose(done -> table.call(
+                        dynamo -> dynamo.putItem(b -> b.tableName(tableName).item(item))))
                 .thenApply(response -> null);
     }
 
     /** Report summaries, newest first, at most {@code limit}. */
     public CompletionStage<List<byte[]>> reportSummaries(String endpoint, int limit) {
-        QueryRequest query = QueryRequest.builder().tableName(tableName).consistentRead(true).scanIndexForward(false)
-                .limit(limit).keyConditionExpression("#pk = :pk AND begins_with(#sk, :prefix)")
+        QueryRequest query = QueryRequest.builder()
+                .tableName(tableName)
+                .consistentRead(true)
+                .scanIndexForward(false)
+                .limit(limit)
+                .keyConditionExpression("#pk = :pk AND begins_with(#sk, :prefix)")
                 .expressionAttributeNames(Map.of("#pk", InferenceTable.INFERENCE_ID, "#sk", InferenceTable.REQUEST_ID))
-                .expressionAttributeValues(Map.of(":pk", s(reportKey(endpoint)), ":prefix", s(SUMMARY))).build();
-        return table.call(dynamo -> dynamo.query(query)).thenApply(page -> page.items().stream()
-                .map(item -> item.get(DATA).b().asByteArray()).toList());
+                .expressionAttributeValues(Map.of(":pk", s(reportKey(endpoint)), ":prefix", s(SUMMARY)))
+                .build();
+        return table.call(dynamo -> dynamo.query(query))
+                .thenApply(page -> page.items().stream()
+                        .map(item -> item.get(DATA).b().asByteArray())
+                        .toList());
     }
 
     /** One window's report, or null. */
@@ -194,9 +218,10 @@ public class ModelHealthStore {
     public CompletionStage<Boolean> putBaseline(String endpoint, int version, byte[] baseline) {
         Map<String, AttributeValue> marker = key(baselineKey(endpoint), version(version));
         marker.put(COMMITTED, AttributeValue.fromBool(false));
-        return table.call(dynamo -> dynamo.putItem(b -> b.tableName(tableName).item(marker)
-                .conditionExpression("attribute_not_exists(#pk)")
-                .expressionAttributeNames(Map.of("#pk", InferenceTable.INFERENCE_ID))))
+        return table.call(dynamo -> dynamo.putItem(b -> b.tableName(tableName)
+                        .item(marker)
+                        .conditionExpression("attribute_not_exists(#pk)")
+                        .expressionAttributeNames(Map.of("#pk", InferenceTable.INFERENCE_ID))))
                 .thenApply(claimed -> true)
                 .exceptionally(failure -> {
                     if (Futures.unwrap(failure) instanceof ConditionalCheckFailedException) {
@@ -204,10 +229,12 @@ public class ModelHealthStore {
                     }
                     throw new java.util.concurrent.CompletionException(Futures.unwrap(failure));
                 })
-                .thenCompose(claimed -> !claimed ? CompletableFuture.completedFuture(false)
+                .thenCompose(claimed -> !claimed
+                        ? CompletableFuture.completedFuture(false)
                         : putChunked(baselineKey(endpoint), version(version), baseline, Map.of())
-                                .thenCompose(written -> table.call(dynamo -> dynamo.updateItem(b -> b
-                                        .tableName(tableName).key(key(baselineKey(endpoint), version(version)))
+                                .thenCompose(written -> table.call(dynamo -> dynamo.updateItem(b -> b.tableName(
+                                                tableName)
+                                        .key(key(baselineKey(endpoint), version(version)))
                                         .updateExpression("SET #c = :true")
                                         .expressionAttributeNames(Map.of("#c", COMMITTED))
                                         .expressionAttributeValues(Map.of(":true", AttributeValue.fromBool(true))))))
@@ -215,8 +242,7 @@ public class ModelHealthStore {
     }
 
     /** The highest version claimed by any writer, and the highest committed (readable) one; 0 when none. */
-    public record Versions(int claimed, int committed) {
-    }
+    public record Versions(int claimed, int committed) {}
 
     public CompletionStage<Versions> baselineVersions(String endpoint) {
         return queryAll(baselineKey(endpoint), "v", null, new ArrayList<>()).thenApply(items -> {
@@ -229,7 +255,8 @@ public class ModelHealthStore {
                 }
                 int version = Integer.parseInt(sortKey.substring(1));
                 claimed = Math.max(claimed, version);
-                if (item.containsKey(COMMITTED) && Boolean.TRUE.equals(item.get(COMMITTED).bool())) {
+                if (item.containsKey(COMMITTED)
+                        && Boolean.TRUE.equals(item.get(COMMITTED).bool())) {
                     committed = Math.max(committed, version);
                 }
             }
@@ -257,26 +284,28 @@ public class ModelHealthStore {
      * Writes a value under {@code sortKey#0}, {@code sortKey#1}, ...: the later parts first, the first part last with
      * their count and a token that every part of this write carries, so a reader never mixes two writes.
      */
-    private CompletionStage<Void> putChunked(String partitionKey, String sortKey, byte[] value,
-            Map<String, AttributeValue> extra) {
+    private CompletionStage<Void> putChunked(
+            String partitionKey, String sortKey, byte[] value, Map<String, AttributeValue> extra) {
         byte[] packed = gzip(value);
         int parts = Math.max(1, (packed.length + PART_BYTES - 1) / PART_BYTES);
         String token = UUID.randomUUID().toString();
         CompletionStage<Void> later = CompletableFuture.completedFuture(null);
         for (int i = 1; i < parts; i++) {
             Map<String, AttributeValue> item = part(partitionKey, sortKey, i, packed, token);
-            later = later.thenCompose(done -> table.call(dynamo -> dynamo.putItem(b -> b.tableName(tableName).item(item)))
+            later = later.thenCompose(done -> table.call(
+                            dynamo -> dynamo.putItem(b -> b.tableName(tableName).item(item)))
                     .thenApply(response -> null));
         }
         Map<String, AttributeValue> first = part(partitionKey, sortKey, 0, packed, token);
         first.put(PARTS, n(parts));
         first.putAll(extra);
-        return later.thenCompose(done -> table.call(dynamo -> dynamo.putItem(b -> b.tableName(tableName).item(first))))
+        return later.thenCompose(done -> table.call(
+                        dynamo -> dynamo.putItem(b -> b.tableName(tableName).item(first))))
                 .thenApply(response -> null);
     }
 
-    private Map<String, AttributeValue> part(String partitionKey, String sortKey, int index, byte[] packed,
-            String token) {
+    private Map<String, AttributeValue> part(
+            String partitionKey, String sortKey, int index, byte[] packed, String token) {
         int from = index * PART_BYTES;
         int to = Math.min(packed.length, from + PART_BYTES);
         Map<String, AttributeValue> item = key(partitionKey, sortKey + PART + String.format("%03d", index));
@@ -298,7 +327,8 @@ public class ModelHealthStore {
                 if (cut < 0 || !item.containsKey(DATA) || !item.containsKey(TOKEN)) {
                     continue;
                 }
-                byValue.computeIfAbsent(sortKey.substring(0, cut), k -> new ArrayList<>()).add(item);
+                byValue.computeIfAbsent(sortKey.substring(0, cut), k -> new ArrayList<>())
+                        .add(item);
             }
             Map<String, byte[]> values = new java.util.LinkedHashMap<>();
             byValue.forEach((name, parts) -> {
@@ -311,7 +341,8 @@ public class ModelHealthStore {
 
     /** The parts of the write the first part belongs to, or null while a write is under way. */
     private static byte[] assemble(List<Map<String, AttributeValue>> parts) {
-        parts.sort(java.util.Comparator.comparing(item -> item.get(InferenceTable.REQUEST_ID).s()));
+        parts.sort(java.util.Comparator.comparing(
+                item -> item.get(InferenceTable.REQUEST_ID).s()));
         Map<String, AttributeValue> first = parts.get(0);
         if (!first.get(InferenceTable.REQUEST_ID).s().endsWith(PART + "000") || !first.containsKey(PARTS)) {
             return null;
@@ -329,13 +360,17 @@ public class ModelHealthStore {
         return found == count ? gunzip(packed.toByteArray()) : null;
     }
 
-    private CompletionStage<List<Map<String, AttributeValue>>> queryAll(String partitionKey, String prefix,
-            Map<String, AttributeValue> start, List<Map<String, AttributeValue>> into) {
-        QueryRequest.Builder query = QueryRequest.builder().tableName(tableName).consistentRead(true)
+    private CompletionStage<List<Map<String, AttributeValue>>> queryAll(
+            String partitionKey,
+            String prefix,
+            Map<String, AttributeValue> start,
+            List<Map<String, AttributeValue>> into) {
+        QueryRequest.Builder query = QueryRequest.builder()
+                .tableName(tableName)
+                .consistentRead(true)
                 .expressionAttributeNames(Map.of("#pk", InferenceTable.INFERENCE_ID, "#sk", InferenceTable.REQUEST_ID));
         if (prefix.isEmpty()) {
-            query.keyConditionExpression("#pk = :pk")
-                    .expressionAttributeValues(Map.of(":pk", s(partitionKey)));
+            query.keyConditionExpression("#pk = :pk").expressionAttributeValues(Map.of(":pk", s(partitionKey)));
         } else {
             query.keyConditionExpression("#pk = :pk AND begins_with(#sk, :prefix)")
                     .expressionAttributeValues(Map.of(":pk", s(partitionKey), ":prefix", s(prefix)));

@@ -30,8 +30,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
-import io.sagewatch.core.Futures;
 import io.sagewatch.config.SagewatchConfig;
+import io.sagewatch.core.Futures;
 import io.sagewatch.metrics.ModelHealthMeters;
 import io.sagewatch.metrics.ModelHealthMeters.Drop;
 import io.sagewatch.metrics.ModelHealthMeters.Figure;
@@ -60,6 +60,7 @@ public class ModelHealthWorker {
     private static final Logger LOG = Logger.getLogger(ModelHealthWorker.class);
     /** Samples still on their way when a window ends are waited for this long. */
     private static final Duration CLOSE_GRACE = Duration.ofSeconds(1);
+
     private static final Duration CALL_TIMEOUT = Duration.ofSeconds(10);
     private static final int MAX_EVALUATION_ATTEMPTS = 20;
 
@@ -91,15 +92,18 @@ public class ModelHealthWorker {
      *
      * @param published its report, metrics and log line are out (only the claim's "done" is left to write)
      */
-    private record Pending(MonitorSettings settings, Instant start, Instant due, int attempt, boolean published) {
-    }
+    private record Pending(MonitorSettings settings, Instant start, Instant due, int attempt, boolean published) {}
 
     /** An endpoint's extractor, made for the baseline version it was made with. */
-    private record Extraction(int baselineVersion, SampleFeatures features, Instant checkedAt) {
-    }
+    private record Extraction(int baselineVersion, SampleFeatures features, Instant checkedAt) {}
 
-    ModelHealthWorker(SampleIntake intake, EndpointMonitors monitors, Baselines baselines, ModelHealthStore store,
-            ModelHealthMeters meters, SagewatchConfig config) {
+    ModelHealthWorker(
+            SampleIntake intake,
+            EndpointMonitors monitors,
+            Baselines baselines,
+            ModelHealthStore store,
+            ModelHealthMeters meters,
+            SagewatchConfig config) {
         this.intake = intake;
         this.monitors = monitors;
         this.baselines = baselines;
@@ -206,7 +210,8 @@ public class ModelHealthWorker {
             }
         }
         int version = baseline == null ? 0 : baseline.version();
-        SampleFeatures features = current != null && current.baselineVersion() == version ? current.features()
+        SampleFeatures features = current != null && current.baselineVersion() == version
+                ? current.features()
                 : settings.features(baseline);
         extraction.put(settings.endpoint(), new Extraction(version, features, now));
         return features;
@@ -229,8 +234,10 @@ public class ModelHealthWorker {
             window.dirty = false;
             return true;
         } catch (RuntimeException e) {
-            LOG.warnf("Could not write the model-health state of %s's window %s (kept, written again at the next"
-                    + " flush): %s", endpoint, start, e.getMessage());
+            LOG.warnf(
+                    "Could not write the model-health state of %s's window %s (kept, written again at the next"
+                            + " flush): %s",
+                    endpoint, start, e.getMessage());
             return false;
         }
     }
@@ -239,8 +246,9 @@ public class ModelHealthWorker {
     private void closeEnded(Instant now) {
         for (Map.Entry<String, Map<Instant, OpenWindow>> endpoint : open.entrySet()) {
             MonitorSettings settings = monitors.settings(endpoint.getKey());
-            for (Iterator<Map.Entry<Instant, OpenWindow>> windows = endpoint.getValue().entrySet().iterator();
-                    windows.hasNext();) {
+            for (Iterator<Map.Entry<Instant, OpenWindow>> windows =
+                            endpoint.getValue().entrySet().iterator();
+                    windows.hasNext(); ) {
                 Map.Entry<Instant, OpenWindow> window = windows.next();
                 Instant end = window.getKey().plus(settings.window());
                 if (end.plus(CLOSE_GRACE).isAfter(now)) {
@@ -259,13 +267,18 @@ public class ModelHealthWorker {
         while (!pending.isEmpty() && !pending.peek().due().isAfter(now)) {
             Pending window = pending.poll();
             try {
-                ModelHealthStore.Claim claim = window.published() ? ModelHealthStore.Claim.WON
-                        : await(store.claimEvaluation(window.settings().endpoint(), window.start(), replica,
-                                config.evaluationLease()));
+                ModelHealthStore.Claim claim = window.published()
+                        ? ModelHealthStore.Claim.WON
+                        : await(store.claimEvaluation(
+                                window.settings().endpoint(), window.start(), replica, config.evaluationLease()));
                 if (claim == ModelHealthStore.Claim.HELD) {
                     // another replica has it: ask again once its lease could have run out (it may have died)
-                    pending.add(new Pending(window.settings(), window.start(), now.plus(config.evaluationLease()),
-                            window.attempt(), false));
+                    pending.add(new Pending(
+                            window.settings(),
+                            window.start(),
+                            now.plus(config.evaluationLease()),
+                            window.attempt(),
+                            false));
                 } else if (claim == ModelHealthStore.Claim.WON) {
                     if (!window.published()) {
                         evaluate(window.settings(), window.start());
@@ -275,12 +288,21 @@ public class ModelHealthWorker {
                 }
             } catch (RuntimeException e) {
                 if (window.attempt() + 1 < MAX_EVALUATION_ATTEMPTS) {
-                    LOG.warnf("Could not evaluate %s's window %s (tried again in %s): %s", window.settings().endpoint(),
-                            window.start(), config.flushInterval(), e.getMessage());
-                    pending.add(new Pending(window.settings(), window.start(), now.plus(config.flushInterval()),
-                            window.attempt() + 1, window.published()));
+                    LOG.warnf(
+                            "Could not evaluate %s's window %s (tried again in %s): %s",
+                            window.settings().endpoint(), window.start(), config.flushInterval(), e.getMessage());
+                    pending.add(new Pending(
+                            window.settings(),
+                            window.start(),
+                            now.plus(config.flushInterval()),
+                            window.attempt() + 1,
+                            window.published()));
                 } else {
-                    LOG.errorf(e, "Gave up evaluating %s's window %s", window.settings().endpoint(), window.start());
+                    LOG.errorf(
+                            e,
+                            "Gave up evaluating %s's window %s",
+                            window.settings().endpoint(),
+                            window.start());
                 }
                 return;
             }
@@ -305,21 +327,35 @@ public class ModelHealthWorker {
         String status;
         DatasetStatistics statistics;
         if (baseline != null) {
-            List<String> order = baseline.statistics().features().stream().map(f -> f.name()).toList();
+            List<String> order =
+                    baseline.statistics().features().stream().map(f -> f.name()).toList();
             statistics = merged.toStatistics(order, baseline::typeOf);
-            evaluation = ConstraintEvaluator.evaluate(baseline.statistics(), baseline.constraints(), merged,
+            evaluation = ConstraintEvaluator.evaluate(
+                    baseline.statistics(),
+                    baseline.constraints(),
+                    merged,
                     new ConstraintEvaluator.Options(settings.minSamples(), settings.bucketDistances()));
-            status = !evaluation.enoughData() ? WindowReport.NOT_ENOUGH_DATA
-                    : evaluation.violations().isEmpty() ? WindowReport.COMPLETED
+            status = !evaluation.enoughData()
+                    ? WindowReport.NOT_ENOUGH_DATA
+                    : evaluation.violations().isEmpty()
+                            ? WindowReport.COMPLETED
                             : WindowReport.COMPLETED_WITH_VIOLATIONS;
         } else {
             statistics = merged.toStatistics(List.of(), name -> null);
-            status = settings.learnBaselineFor().isPresent() ? learn(settings, start, merged) : WindowReport.NO_BASELINE;
+            status =
+                    settings.learnBaselineFor().isPresent() ? learn(settings, start, merged) : WindowReport.NO_BASELINE;
         }
-        ObjectNode summary = WindowReport.summary(settings, start, status, merged.rows(), parts.size(),
-                baseline == null ? null : baseline.version(), evaluation, replica);
-        await(store.putReport(endpoint, start, WindowReport.full(summary, evaluation, statistics),
-                WindowReport.bytes(summary)));
+        ObjectNode summary = WindowReport.summary(
+                settings,
+                start,
+                status,
+                merged.rows(),
+                parts.size(),
+                baseline == null ? null : baseline.version(),
+                evaluation,
+                replica);
+        await(store.putReport(
+                endpoint, start, WindowReport.full(summary, evaluation, statistics), WindowReport.bytes(summary)));
         publish(settings, merged, evaluation, baseline);
         LINES.info(logLine(summary, evaluation));
     }
@@ -328,8 +364,9 @@ public class ModelHealthWorker {
     private String learn(MonitorSettings settings, Instant start, WindowAccumulator window) {
         String endpoint = settings.endpoint();
         byte[] stored = await(store.learning(endpoint));
-        Learning learning = stored == null ? new Learning(start, new HashSet<>(), new WindowAccumulator(
-                config.baselineSketchSize()), false) : Learning.read(config.baselineSketchSize(), stored);
+        Learning learning = stored == null
+                ? new Learning(start, new HashSet<>(), new WindowAccumulator(config.baselineSketchSize()), false)
+                : Learning.read(config.baselineSketchSize(), stored);
         if (learning.frozen()) {
             return WindowReport.NO_BASELINE; // frozen already: this replica's cache has not seen the baseline yet
         }
@@ -341,10 +378,11 @@ public class ModelHealthWorker {
                 && learning.rows().rows() > 0) {
             Baseline frozen = await(baselines.freezeLearned(endpoint, learning.rows()));
             // what was learned stays, marked frozen: a replica whose cache is behind does not learn (or freeze) again
-            await(store.putLearning(endpoint, new Learning(learning.since(), learning.merged(), learning.rows(), true)
-                    .write()));
-            LOG.infof("Learned a baseline for %s from %d rows since %s: version %d", endpoint,
-                    learning.rows().rows(), learning.since(), frozen.version());
+            await(store.putLearning(
+                    endpoint, new Learning(learning.since(), learning.merged(), learning.rows(), true).write()));
+            LOG.infof(
+                    "Learned a baseline for %s from %d rows since %s: version %d",
+                    endpoint, learning.rows().rows(), learning.since(), frozen.version());
         } else {
             await(store.putLearning(endpoint, learning.write()));
         }
@@ -393,8 +431,8 @@ public class ModelHealthWorker {
         }
     }
 
-    private void publish(MonitorSettings settings, WindowAccumulator merged, WindowEvaluation evaluation,
-            Baseline baseline) {
+    private void publish(
+            MonitorSettings settings, WindowAccumulator merged, WindowEvaluation evaluation, Baseline baseline) {
         List<Figure> figures = new ArrayList<>();
         Map<String, Long> byCheck = new LinkedHashMap<>();
         if (evaluation != null) {
@@ -419,26 +457,35 @@ public class ModelHealthWorker {
                 addQuality(figures, name, merged.featureOrNull(name), null);
             }
         }
-        meters.window(settings.endpoint(), settings.scheduleName(), merged.rows(), figures, byCheck,
-                evaluation != null);
+        meters.window(
+                settings.endpoint(), settings.scheduleName(), merged.rows(), figures, byCheck, evaluation != null);
     }
 
     private static void addQuality(List<Figure> figures, String name, FeatureAccumulator feature, FeatureType type) {
         if (feature == null || feature.rows() == 0) {
             return;
         }
-        figures.add(Figure.single(ModelHealthMeters.NON_NULL_PREFIX + name, (double) feature.present() / feature.rows()));
+        figures.add(
+                Figure.single(ModelHealthMeters.NON_NULL_PREFIX + name, (double) feature.present() / feature.rows()));
         if (feature.numericCount() > 0 && (type == null || type.isNumeric())) {
-            figures.add(new Figure(ModelHealthMeters.DATA_PREFIX + name, feature.numericCount(), feature.sum(),
-                    feature.min(), feature.max()));
+            figures.add(new Figure(
+                    ModelHealthMeters.DATA_PREFIX + name,
+                    feature.numericCount(),
+                    feature.sum(),
+                    feature.min(),
+                    feature.max()));
         }
     }
 
     /** One flat-ish JSON line per evaluated window, for Logs Insights ({@code drift.age}, {@code completeness.age}). */
     static String logLine(ObjectNode summary, WindowEvaluation evaluation) {
         ObjectNode line = WindowReport.JSON.createObjectNode();
-        line.put("level", WindowReport.COMPLETED_WITH_VIOLATIONS.equals(summary.path("status").asText()) ? "WARN"
-                : "INFO");
+        line.put(
+                "level",
+                WindowReport.COMPLETED_WITH_VIOLATIONS.equals(
+                                summary.path("status").asText())
+                        ? "WARN"
+                        : "INFO");
         line.put("message", "model_health_window");
         line.put("timestamp", summary.path("evaluated_at").asText());
         line.setAll(summary);

@@ -20,16 +20,33 @@ import io.sagewatch.monitor.format.Baseline;
 import io.sagewatch.monitor.format.FeatureStatistics;
 
 /** One monitored endpoint's settings, resolved once from configuration. */
-public record MonitorSettings(String endpoint, Duration window, long minSamples, double sampleRate,
-        int maxSamplesPerSecond, boolean bucketDistances, String scheduleName, Optional<Duration> learnBaselineFor,
-        boolean llm, String refusalPattern, SagewatchConfig.MonitoredPayload input,
+public record MonitorSettings(
+        String endpoint,
+        Duration window,
+        long minSamples,
+        double sampleRate,
+        int maxSamplesPerSecond,
+        boolean bucketDistances,
+        String scheduleName,
+        Optional<Duration> learnBaselineFor,
+        boolean llm,
+        String refusalPattern,
+        SagewatchConfig.MonitoredPayload input,
         SagewatchConfig.MonitoredPayload output) {
 
     static MonitorSettings of(String endpoint, SagewatchConfig.EndpointMonitor monitor) {
-        return new MonitorSettings(endpoint, monitor.window(), monitor.minSamples(), monitor.sampleRate(),
-                monitor.maxSamplesPerSecond(), monitor.bucketDistances(), monitor.scheduleName().orElse(endpoint),
-                monitor.learnBaselineFor(), monitor.preset().filter("llm"::equals).isPresent(),
-                monitor.refusalPattern().orElse(LlmFeatures.DEFAULT_REFUSAL_PATTERN), monitor.input(),
+        return new MonitorSettings(
+                endpoint,
+                monitor.window(),
+                monitor.minSamples(),
+                monitor.sampleRate(),
+                monitor.maxSamplesPerSecond(),
+                monitor.bucketDistances(),
+                monitor.scheduleName().orElse(endpoint),
+                monitor.learnBaselineFor(),
+                monitor.preset().filter("llm"::equals).isPresent(),
+                monitor.refusalPattern().orElse(LlmFeatures.DEFAULT_REFUSAL_PATTERN),
+                monitor.input(),
                 monitor.output());
     }
 
@@ -41,7 +58,9 @@ public record MonitorSettings(String endpoint, Duration window, long minSamples,
 
     /** The input is read unless only the output is configured (a model whose input is text or images, say). */
     boolean readsInput() {
-        return input.columns().isPresent() || !input.features().isEmpty() || input.recordsPointer().isPresent()
+        return input.columns().isPresent()
+                || !input.features().isEmpty()
+                || input.recordsPointer().isPresent()
                 || !readsOutput();
     }
 
@@ -60,7 +79,8 @@ public record MonitorSettings(String endpoint, Duration window, long minSamples,
             List<String> names = new ArrayList<>();
             if (baseline != null) {
                 for (FeatureStatistics feature : baseline.statistics().features()) {
-                    if (!outputColumns.contains(feature.name()) && !output.features().containsKey(feature.name())) {
+                    if (!outputColumns.contains(feature.name())
+                            && !output.features().containsKey(feature.name())) {
                         names.add(feature.name());
                     }
                 }
@@ -95,8 +115,8 @@ public record MonitorSettings(String endpoint, Duration window, long minSamples,
         return new JsonRows(pointers, input.recordsPointer().orElse(null), format == PayloadFormat.JSON_LINES);
     }
 
-    private static Map<PayloadFormat, RowExtractor> extractors(List<String> columns,
-            SagewatchConfig.MonitoredPayload payload, boolean input) {
+    private static Map<PayloadFormat, RowExtractor> extractors(
+            List<String> columns, SagewatchConfig.MonitoredPayload payload, boolean input) {
         Map<PayloadFormat, RowExtractor> extractors = new LinkedHashMap<>();
         if (!columns.isEmpty()) {
             extractors.put(PayloadFormat.CSV, new CsvRows(columns));

@@ -24,8 +24,7 @@ import io.sagewatch.monitor.features.Sample;
 public class SampleIntake {
 
     /** A sample on its way to the worker. */
-    record Queued(MonitorSettings settings, Sample sample, long finishedAtMillis, long bytes) {
-    }
+    record Queued(MonitorSettings settings, Sample sample, long finishedAtMillis, long bytes) {}
 
     private final ArrayBlockingQueue<Queued> queue;
     private final long maxBytes;
@@ -57,8 +56,14 @@ public class SampleIntake {
             meters.dropped(endpoint, Drop.QUEUE_FULL);
             return false;
         }
-        Sample sample = new Sample(input, outcome.request().contentType(), output, outcome.response().contentType(),
-                outcome.tokens().inputTokens(), outcome.tokens().outputTokens(), outcome.stream() != null);
+        Sample sample = new Sample(
+                input,
+                outcome.request().contentType(),
+                output,
+                outcome.response().contentType(),
+                outcome.tokens().inputTokens(),
+                outcome.tokens().outputTokens(),
+                outcome.stream() != null);
         if (!queue.offer(new Queued(settings, sample, outcome.finishedAt().toEpochMilli(), bytes))) {
             queuedBytes.addAndGet(-bytes);
             meters.dropped(endpoint, Drop.QUEUE_FULL);

@@ -38,20 +38,16 @@ final class UnnamedCsvRows implements RowExtractor {
         int widest;
 
         @Override
-        public void number(String feature, double value, boolean integral, String asText) {
-        }
+        public void number(String feature, double value, boolean integral, String asText) {}
 
         @Override
-        public void text(String feature, String value) {
-        }
+        public void text(String feature, String value) {}
 
         @Override
-        public void missing(String feature) {
-        }
+        public void missing(String feature) {}
 
         @Override
-        public void absent(String feature) {
-        }
+        public void absent(String feature) {}
 
         @Override
         public void extraColumns(int count) {
@@ -59,7 +55,6 @@ final class UnnamedCsvRows implements RowExtractor {
         }
 
         @Override
-        public void endRow() {
-        }
+        public void endRow() {}
     }
 }

@@ -6,12 +6,12 @@ import java.time.Instant;
 import java.util.Map;
 import java.util.TreeMap;
 
-import io.sagewatch.json.Json;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import io.sagewatch.json.Json;
 import io.sagewatch.monitor.check.WindowEvaluation;
 import io.sagewatch.monitor.format.ConstraintViolation;
 import io.sagewatch.monitor.format.DatasetStatistics;
@@ -25,6 +25,7 @@ public final class WindowReport {
 
     /** A window judged against a baseline, with violations (Model Monitor's words for the job's end). */
     public static final String COMPLETED_WITH_VIOLATIONS = "CompletedWithViolations";
+
     public static final String COMPLETED = "Completed";
     public static final String NOT_ENOUGH_DATA = "NotEnoughData";
     /** No baseline yet, and none being learned: statistics only. */
@@ -34,11 +35,17 @@ public final class WindowReport {
 
     static final ObjectMapper JSON = Json.MAPPER;
 
-    private WindowReport() {
-    }
+    private WindowReport() {}
 
-    static ObjectNode summary(MonitorSettings settings, Instant start, String status, long rows, int replicas,
-            Integer baselineVersion, WindowEvaluation evaluation, String evaluatedBy) {
+    static ObjectNode summary(
+            MonitorSettings settings,
+            Instant start,
+            String status,
+            long rows,
+            int replicas,
+            Integer baselineVersion,
+            WindowEvaluation evaluation,
+            String evaluatedBy) {
         ObjectNode summary = JSON.createObjectNode();
         summary.put("endpoint", settings.endpoint());
         summary.put("monitoring_schedule", settings.scheduleName());
@@ -61,7 +68,9 @@ public final class WindowReport {
             }
         }
         if (evaluation != null && evaluation.enoughData()) {
-            summary.put("violations", byCheck.values().stream().mapToLong(Long::longValue).sum());
+            summary.put(
+                    "violations",
+                    byCheck.values().stream().mapToLong(Long::longValue).sum());
         } else {
             // not evaluated (no baseline, or fewer rows than min-samples): no count, rather than a reassuring 0
             summary.putNull("violations");
@@ -79,8 +88,11 @@ public final class WindowReport {
                 for (WindowEvaluation.FeatureResult feature : evaluation.features()) {
                     ObjectNode node = features.addObject();
                     node.put("name", feature.name());
-                    node.put("baseline_type", feature.baselineType() == null ? null
-                            : feature.baselineType().modelMonitorName());
+                    node.put(
+                            "baseline_type",
+                            feature.baselineType() == null
+                                    ? null
+                                    : feature.baselineType().modelMonitorName());
                     node.put("present", feature.present());
                     node.put("missing", feature.missing());
                     putNumber(node, "completeness", feature.completeness());
@@ -92,8 +104,10 @@ public final class WindowReport {
                 }
             }
             report.set("statistics", JSON.readTree(ModelMonitorJson.writeStatistics(statistics)));
-            report.set("constraint_violations", JSON.readTree(ModelMonitorJson.writeViolations(
-                    evaluation == null ? java.util.List.of() : evaluation.violations())));
+            report.set(
+                    "constraint_violations",
+                    JSON.readTree(ModelMonitorJson.writeViolations(
+                            evaluation == null ? java.util.List.of() : evaluation.violations())));
             return JSON.writeValueAsBytes(report);
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -38,8 +38,8 @@ public record CapturedPayload(String encoding, String data, boolean truncated, l
                 return new CapturedPayload("utf-8", text, truncated, Math.max(fullBytes, payload.length));
             }
         }
-        return new CapturedPayload("base64", Base64.getEncoder().encodeToString(kept), truncated,
-                Math.max(fullBytes, payload.length));
+        return new CapturedPayload(
+                "base64", Base64.getEncoder().encodeToString(kept), truncated, Math.max(fullBytes, payload.length));
     }
 
     private static boolean isText(String contentType) {
@@ -47,19 +47,25 @@ public record CapturedPayload(String encoding, String data, boolean truncated, l
             return false;
         }
         String type = contentType.toLowerCase();
-        return type.startsWith("text/") || type.contains("json") || type.contains("csv") || type.contains("xml")
+        return type.startsWith("text/")
+                || type.contains("json")
+                || type.contains("csv")
+                || type.contains("xml")
                 || type.contains("x-www-form-urlencoded");
     }
 
     /** Null unless valid UTF-8; a cut may split the last character, which is then dropped. */
     private static String decodeUtf8(byte[] bytes, boolean truncated) {
-        var decoder = StandardCharsets.UTF_8.newDecoder()
+        var decoder = StandardCharsets.UTF_8
+                .newDecoder()
                 .onMalformedInput(CodingErrorAction.REPORT)
                 .onUnmappableCharacter(CodingErrorAction.REPORT);
         int length = bytes.length;
         for (int dropped = 0; dropped <= (truncated ? 3 : 0) && length - dropped >= 0; dropped++) {
             try {
-                return decoder.reset().decode(ByteBuffer.wrap(bytes, 0, length - dropped)).toString();
+                return decoder.reset()
+                        .decode(ByteBuffer.wrap(bytes, 0, length - dropped))
+                        .toString();
             } catch (CharacterCodingException e) {
                 // try one byte shorter: the cut may have split a multi-byte character
             }

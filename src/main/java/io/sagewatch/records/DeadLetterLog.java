@@ -42,8 +42,9 @@ public class DeadLetterLog {
         try {
             LOG.error(json.writeValueAsString(line));
         } catch (JsonProcessingException e) {
-            LOG.errorf("{\"dead_letter\":\"inference_record\",\"table\":\"%s\",\"unserializable\":\"%s\"}", table,
-                    record.inferenceId());
+            LOG.errorf(
+                    "{\"dead_letter\":\"inference_record\",\"table\":\"%s\",\"unserializable\":\"%s\"}",
+                    table, record.inferenceId());
         }
     }
 }

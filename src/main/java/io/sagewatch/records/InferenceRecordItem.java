@@ -16,6 +16,7 @@ import io.sagewatch.core.InferenceFields;
 import io.sagewatch.core.InferenceOutcome;
 import io.sagewatch.core.InferenceRequest;
 import io.sagewatch.table.InferenceTable;
+
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 
 /**
@@ -27,15 +28,17 @@ final class InferenceRecordItem {
 
     /** How a field is stored. */
     enum Kind {
-        STRING, NUMBER, INSTANT, PAYLOAD
+        STRING,
+        NUMBER,
+        INSTANT,
+        PAYLOAD
     }
 
     /**
      * One field: its attribute name (snake_case, also its JSON name), its kind, and, for the quantities of an
      * inference, where its value comes from (null for the record's own fields).
      */
-    record Field(String name, Kind kind, InferenceFields.Field source) {
-    }
+    record Field(String name, Kind kind, InferenceFields.Field source) {}
 
     static final String INPUT = "input";
     static final String OUTPUT = "output";
@@ -49,11 +52,14 @@ final class InferenceRecordItem {
     static {
         List<Field> fields = new ArrayList<>();
         for (InferenceFields.Field source : InferenceFields.forSink(InferenceFields.Sink.RECORD)) {
-            fields.add(new Field(source.name(), switch (source.kind()) {
-                case STRING -> Kind.STRING;
-                case NUMBER -> Kind.NUMBER;
-                case INSTANT -> Kind.INSTANT;
-            }, source));
+            fields.add(new Field(
+                    source.name(),
+                    switch (source.kind()) {
+                        case STRING -> Kind.STRING;
+                        case NUMBER -> Kind.NUMBER;
+                        case INSTANT -> Kind.INSTANT;
+                    },
+                    source));
         }
         PAYLOADS = fields.size();
         fields.add(new Field(INPUT, Kind.PAYLOAD, null));
@@ -67,8 +73,7 @@ final class InferenceRecordItem {
 
     private static final JsonFactory JSON = new JsonFactory();
 
-    private InferenceRecordItem() {
-    }
+    private InferenceRecordItem() {}
 
     static int indexOf(String name) {
         for (int i = 0; i < FIELDS.size(); i++) {
@@ -91,8 +96,8 @@ final class InferenceRecordItem {
     }
 
     /** The final record: every quantity of the settled inference, its captures when sampled. */
-    static InferenceRecord settled(InferenceOutcome outcome, CapturedPayload input, CapturedPayload output,
-            long expiresAt) {
+    static InferenceRecord settled(
+            InferenceOutcome outcome, CapturedPayload input, CapturedPayload output, long expiresAt) {
         Object[] values = new Object[FIELDS.size()];
         for (int i = 0; i < PAYLOADS; i++) {
             values[i] = normalized(FIELDS.get(i).source().settled().apply(outcome));
@@ -182,7 +187,10 @@ final class InferenceRecordItem {
                     yield null;
                 }
                 Map<String, AttributeValue> m = v.m();
-                yield new CapturedPayload(m.get("encoding").s(), m.get("data").s(), m.get("truncated").bool(),
+                yield new CapturedPayload(
+                        m.get("encoding").s(),
+                        m.get("data").s(),
+                        m.get("truncated").bool(),
                         Long.parseLong(m.get("bytes").n()));
             }
         };
@@ -195,7 +203,8 @@ final class InferenceRecordItem {
 
     /** Whole numbers as longs, the rest (milliseconds, dollars, rates) as doubles. */
     private static Number number(String n) {
-        return n.indexOf('.') < 0 && n.indexOf('e') < 0 && n.indexOf('E') < 0 ? (Number) Long.valueOf(n)
+        return n.indexOf('.') < 0 && n.indexOf('e') < 0 && n.indexOf('E') < 0
+                ? (Number) Long.valueOf(n)
                 : Double.valueOf(n);
     }
 }

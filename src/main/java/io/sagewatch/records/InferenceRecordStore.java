@@ -17,15 +17,16 @@ import org.jboss.logging.Logger;
 
 import io.quarkus.runtime.ShutdownEvent;
 import io.sagewatch.config.SagewatchConfig;
-import io.sagewatch.table.InferenceTable;
-import io.sagewatch.table.TableClient;
-import io.sagewatch.core.PipelineOrder;
 import io.sagewatch.core.InferenceObserver;
 import io.sagewatch.core.InferenceOutcome;
 import io.sagewatch.core.InferenceRequest;
 import io.sagewatch.core.ModelResponse;
+import io.sagewatch.core.PipelineOrder;
 import io.sagewatch.core.StreamStats;
+import io.sagewatch.table.InferenceTable;
+import io.sagewatch.table.TableClient;
 import io.smallrye.mutiny.Uni;
+
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.QueryRequest;
 import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
@@ -41,11 +42,11 @@ public class InferenceRecordStore implements InferenceObserver {
 
     /** Captures are capped so that two of them, base64-encoded, stay well inside DynamoDB's 400 KB item limit. */
     public static final int MAX_CAPTURE_BYTES = 128 * 1024;
+
     private static final Duration MAX_DRAIN = Duration.ofSeconds(30);
     private static final Duration MIN_DRAIN = Duration.ofSeconds(5);
 
     private static final Logger LOG = Logger.getLogger(InferenceRecordStore.class);
-
 
     private final TableClient tables;
     private final InferenceTable table;
@@ -54,8 +55,12 @@ public class InferenceRecordStore implements InferenceObserver {
     private final RecordSpool spool;
     private final PayloadRedactor redactor;
 
-    InferenceRecordStore(TableClient tables, InferenceTable table, RecordSpool spool,
-            PayloadRedactor redactor, SagewatchConfig config) {
+    InferenceRecordStore(
+            TableClient tables,
+            InferenceTable table,
+            RecordSpool spool,
+            PayloadRedactor redactor,
+            SagewatchConfig config) {
         this.redactor = redactor;
         this.tables = tables;
         this.table = table;
@@ -94,7 +99,8 @@ public class InferenceRecordStore implements InferenceObserver {
 
     /** What the configured write retries may take, in all. */
     private Duration patience() {
-        return config.writeTimeout().multipliedBy(config.writeRetries() + 1L)
+        return config.writeTimeout()
+                .multipliedBy(config.writeRetries() + 1L)
                 .plus(config.writeBackoff().multipliedBy(4L * config.writeRetries()));
     }
 
@@ -124,8 +130,10 @@ public class InferenceRecordStore implements InferenceObserver {
                 .consistentRead(true)
                 .build();
         return tables.uni(dynamo -> dynamo.query(query))
-                .map(response -> response.items().stream().filter(InferenceTable::isRecord)
-                        .findFirst().map(InferenceRecordItem::fromItem));
+                .map(response -> response.items().stream()
+                        .filter(InferenceTable::isRecord)
+                        .findFirst()
+                        .map(InferenceRecordItem::fromItem));
     }
 
     /** An endpoint's records received in [since, until], newest first. */
@@ -150,8 +158,10 @@ public class InferenceRecordStore implements InferenceObserver {
     }
 
     private static RecordPage toPage(QueryResponse response) {
-        List<InferenceRecord> items = response.items().stream().map(InferenceRecordItem::fromItem).toList();
-        boolean more = response.hasLastEvaluatedKey() && !response.lastEvaluatedKey().isEmpty();
+        List<InferenceRecord> items =
+                response.items().stream().map(InferenceRecordItem::fromItem).toList();
+        boolean more =
+                response.hasLastEvaluatedKey() && !response.lastEvaluatedKey().isEmpty();
         return new RecordPage(items, more ? PageToken.encode(response.lastEvaluatedKey()) : null);
     }
 
@@ -165,10 +175,16 @@ public class InferenceRecordStore implements InferenceObserver {
         StreamStats s = o.stream();
         boolean captured = sampled();
         int cap = Math.min(capture.maxBytes(), MAX_CAPTURE_BYTES);
-        return InferenceRecordItem.settled(o,
+        return InferenceRecordItem.settled(
+                o,
                 captured ? capture(r.body(), r.contentType(), cap, r.body().length) : null,
-                captured && response != null ? capture(response.body(), response.contentType(), cap,
-                        s == null ? response.body().length : s.bytes()) : null,
+                captured && response != null
+                        ? capture(
+                                response.body(),
+                                response.contentType(),
+                                cap,
+                                s == null ? response.body().length : s.bytes())
+                        : null,
                 expiresAt(r));
     }
 

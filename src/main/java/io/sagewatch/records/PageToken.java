@@ -1,18 +1,18 @@
 package io.sagewatch.records;
 
-import static io.sagewatch.table.InferenceTable.ENDPOINT;
-import static io.sagewatch.table.InferenceTable.INFERENCE_ID;
-import static io.sagewatch.table.InferenceTable.RECEIVED_AT;
-import static io.sagewatch.table.InferenceTable.REQUEST_ID;
-
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.Map;
 
+import io.sagewatch.core.InferenceError;
 import io.sagewatch.table.InferenceTable;
 
-import io.sagewatch.core.InferenceError;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+
+import static io.sagewatch.table.InferenceTable.ENDPOINT;
+import static io.sagewatch.table.InferenceTable.INFERENCE_ID;
+import static io.sagewatch.table.InferenceTable.RECEIVED_AT;
+import static io.sagewatch.table.InferenceTable.REQUEST_ID;
 
 /**
  * The opaque {@code next} token of a record listing: DynamoDB's LastEvaluatedKey, versioned and base64url-encoded.
@@ -23,13 +23,17 @@ public final class PageToken {
     private static final String VERSION = "v1";
     private static final String SEPARATOR = "\n";
 
-    private PageToken() {
-    }
+    private PageToken() {}
 
     static String encode(Map<String, AttributeValue> lastKey) {
         // Inference ids are printable, so a newline cannot occur inside a field; the id goes last anyway.
-        String plain = String.join(SEPARATOR, VERSION, lastKey.get(ENDPOINT).s(), lastKey.get(RECEIVED_AT).s(),
-                lastKey.get(REQUEST_ID).s(), lastKey.get(INFERENCE_ID).s());
+        String plain = String.join(
+                SEPARATOR,
+                VERSION,
+                lastKey.get(ENDPOINT).s(),
+                lastKey.get(RECEIVED_AT).s(),
+                lastKey.get(REQUEST_ID).s(),
+                lastKey.get(INFERENCE_ID).s());
         return Base64.getUrlEncoder().withoutPadding().encodeToString(plain.getBytes(StandardCharsets.UTF_8));
     }
 
@@ -40,15 +44,25 @@ public final class PageToken {
         } catch (IllegalArgumentException e) {
             throw invalid();
         }
-        if (fields.length != 5 || !VERSION.equals(fields[0]) || fields[3].isEmpty() || fields[4].isEmpty()
+        if (fields.length != 5
+                || !VERSION.equals(fields[0])
+                || fields[3].isEmpty()
+                || fields[4].isEmpty()
                 || !isTimestamp(fields[2])) {
             throw invalid();
         }
         if (!fields[1].equals(endpoint)) {
             throw InferenceError.validation("The pagination token 'next' was issued for another endpoint");
         }
-        return Map.of(ENDPOINT, AttributeValue.fromS(fields[1]), RECEIVED_AT, AttributeValue.fromS(fields[2]),
-                REQUEST_ID, AttributeValue.fromS(fields[3]), INFERENCE_ID, AttributeValue.fromS(fields[4]));
+        return Map.of(
+                ENDPOINT,
+                AttributeValue.fromS(fields[1]),
+                RECEIVED_AT,
+                AttributeValue.fromS(fields[2]),
+                REQUEST_ID,
+                AttributeValue.fromS(fields[3]),
+                INFERENCE_ID,
+                AttributeValue.fromS(fields[4]));
     }
 
     private static boolean isTimestamp(String value) {
@@ -61,6 +75,7 @@ public final class PageToken {
     }
 
     private static InferenceError invalid() {
-        return InferenceError.validation("The pagination token 'next' is not valid: pass the 'next' value of the previous page unchanged");
+        return InferenceError.validation(
+                "The pagination token 'next' is not valid: pass the 'next' value of the previous page unchanged");
     }
 }

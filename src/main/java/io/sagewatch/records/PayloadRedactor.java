@@ -30,7 +30,8 @@ public class PayloadRedactor {
     private final ObjectMapper json;
 
     PayloadRedactor(SagewatchConfig config, ObjectMapper json) {
-        this.pointers = config.capture().redactPointers().orElse(List.of()).stream().map(JsonPointer::compile)
+        this.pointers = config.capture().redactPointers().orElse(List.of()).stream()
+                .map(JsonPointer::compile)
                 .toList();
         this.json = json;
     }
@@ -57,7 +58,8 @@ public class PayloadRedactor {
             String last = pointer.last().getMatchingProperty();
             if (parent instanceof ObjectNode object && object.has(last)) {
                 object.set(last, REDACTED);
-            } else if (parent instanceof ArrayNode array && pointer.last().mayMatchElement()
+            } else if (parent instanceof ArrayNode array
+                    && pointer.last().mayMatchElement()
                     && pointer.last().getMatchingIndex() < array.size()) {
                 array.set(pointer.last().getMatchingIndex(), REDACTED);
             }

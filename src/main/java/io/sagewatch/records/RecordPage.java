@@ -12,5 +12,4 @@ import io.quarkus.runtime.annotations.RegisterForReflection;
 @RegisterForReflection
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public record RecordPage(List<InferenceRecord> items, String next) {
-}
+public record RecordPage(List<InferenceRecord> items, String next) {}

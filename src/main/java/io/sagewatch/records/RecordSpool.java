@@ -6,7 +6,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedDeque;
@@ -20,11 +19,11 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 import org.jboss.logging.Logger;
 
-import io.sagewatch.core.Futures;
 import io.sagewatch.config.SagewatchConfig;
-import io.sagewatch.table.InferenceTable;
-import io.sagewatch.table.BatchWriteCall;
+import io.sagewatch.core.Futures;
 import io.sagewatch.metrics.InferenceMeters;
+import io.sagewatch.table.BatchWriteCall;
+import io.sagewatch.table.InferenceTable;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
 
 /**
@@ -48,6 +47,7 @@ public class RecordSpool {
 
     /** BatchWriteItem's own limit. */
     static final int MAX_BATCH = 25;
+
     private static final Duration MAX_BACKOFF = Duration.ofSeconds(5);
     private static final Logger LOG = Logger.getLogger(RecordSpool.class);
 
@@ -67,13 +67,19 @@ public class RecordSpool {
      * in-progress record) never queues behind final records, which nothing waits for.
      */
     private final AtomicInteger urgentCallsInFlight = new AtomicInteger();
+
     private final Set<Entry> inFlight = ConcurrentHashMap.newKeySet();
     /** Consecutive failed calls; > 0 means the table is failing and calls wait out a backoff. */
     private final AtomicInteger failures = new AtomicInteger();
+
     private volatile long retryAtNanos;
     private volatile String lastFailure;
 
-    RecordSpool(BatchWriteCall writes, InferenceTable table, DeadLetterLog deadLetters, InferenceMeters meters,
+    RecordSpool(
+            BatchWriteCall writes,
+            InferenceTable table,
+            DeadLetterLog deadLetters,
+            InferenceMeters meters,
             SagewatchConfig config) {
         this.writes = writes;
         this.table = table;
@@ -90,6 +96,7 @@ public class RecordSpool {
         final byte[] item;
         /** Its table key, see {@link InferenceTable#key}. */
         final String key;
+
         final long bytes;
         final long deadlineNanos;
         final boolean inProgress;
@@ -147,8 +154,11 @@ public class RecordSpool {
     public CompletionStage<Void> submit(InferenceRecord record, Duration deadline) {
         Entry entry = entry(record, deadline == null ? Long.MAX_VALUE : System.nanoTime() + deadline.toNanos(), false);
         if (!reserve(entry)) {
-            deadLetters.write(table.name(), record, new IllegalStateException("the record spool is full ("
-                    + config.spoolMaxBytes() + " bytes) while the table is failing: " + lastFailure));
+            deadLetters.write(
+                    table.name(),
+                    record,
+                    new IllegalStateException("the record spool is full (" + config.spoolMaxBytes()
+                            + " bytes) while the table is failing: " + lastFailure));
             entry.done.complete(null);
             return entry.done;
         }
@@ -240,7 +250,7 @@ public class RecordSpool {
     private List<Entry> take(boolean urgent) {
         List<Entry> batch = new ArrayList<>();
         if (urgent) {
-            for (var it = queue.iterator(); it.hasNext() && batch.size() < MAX_BATCH;) {
+            for (var it = queue.iterator(); it.hasNext() && batch.size() < MAX_BATCH; ) {
                 Entry entry = it.next();
                 if (entry.inProgress && !entry.single && !entry.settled.get() && queue.removeFirstOccurrence(entry)) {
                     batch.add(entry);
@@ -284,7 +294,8 @@ public class RecordSpool {
         call.whenComplete((unprocessed, failure) -> {
             batch.forEach(inFlight::remove);
             // a shutdown flush may have dead-lettered some meanwhile: those are done, whatever this call did
-            List<Entry> live = batch.stream().filter(entry -> !entry.settled.get()).toList();
+            List<Entry> live =
+                    batch.stream().filter(entry -> !entry.settled.get()).toList();
             try {
                 if (failure == null) {
                     written(live, unprocessed, System.nanoTime() - start);

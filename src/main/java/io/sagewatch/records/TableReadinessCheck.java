@@ -2,6 +2,8 @@ package io.sagewatch.records;
 
 import java.time.Duration;
 
+import jakarta.enterprise.context.ApplicationScoped;
+
 import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.HealthCheckResponseBuilder;
 import org.eclipse.microprofile.health.Readiness;
@@ -11,7 +13,7 @@ import io.sagewatch.table.InferenceTable;
 import io.sagewatch.table.TableClient;
 import io.smallrye.health.api.AsyncHealthCheck;
 import io.smallrye.mutiny.Uni;
-import jakarta.enterprise.context.ApplicationScoped;
+
 import software.amazon.awssdk.services.dynamodb.model.ResourceNotFoundException;
 
 /**
@@ -39,13 +41,21 @@ public class TableReadinessCheck implements AsyncHealthCheck {
     @Override
     public Uni<HealthCheckResponse> call() {
         return tables.tableStatus()
-                .ifNoItem().after(Duration.ofSeconds(3)).fail()
-                .map(status -> withSpool(HealthCheckResponse.named("inference-table").status("ACTIVE".equals(status))
-                        .withData("status", status), spool.tableFailing()))
-                .onFailure().recoverWithItem(failure -> withSpool(HealthCheckResponse.named("inference-table")
-                        .status(!(failure instanceof ResourceNotFoundException
-                                || failure instanceof TableClient.NoClient))
-                        .withData("error", String.valueOf(failure.getMessage())), true));
+                .ifNoItem()
+                .after(Duration.ofSeconds(3))
+                .fail()
+                .map(status -> withSpool(
+                        HealthCheckResponse.named("inference-table")
+                                .status("ACTIVE".equals(status))
+                                .withData("status", status),
+                        spool.tableFailing()))
+                .onFailure()
+                .recoverWithItem(failure -> withSpool(
+                        HealthCheckResponse.named("inference-table")
+                                .status(!(failure instanceof ResourceNotFoundException
+                                        || failure instanceof TableClient.NoClient))
+                                .withData("error", String.valueOf(failure.getMessage())),
+                        true));
     }
 
     private HealthCheckResponse withSpool(HealthCheckResponseBuilder response, boolean failing) {

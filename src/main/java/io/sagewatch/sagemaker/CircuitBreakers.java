@@ -28,7 +28,8 @@ public class CircuitBreakers {
 
     /** A call's permit: pass it to {@link #completed}, or {@link #abandoned} when the call never finished. */
     public enum Permit {
-        CALL, PROBE
+        CALL,
+        PROBE
     }
 
     /** Lets the call through (CALL, or PROBE when half-open), or throws the refusal. */
@@ -48,9 +49,14 @@ public class CircuitBreakers {
                 return Permit.PROBE;
             }
             int retryAfter = (int) Math.max(1, (Math.max(left, 0) + 999_999_999L) / 1_000_000_000L);
-            throw InferenceError.refused(ErrorType.SERVICE_UNAVAILABLE, 503, "Endpoint " + endpoint + " failed "
-                    + threshold + " times in a row; Sagewatch stops calling it for a while (circuit open). Retry after "
-                    + retryAfter + " s", retryAfter);
+            throw InferenceError.refused(
+                    ErrorType.SERVICE_UNAVAILABLE,
+                    503,
+                    "Endpoint " + endpoint + " failed "
+                            + threshold
+                            + " times in a row; Sagewatch stops calling it for a while (circuit open). Retry after "
+                            + retryAfter + " s",
+                    retryAfter);
         }
     }
 

@@ -4,7 +4,6 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.List;
 
-import io.sagewatch.json.Json;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
@@ -13,6 +12,7 @@ import io.sagewatch.aws.EventStreamMessage;
 import io.sagewatch.core.ErrorType;
 import io.sagewatch.core.InferenceError;
 import io.sagewatch.core.StreamPart;
+import io.sagewatch.json.Json;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.subscription.BackPressureStrategy;
 import io.smallrye.mutiny.subscription.MultiEmitter;
@@ -52,6 +52,7 @@ final class ResponseStreamReader {
     private InferenceError failure;
     /** The response's end (or its failure) has been handled: its connection is no longer this call's. */
     private boolean ended;
+
     private boolean fetching;
     private boolean anyPart;
     private boolean done;
@@ -61,11 +62,12 @@ final class ResponseStreamReader {
     private long waitingSince;
     /** Since when a part has waited for the reader to ask for it; -1 while none waits. */
     private long readerBehindSince = -1;
+
     private long timer = -1;
 
     /** Created on the response's event loop, before any of its body is handled. */
-    ResponseStreamReader(Vertx vertx, HttpClientResponse response, AbandonableCall call, long firstPartBy,
-            Duration silence) {
+    ResponseStreamReader(
+            Vertx vertx, HttpClientResponse response, AbandonableCall call, long firstPartBy, Duration silence) {
         this.vertx = vertx;
         this.context = vertx.getOrCreateContext();
         this.response = response;
@@ -78,8 +80,8 @@ final class ResponseStreamReader {
             ended = true;
             call.answered();
             if (decoder.pendingBytes() > 0 && failure == null) {
-                failure = broken("The model's stream ended inside an event (" + decoder.pendingBytes()
-                        + " bytes of it)");
+                failure =
+                        broken("The model's stream ended inside an event (" + decoder.pendingBytes() + " bytes of it)");
             }
             drain();
         });
@@ -96,8 +98,8 @@ final class ResponseStreamReader {
 
     /** The parts, for one subscriber. */
     Multi<StreamPart> parts() {
-        return Multi.createFrom().emitter(subscriber -> context.runOnContext(ignored -> attach(subscriber)),
-                BackPressureStrategy.ERROR);
+        return Multi.createFrom()
+                .emitter(subscriber -> context.runOnContext(ignored -> attach(subscriber)), BackPressureStrategy.ERROR);
     }
 
     private void attach(MultiEmitter<? super StreamPart> subscriber) {
@@ -164,17 +166,26 @@ final class ResponseStreamReader {
         if ("exception".equals(type)) {
             String exception = message.header(":exception-type");
             ErrorType errorType = ErrorType.INTERNAL_STREAM_FAILURE.code().equals(exception)
-                    ? ErrorType.INTERNAL_STREAM_FAILURE : ErrorType.MODEL_STREAM_ERROR;
+                    ? ErrorType.INTERNAL_STREAM_FAILURE
+                    : ErrorType.MODEL_STREAM_ERROR;
             JsonNode json = json(message.payload());
-            String text = json == null ? null : json.path("Message").asText(json.path("message").asText(null));
+            String text = json == null
+                    ? null
+                    : json.path("Message").asText(json.path("message").asText(null));
             byte[] raw = errorType.code().equals(exception) && json != null ? message.payload() : null;
-            failure = InferenceError.inStream(InferenceError.Origin.UPSTREAM, errorType,
-                    text != null ? text : "The model's stream failed (" + exception + ")", raw);
+            failure = InferenceError.inStream(
+                    InferenceError.Origin.UPSTREAM,
+                    errorType,
+                    text != null ? text : "The model's stream failed (" + exception + ")",
+                    raw);
             return false;
         }
         // ":message-type error": the service's own framing of a failure
-        failure = InferenceError.inStream(InferenceError.Origin.UPSTREAM, ErrorType.INTERNAL_STREAM_FAILURE,
-                "The stream failed: " + message.header(":error-code") + " " + message.header(":error-message"), null);
+        failure = InferenceError.inStream(
+                InferenceError.Origin.UPSTREAM,
+                ErrorType.INTERNAL_STREAM_FAILURE,
+                "The stream failed: " + message.header(":error-code") + " " + message.header(":error-message"),
+                null);
         return false;
     }
 
@@ -270,13 +281,20 @@ final class ResponseStreamReader {
         // only while the gateway asks for bytes and none come is the model late
         boolean waitingOnModel = fetching && failure == null && !ended;
         if (waitingOnModel && !anyPart && now - firstPartBy >= 0) {
-            expire(InferenceError.inStream(InferenceError.Origin.DEADLINE, ErrorType.MODEL_STREAM_ERROR,
+            expire(InferenceError.inStream(
+                    InferenceError.Origin.DEADLINE,
+                    ErrorType.MODEL_STREAM_ERROR,
                     "Sagewatch received no part from the model within its first-part deadline; the invocation was "
-                            + "cancelled.", null));
+                            + "cancelled.",
+                    null));
         } else if (waitingOnModel && anyPart && now - waitingSince >= silenceNanos) {
-            expire(InferenceError.inStream(InferenceError.Origin.DEADLINE, ErrorType.MODEL_STREAM_ERROR,
-                    "The model sent nothing for " + Duration.ofNanos(silenceNanos).toMillis()
-                            + " ms mid-stream; the invocation was cancelled.", null));
+            expire(InferenceError.inStream(
+                    InferenceError.Origin.DEADLINE,
+                    ErrorType.MODEL_STREAM_ERROR,
+                    "The model sent nothing for "
+                            + Duration.ofNanos(silenceNanos).toMillis()
+                            + " ms mid-stream; the invocation was cancelled.",
+                    null));
         } else if (!waitingOnModel && readerBehindSince >= 0 && now - readerBehindSince >= silenceNanos) {
             readerGone();
         } else if (!waitingOnModel) {
@@ -294,8 +312,10 @@ final class ResponseStreamReader {
 
     /** The client took no part for the silence deadline: the stream ends here, and the model's call with it. */
     private void readerGone() {
-        failure = InferenceError.of(ErrorType.CLIENT_DISCONNECTED, "The client read nothing for "
-                + Duration.ofNanos(silenceNanos).toMillis() + " ms; Sagewatch ended the stream");
+        failure = InferenceError.of(
+                ErrorType.CLIENT_DISCONNECTED,
+                "The client read nothing for " + Duration.ofNanos(silenceNanos).toMillis()
+                        + " ms; Sagewatch ended the stream");
         ready.clear();
         done = true;
         cancelTimer();
@@ -334,8 +354,7 @@ final class ResponseStreamReader {
         if (ended) {
             return;
         }
-        response.handler(ignored -> {
-        });
+        response.handler(ignored -> {});
         response.endHandler(ignored -> {
             ended = true;
             call.answered();

@@ -5,6 +5,7 @@ public final class SageMakerHeaders {
 
     /** InvokeEndpointWithResponseStream's Accept and the model's content type: the HTTP ones describe the stream. */
     public static final String STREAM_ACCEPT = "X-Amzn-SageMaker-Accept";
+
     public static final String STREAM_CONTENT_TYPE = "X-Amzn-SageMaker-Content-Type";
     public static final String EVENT_STREAM = "application/vnd.amazon.eventstream";
     public static final String CUSTOM_ATTRIBUTES = "X-Amzn-SageMaker-Custom-Attributes";
@@ -23,6 +24,5 @@ public final class SageMakerHeaders {
     /** The inference id the record is stored under: the client's, or one the gateway made. */
     public static final String SAGEWATCH_INFERENCE_ID = "X-Sagewatch-Inference-Id";
 
-    private SageMakerHeaders() {
-    }
+    private SageMakerHeaders() {}
 }

@@ -1,7 +1,6 @@
 package io.sagewatch.sagemaker;
 
 import java.time.Duration;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
@@ -9,15 +8,14 @@ import java.util.function.Supplier;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
-import io.sagewatch.core.Futures;
 import io.sagewatch.config.EndpointPolicies;
 import io.sagewatch.config.SagewatchConfig;
 import io.sagewatch.core.ErrorType;
+import io.sagewatch.core.Futures;
 import io.sagewatch.core.InferenceError;
 import io.sagewatch.core.InferenceRequest;
 import io.sagewatch.core.ModelCall;
 import io.sagewatch.core.ModelProvider;
-import io.sagewatch.core.ModelResponse;
 import io.sagewatch.core.ModelStream;
 import io.smallrye.mutiny.Uni;
 
@@ -34,7 +32,10 @@ public class SageMakerProvider implements ModelProvider {
 
     private final CircuitBreakers breakers;
 
-    SageMakerProvider(SageMakerRuntimeClient client, CircuitBreakers breakers, EndpointPolicies policies,
+    SageMakerProvider(
+            SageMakerRuntimeClient client,
+            CircuitBreakers breakers,
+            EndpointPolicies policies,
             SagewatchConfig config) {
         this.client = client;
         this.breakers = breakers;
@@ -58,13 +59,16 @@ public class SageMakerProvider implements ModelProvider {
             // the deadline below cancels the call; the idle timeout only guards against a leaked connection
             Duration idle = deadline.plusSeconds(5);
             return retried(attempts, () -> client.invoke(request, idle))
-                    .ifNoItem().after(deadline).failWith(() -> timeout(deadline))
-                    .map(response -> new ModelCall(response, null, System.nanoTime() - start,
-                            attempts.get()))
-                    .onFailure().recoverWithItem(failure -> new ModelCall(null, translate(failure),
-                            System.nanoTime() - start, Math.max(1, attempts.get())))
+                    .ifNoItem()
+                    .after(deadline)
+                    .failWith(() -> timeout(deadline))
+                    .map(response -> new ModelCall(response, null, System.nanoTime() - start, attempts.get()))
+                    .onFailure()
+                    .recoverWithItem(failure -> new ModelCall(
+                            null, translate(failure), System.nanoTime() - start, Math.max(1, attempts.get())))
                     .invoke(done -> breakers.completed(endpoint, permit, done.error()))
-                    .onCancellation().invoke(() -> breakers.abandoned(endpoint, permit));
+                    .onCancellation()
+                    .invoke(() -> breakers.abandoned(endpoint, permit));
         });
     }
 
@@ -102,30 +106,46 @@ public class SageMakerProvider implements ModelProvider {
                 }
             };
             return retried(attempts, () -> client.stream(request, firstPartBy, policy.streamSilenceTimeout()))
-                    .ifNoItem().after(deadline).failWith(() -> timeout(deadline))
-                    .map(started -> ModelStream.started(started.head(), started.parts()
-                            .onCompletion().invoke(() -> ended.accept(null))
-                            .onFailure().invoke(failure -> ended.accept(translate(failure)))
-                            .onCancellation().invoke(abandoned), start, attempts.get()))
-                    .onFailure().recoverWithItem(failure -> {
+                    .ifNoItem()
+                    .after(deadline)
+                    .failWith(() -> timeout(deadline))
+                    .map(started -> ModelStream.started(
+                            started.head(),
+                            started.parts()
+                                    .onCompletion()
+                                    .invoke(() -> ended.accept(null))
+                                    .onFailure()
+                                    .invoke(failure -> ended.accept(translate(failure)))
+                                    .onCancellation()
+                                    .invoke(abandoned),
+                            start,
+                            attempts.get()))
+                    .onFailure()
+                    .recoverWithItem(failure -> {
                         InferenceError error = translate(failure);
                         ended.accept(error);
                         return ModelStream.failed(error, start, Math.max(1, attempts.get()));
                     })
-                    .onCancellation().invoke(abandoned);
+                    .onCancellation()
+                    .invoke(abandoned);
         });
     }
 
     /** One call, counted, and tried again after throttling (see {@link #isRetryable}) with jittered backoff. */
     private <T> Uni<T> retried(AtomicInteger attempts, Supplier<Uni<T>> attempt) {
-        Uni<T> call = Uni.createFrom().deferred(() -> {
-            attempts.incrementAndGet();
-            return attempt.get();
-        }).onFailure().transform(SageMakerProvider::translate);
+        Uni<T> call = Uni.createFrom()
+                .deferred(() -> {
+                    attempts.incrementAndGet();
+                    return attempt.get();
+                })
+                .onFailure()
+                .transform(SageMakerProvider::translate);
         if (config.throttleRetries() > 0) {
             Duration backoff = config.throttleBackoff();
-            call = call.onFailure(SageMakerProvider::isRetryable).retry()
-                    .withBackOff(backoff, backoff.multipliedBy(16)).withJitter(0.5)
+            call = call.onFailure(SageMakerProvider::isRetryable)
+                    .retry()
+                    .withBackOff(backoff, backoff.multipliedBy(16))
+                    .withJitter(0.5)
                     .atMost(config.throttleRetries());
         }
         return call;
@@ -136,7 +156,8 @@ public class SageMakerProvider implements ModelProvider {
      * retried here: the request may have been delivered, and an inference is not idempotent.
      */
     static boolean isRetryable(Throwable failure) {
-        return failure instanceof InferenceError error && error.origin() == InferenceError.Origin.UPSTREAM
+        return failure instanceof InferenceError error
+                && error.origin() == InferenceError.Origin.UPSTREAM
                 && (error.is(ErrorType.THROTTLING) || error.is(ErrorType.SERVICE_UNAVAILABLE));
     }
 
@@ -155,7 +176,7 @@ public class SageMakerProvider implements ModelProvider {
         if (cause instanceof InferenceError error) {
             return error;
         }
-        return InferenceError.of(ErrorType.INTERNAL_FAILURE, "Sagewatch failed to invoke the endpoint: " + cause,
-                cause);
+        return InferenceError.of(
+                ErrorType.INTERNAL_FAILURE, "Sagewatch failed to invoke the endpoint: " + cause, cause);
     }
 }

@@ -12,7 +12,6 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 import org.jboss.logging.Logger;
 
-import io.sagewatch.json.Json;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
@@ -30,6 +29,7 @@ import io.sagewatch.core.InferenceError;
 import io.sagewatch.core.InferenceRequest;
 import io.sagewatch.core.ModelResponse;
 import io.sagewatch.core.StreamPart;
+import io.sagewatch.json.Json;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.subscription.UniEmitter;
@@ -41,6 +41,7 @@ import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.http.RequestOptions;
+
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
@@ -76,15 +77,19 @@ public class SageMakerRuntimeClient {
     SageMakerRuntimeClient(Vertx vertx, SagewatchConfig config, TlsConfigurationRegistry tlsConfigurations) {
         this.vertx = vertx;
         SagewatchConfig.SageMaker sm = config.sagemaker();
-        String region = sm.region().orElseGet(() -> new DefaultAwsRegionProviderChain().getRegion().id());
-        this.endpoint = sm.endpointOverride().map(ServiceEndpoint::new)
+        String region = sm.region()
+                .orElseGet(() -> new DefaultAwsRegionProviderChain().getRegion().id());
+        this.endpoint = sm.endpointOverride()
+                .map(ServiceEndpoint::new)
                 .orElseGet(() -> ServiceEndpoint.aws("runtime.sagemaker", region));
         if (sm.accessKeyId().isPresent() && sm.secretAccessKey().isPresent()) {
-            credentials = StaticCredentialsProvider.create(
-                    AwsBasicCredentials.create(sm.accessKeyId().get(), sm.secretAccessKey().get()));
+            credentials = StaticCredentialsProvider.create(AwsBasicCredentials.create(
+                    sm.accessKeyId().get(), sm.secretAccessKey().get()));
         } else {
             // refreshed in the background: a refresh must never block the event loop that asks for credentials
-            credentials = DefaultCredentialsProvider.builder().asyncCredentialUpdateEnabled(true).build();
+            credentials = DefaultCredentialsProvider.builder()
+                    .asyncCredentialUpdateEnabled(true)
+                    .build();
         }
         primeCredentials();
         this.signer = new RequestSigner(credentials, region, SIGNING_NAME);
@@ -94,20 +99,23 @@ public class SageMakerRuntimeClient {
         this.http = new EventLoopHttpClients(vertx, clientOptions("sagemaker-runtime", tlsConfigurations, sm), perLoop);
         // Streams have a pool of their own: a stream holds its connection for as long as it runs (and as long as its
         // client is slow), and must not leave InvokeEndpoint calls waiting for one.
-        this.streams = new EventLoopHttpClients(vertx, clientOptions("sagemaker-runtime-streams", tlsConfigurations,
-                sm), perLoop);
+        this.streams = new EventLoopHttpClients(
+                vertx, clientOptions("sagemaker-runtime-streams", tlsConfigurations, sm), perLoop);
     }
 
-    private HttpClientOptions clientOptions(String name, TlsConfigurationRegistry tlsConfigurations,
-            SagewatchConfig.SageMaker sm) {
-        return TlsTrust.fromTlsRegistry(new HttpClientOptions()
-                .setProtocolVersion(HttpVersion.HTTP_1_1)
-                .setKeepAlive(true)
-                .setConnectTimeout(5_000)
-                .setSsl(endpoint.tls())
-                .setVerifyHost(true)
-                .setDecompressionSupported(false)
-                .setName(name), tlsConfigurations, sm.tlsConfigurationName());
+    private HttpClientOptions clientOptions(
+            String name, TlsConfigurationRegistry tlsConfigurations, SagewatchConfig.SageMaker sm) {
+        return TlsTrust.fromTlsRegistry(
+                new HttpClientOptions()
+                        .setProtocolVersion(HttpVersion.HTTP_1_1)
+                        .setKeepAlive(true)
+                        .setConnectTimeout(5_000)
+                        .setSsl(endpoint.tls())
+                        .setVerifyHost(true)
+                        .setDecompressionSupported(false)
+                        .setName(name),
+                tlsConfigurations,
+                sm.tlsConfigurationName());
     }
 
     /** The first resolution may read files or call a metadata endpoint: at startup, never on an event loop. */
@@ -136,8 +144,10 @@ public class SageMakerRuntimeClient {
             signer.sign(request(request, "/invocations"), request.body()).whenComplete((signed, failure) -> {
                 if (failure != null) {
                     call.answered();
-                    emitter.fail(InferenceError.of(ErrorType.INTERNAL_FAILURE,
-                            "Sagewatch could not sign the SageMaker request: " + failure.getMessage(), failure));
+                    emitter.fail(InferenceError.of(
+                            ErrorType.INTERNAL_FAILURE,
+                            "Sagewatch could not sign the SageMaker request: " + failure.getMessage(),
+                            failure));
                 } else {
                     send(request, signed, idleTimeout, call, emitter);
                 }
@@ -146,8 +156,7 @@ public class SageMakerRuntimeClient {
     }
 
     /** A stream's head (what its headers say) and its parts, read on demand. */
-    record StreamResponse(ModelResponse head, Multi<StreamPart> parts) {
-    }
+    record StreamResponse(ModelResponse head, Multi<StreamPart> parts) {}
 
     /**
      * One InvokeEndpointWithResponseStream call: completes with the head once SageMaker answers 200, or fails with an
@@ -168,38 +177,48 @@ public class SageMakerRuntimeClient {
             signer.sign(unsigned, request.body()).whenComplete((signed, failure) -> {
                 if (failure != null) {
                     call.answered();
-                    emitter.fail(InferenceError.of(ErrorType.INTERNAL_FAILURE,
-                            "Sagewatch could not sign the SageMaker request: " + failure.getMessage(), failure));
+                    emitter.fail(InferenceError.of(
+                            ErrorType.INTERNAL_FAILURE,
+                            "Sagewatch could not sign the SageMaker request: " + failure.getMessage(),
+                            failure));
                     return;
                 }
                 // no idle timeout: a reader that holds the stream up pauses it; the reader's deadlines watch the model
                 streams.onEventLoop(client -> client.request(options(signed, 0))
-                        .compose(out -> call.started(out)
-                                ? out.send(Buffer.buffer(Unpooled.wrappedBuffer(request.body())))
-                                : Future.failedFuture(new CancellationException("abandoned before it was sent")))
-                        .compose(response -> {
-                            if (response.statusCode() / 100 != 2) {
-                                return response.body().map(body -> {
-                                    throw error(response.statusCode(),
-                                            response.getHeader(SageMakerHeaders.ERROR_TYPE), body.getBytes());
-                                });
-                            }
-                            ModelResponse head = new ModelResponse(new byte[0],
-                                    response.getHeader(SageMakerHeaders.STREAM_CONTENT_TYPE),
-                                    response.getHeader(SageMakerHeaders.INVOKED_PRODUCTION_VARIANT),
-                                    response.getHeader(SageMakerHeaders.CUSTOM_ATTRIBUTES), null, null);
-                            ResponseStreamReader reader = new ResponseStreamReader(vertx, response, call, firstPartBy,
-                                    silence);
-                            return Future.succeededFuture(new StreamResponse(head, reader.parts()));
-                        }))
+                                .compose(out -> call.started(out)
+                                        ? out.send(Buffer.buffer(Unpooled.wrappedBuffer(request.body())))
+                                        : Future.failedFuture(
+                                                new CancellationException("abandoned before it was sent")))
+                                .compose(response -> {
+                                    if (response.statusCode() / 100 != 2) {
+                                        return response.body().map(body -> {
+                                            throw error(
+                                                    response.statusCode(),
+                                                    response.getHeader(SageMakerHeaders.ERROR_TYPE),
+                                                    body.getBytes());
+                                        });
+                                    }
+                                    ModelResponse head = new ModelResponse(
+                                            new byte[0],
+                                            response.getHeader(SageMakerHeaders.STREAM_CONTENT_TYPE),
+                                            response.getHeader(SageMakerHeaders.INVOKED_PRODUCTION_VARIANT),
+                                            response.getHeader(SageMakerHeaders.CUSTOM_ATTRIBUTES),
+                                            null,
+                                            null);
+                                    ResponseStreamReader reader =
+                                            new ResponseStreamReader(vertx, response, call, firstPartBy, silence);
+                                    return Future.succeededFuture(new StreamResponse(head, reader.parts()));
+                                }))
                         .onComplete(done -> {
                             if (done.succeeded()) {
                                 headed.set(true);
                                 emitter.complete(done.result());
                             } else {
                                 call.answered();
-                                emitter.fail(done.cause() instanceof InferenceError error ? error
-                                        : unreachable(done.cause()));
+                                emitter.fail(
+                                        done.cause() instanceof InferenceError error
+                                                ? error
+                                                : unreachable(done.cause()));
                             }
                         });
             });
@@ -218,14 +237,18 @@ public class SageMakerRuntimeClient {
         return options;
     }
 
-    private void send(InferenceRequest request, SdkHttpRequest signed, Duration idleTimeout,
-            AbandonableCall call, UniEmitter<? super ModelResponse> emitter) {
+    private void send(
+            InferenceRequest request,
+            SdkHttpRequest signed,
+            Duration idleTimeout,
+            AbandonableCall call,
+            UniEmitter<? super ModelResponse> emitter) {
         RequestOptions options = options(signed, idleTimeout.toMillis());
         http.onEventLoop(client -> client.request(options)
-                .compose(out -> call.started(out)
-                        ? out.send(Buffer.buffer(Unpooled.wrappedBuffer(request.body())))
-                        : Future.failedFuture(new CancellationException("abandoned before it was sent")))
-                .compose(response -> response.body().map(body -> toModelResponse(response, body))))
+                        .compose(out -> call.started(out)
+                                ? out.send(Buffer.buffer(Unpooled.wrappedBuffer(request.body())))
+                                : Future.failedFuture(new CancellationException("abandoned before it was sent")))
+                        .compose(response -> response.body().map(body -> toModelResponse(response, body))))
                 .onComplete(done -> {
                     call.answered();
                     if (done.succeeded()) {
@@ -282,7 +305,9 @@ public class SageMakerRuntimeClient {
         if (response.statusCode() / 100 != 2) {
             throw error(response.statusCode(), response.getHeader(SageMakerHeaders.ERROR_TYPE), bytes);
         }
-        return new ModelResponse(bytes, response.getHeader("Content-Type"),
+        return new ModelResponse(
+                bytes,
+                response.getHeader("Content-Type"),
                 response.getHeader(SageMakerHeaders.INVOKED_PRODUCTION_VARIANT),
                 response.getHeader(SageMakerHeaders.CUSTOM_ATTRIBUTES),
                 response.getHeader(SageMakerHeaders.NEW_SESSION_ID),
@@ -311,9 +336,14 @@ public class SageMakerRuntimeClient {
         }
         if (ErrorType.MODEL_ERROR.code().equals(code) && json != null) {
             JsonNode original = json.get("OriginalStatusCode");
-            return InferenceError.upstream(code, status, message,
+            return InferenceError.upstream(
+                    code,
+                    status,
+                    message,
                     original != null && original.canConvertToInt() ? original.intValue() : null,
-                    text(json, "OriginalMessage"), text(json, "LogStreamArn"), body);
+                    text(json, "OriginalMessage"),
+                    text(json, "LogStreamArn"),
+                    body);
         }
         return InferenceError.upstream(code, status, message, null, null, null, body);
     }

@@ -16,7 +16,6 @@ import jakarta.enterprise.context.ApplicationScoped;
 import org.eclipse.microprofile.config.Config;
 import org.jboss.logging.Logger;
 
-import io.sagewatch.json.Json;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
@@ -27,6 +26,7 @@ import io.sagewatch.aws.EventLoopHttpClients;
 import io.sagewatch.aws.RequestSigner;
 import io.sagewatch.aws.ServiceEndpoint;
 import io.sagewatch.aws.TlsTrust;
+import io.sagewatch.json.Json;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -34,6 +34,7 @@ import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.http.RequestOptions;
+
 import software.amazon.awssdk.http.SdkHttpMethod;
 import software.amazon.awssdk.http.SdkHttpRequest;
 
@@ -84,16 +85,22 @@ public class BatchWriteCall {
         try {
             table.credentials().resolveIdentity().join();
         } catch (RuntimeException e) {
-            LOG.warnf("No AWS credentials for the record table yet (%s); writes are spooled until there are",
+            LOG.warnf(
+                    "No AWS credentials for the record table yet (%s); writes are spooled until there are",
                     e.getMessage());
         }
-        this.http = new EventLoopHttpClients(vertx, TlsTrust.likeTheDynamoDbClient(new HttpClientOptions()
-                .setProtocolVersion(HttpVersion.HTTP_1_1)
-                .setKeepAlive(true)
-                .setConnectTimeout(5_000)
-                .setSsl(endpoint.tls())
-                .setVerifyHost(true)
-                .setName("dynamodb-records"), config), CONNECTIONS_PER_LOOP);
+        this.http = new EventLoopHttpClients(
+                vertx,
+                TlsTrust.likeTheDynamoDbClient(
+                        new HttpClientOptions()
+                                .setProtocolVersion(HttpVersion.HTTP_1_1)
+                                .setKeepAlive(true)
+                                .setConnectTimeout(5_000)
+                                .setSsl(endpoint.tls())
+                                .setVerifyHost(true)
+                                .setName("dynamodb-records"),
+                        config),
+                CONNECTIONS_PER_LOOP);
     }
 
     /** The BatchWriteItem body for these items (DynamoDB JSON, each already serialized). */
@@ -145,29 +152,35 @@ public class BatchWriteCall {
                 done.completeExceptionally(new Failure("could not sign: " + signing, true, signing));
                 return;
             }
-            RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST).setHost(endpoint.host())
-                    .setPort(endpoint.port()).setSsl(endpoint.tls()).setURI("/");
+            RequestOptions options = new RequestOptions()
+                    .setMethod(HttpMethod.POST)
+                    .setHost(endpoint.host())
+                    .setPort(endpoint.port())
+                    .setSsl(endpoint.tls())
+                    .setURI("/");
             signed.forEachHeader((name, values) -> values.forEach(v -> options.addHeader(name, v)));
             http.onEventLoop(client -> client.request(options)
-                    .compose(out -> call.started(out)
-                            // abandoned while it waited for a connection: never sent, so it cannot land late
-                            ? out.send(Buffer.buffer(Unpooled.wrappedBuffer(body)))
-                            : Future.failedFuture(new Failure("abandoned before it was sent", true, null)))
-                    .compose(response -> response.body().map(answer -> {
-                        checkCrc(response.getHeader("x-amz-crc32"), answer);
-                        if (response.statusCode() != 200) {
-                            throw failure(response.statusCode(), answer);
-                        }
-                        return unprocessed(table, answer);
-                    })))
+                            .compose(out -> call.started(out)
+                                    // abandoned while it waited for a connection: never sent, so it cannot land late
+                                    ? out.send(Buffer.buffer(Unpooled.wrappedBuffer(body)))
+                                    : Future.failedFuture(new Failure("abandoned before it was sent", true, null)))
+                            .compose(response -> response.body().map(answer -> {
+                                checkCrc(response.getHeader("x-amz-crc32"), answer);
+                                if (response.statusCode() != 200) {
+                                    throw failure(response.statusCode(), answer);
+                                }
+                                return unprocessed(table, answer);
+                            })))
                     .onComplete(result -> {
                         call.answered();
                         if (result.succeeded()) {
                             done.complete(result.result());
                         } else {
                             Throwable cause = result.cause();
-                            done.completeExceptionally(cause instanceof Failure ? cause
-                                    : new Failure("the table could not be reached: " + cause, true, cause));
+                            done.completeExceptionally(
+                                    cause instanceof Failure
+                                            ? cause
+                                            : new Failure("the table could not be reached: " + cause, true, cause));
                         }
                     });
         });
@@ -194,23 +207,30 @@ public class BatchWriteCall {
             JsonNode json = JSON.readTree(answer.getBytes());
             type = json.path("__type").asText("");
             type = type.substring(type.lastIndexOf('#') + 1);
-            message = json.has("message") ? json.get("message").asText() : json.path("Message").asText("");
+            message = json.has("message")
+                    ? json.get("message").asText()
+                    : json.path("Message").asText("");
         } catch (IOException e) {
             // not JSON: the status says enough
         }
-        boolean transientFailure = status >= 500 || type.contains("Throttling")
-                || type.equals("ProvisionedThroughputExceededException") || type.equals("RequestLimitExceeded")
-                || type.equals("ExpiredTokenException") || type.equals("InvalidSignatureException");
+        boolean transientFailure = status >= 500
+                || type.contains("Throttling")
+                || type.equals("ProvisionedThroughputExceededException")
+                || type.equals("RequestLimitExceeded")
+                || type.equals("ExpiredTokenException")
+                || type.equals("InvalidSignatureException");
         return new Failure("DynamoDB answered " + status + " " + type + ": " + message, transientFailure, null);
     }
 
     private static Set<String> unprocessed(String table, Buffer answer) {
         Set<String> keys = new HashSet<>();
         try {
-            JsonNode left = JSON.readTree(answer.getBytes()).path("UnprocessedItems").path(table);
+            JsonNode left =
+                    JSON.readTree(answer.getBytes()).path("UnprocessedItems").path(table);
             for (JsonNode write : left) {
                 JsonNode item = write.path("PutRequest").path("Item");
-                keys.add(InferenceTable.key(item.path(InferenceTable.INFERENCE_ID).path("S").asText(),
+                keys.add(InferenceTable.key(
+                        item.path(InferenceTable.INFERENCE_ID).path("S").asText(),
                         item.path(InferenceTable.REQUEST_ID).path("S").asText()));
             }
         } catch (IOException e) {

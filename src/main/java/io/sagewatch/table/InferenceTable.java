@@ -4,16 +4,16 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
-
-import java.util.concurrent.CompletableFuture;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
 import org.jboss.logging.Logger;
 
-import io.sagewatch.core.Futures;
 import io.sagewatch.config.SagewatchConfig;
+import io.sagewatch.core.Futures;
+
 import software.amazon.awssdk.services.dynamodb.DynamoDbAsyncClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeDefinition;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
@@ -44,8 +44,8 @@ public class InferenceTable {
     public static final String BY_ENDPOINT = "by-endpoint";
 
     /** Fixed width, so that string order is time order in the GSI sort key. */
-    public static final DateTimeFormatter TIMESTAMP = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'")
-            .withZone(ZoneOffset.UTC);
+    public static final DateTimeFormatter TIMESTAMP =
+            DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
 
     private static final Logger LOG = Logger.getLogger(InferenceTable.class);
 
@@ -86,7 +86,8 @@ public class InferenceTable {
         }
         return dynamo.describeTable(b -> b.tableName(name()))
                 .thenRun(() -> LOG.debugf("Table %s exists", name()))
-                .exceptionallyCompose(failure -> Futures.unwrap(failure) instanceof ResourceNotFoundException ? create(dynamo)
+                .exceptionallyCompose(failure -> Futures.unwrap(failure) instanceof ResourceNotFoundException
+                        ? create(dynamo)
                         : CompletableFuture.failedFuture(failure));
     }
 
@@ -97,11 +98,15 @@ public class InferenceTable {
                 .exceptionallyCompose(failure -> Futures.unwrap(failure) instanceof ResourceInUseException
                         ? CompletableFuture.completedFuture(false)
                         : CompletableFuture.failedFuture(failure))
-                .thenCompose(ours -> dynamo.waiter().waitUntilTableExists(b -> b.tableName(name()))
-                        .thenCompose(exists -> ours ? dynamo.updateTimeToLive(b -> b.tableName(name())
-                                .timeToLiveSpecification(t -> t.attributeName(EXPIRES_AT).enabled(true)))
-                                .thenRun(() -> LOG.infof("Created table %s with index %s and TTL on %s (retention %s)",
-                                        name(), BY_ENDPOINT, EXPIRES_AT, Duration.from(config.retention())))
+                .thenCompose(ours -> dynamo.waiter()
+                        .waitUntilTableExists(b -> b.tableName(name()))
+                        .thenCompose(exists -> ours
+                                ? dynamo.updateTimeToLive(b -> b.tableName(name())
+                                                .timeToLiveSpecification(t -> t.attributeName(EXPIRES_AT)
+                                                        .enabled(true)))
+                                        .thenRun(() -> LOG.infof(
+                                                "Created table %s with index %s and TTL on %s (retention %s)",
+                                                name(), BY_ENDPOINT, EXPIRES_AT, Duration.from(config.retention())))
                                 : CompletableFuture.completedFuture(null)));
     }
 
@@ -115,13 +120,18 @@ public class InferenceTable {
                 .globalSecondaryIndexes(GlobalSecondaryIndex.builder()
                         .indexName(BY_ENDPOINT)
                         .keySchema(key(ENDPOINT, KeyType.HASH), key(RECEIVED_AT, KeyType.RANGE))
-                        .projection(Projection.builder().projectionType(ProjectionType.ALL).build())
+                        .projection(Projection.builder()
+                                .projectionType(ProjectionType.ALL)
+                                .build())
                         .build())
                 .build();
     }
 
     private static AttributeDefinition attribute(String name) {
-        return AttributeDefinition.builder().attributeName(name).attributeType(ScalarAttributeType.S).build();
+        return AttributeDefinition.builder()
+                .attributeName(name)
+                .attributeType(ScalarAttributeType.S)
+                .build();
     }
 
     private static KeySchemaElement key(String name, KeyType type) {

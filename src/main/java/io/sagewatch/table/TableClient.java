@@ -18,10 +18,11 @@ import io.quarkiverse.amazon.common.runtime.ClientUtil;
 import io.quarkiverse.amazon.dynamodb.runtime.DynamoDbConfig;
 import io.quarkus.runtime.StartupEvent;
 import io.sagewatch.aws.ServiceEndpoint;
-import io.sagewatch.core.Futures;
-import io.smallrye.mutiny.Uni;
 import io.sagewatch.config.SagewatchConfig;
+import io.sagewatch.core.Futures;
 import io.smallrye.config.SmallRyeConfig;
+import io.smallrye.mutiny.Uni;
+
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.regions.Region;
@@ -45,8 +46,7 @@ import software.amazon.awssdk.services.dynamodb.DynamoDbAsyncClient;
 public class TableClient {
 
     /** Where the table is and who calls it. */
-    public record Address(ServiceEndpoint endpoint, String region, AwsCredentialsProvider credentials) {
-    }
+    public record Address(ServiceEndpoint endpoint, String region, AwsCredentialsProvider credentials) {}
 
     private static final Logger LOG = Logger.getLogger(TableClient.class);
 
@@ -57,8 +57,8 @@ public class TableClient {
     /** The client being built or built; replaced after a failed build, so that the next use tries again. */
     private final AtomicReference<CompletableFuture<DynamoDbAsyncClient>> built = new AtomicReference<>();
 
-    TableClient(Instance<DynamoDbAsyncClient> configured, InferenceTable table, SagewatchConfig sagewatch,
-            Config config) {
+    TableClient(
+            Instance<DynamoDbAsyncClient> configured, InferenceTable table, SagewatchConfig sagewatch, Config config) {
         this.configured = configured;
         this.table = table;
         this.createTable = sagewatch.store().createTable();
@@ -72,11 +72,16 @@ public class TableClient {
     static Address address(DynamoDbConfig dynamoDb) {
         AmazonClientConfig client = dynamoDb.clients().get(ClientUtil.DEFAULT_CLIENT_NAME);
         Region region = client.aws().region().orElseGet(() -> new DefaultAwsRegionProviderChain().getRegion());
-        AwsCredentialsProvider credentials = client.aws().credentials()
+        AwsCredentialsProvider credentials = client.aws()
+                .credentials()
                 .map(provider -> provider.type().create(provider, "quarkus.dynamodb"))
-                .orElseGet(() -> DefaultCredentialsProvider.builder().asyncCredentialUpdateEnabled(false)
-                        .reuseLastProviderEnabled(false).build());
-        ServiceEndpoint endpoint = client.sdk().endpointOverride().map(ServiceEndpoint::new)
+                .orElseGet(() -> DefaultCredentialsProvider.builder()
+                        .asyncCredentialUpdateEnabled(false)
+                        .reuseLastProviderEnabled(false)
+                        .build());
+        ServiceEndpoint endpoint = client.sdk()
+                .endpointOverride()
+                .map(ServiceEndpoint::new)
                 .orElseGet(() -> ServiceEndpoint.aws("dynamodb", region.id()));
         return new Address(endpoint, region.id(), credentials);
     }
@@ -90,12 +95,14 @@ public class TableClient {
         if (!createTable) {
             return;
         }
-        client().thenCompose(table::createIfMissing).handle((done, failure) -> {
-            if (failure != null) {
-                LOG.errorf("Could not create the record table %s: %s", table.name(), rootMessage(failure));
-            }
-            return null;
-        }).join();
+        client().thenCompose(table::createIfMissing)
+                .handle((done, failure) -> {
+                    if (failure != null) {
+                        LOG.errorf("Could not create the record table %s: %s", table.name(), rootMessage(failure));
+                    }
+                    return null;
+                })
+                .join();
     }
 
     /** The client: built on a thread of its own on first use, and again on the next use after a failed build. */
@@ -107,16 +114,18 @@ public class TableClient {
             }
             CompletableFuture<DynamoDbAsyncClient> next = new CompletableFuture<>();
             if (built.compareAndSet(current, next)) {
-                Thread builder = new Thread(() -> {
-                    try {
-                        DynamoDbAsyncClient client = configured.get();
-                        client.serviceName(); // the bean is a proxy: this builds the client
-                        next.complete(client);
-                    } catch (RuntimeException | Error e) {
-                        LOG.errorf(e, "Could not build the DynamoDB client");
-                        next.completeExceptionally(new NoClient(e));
-                    }
-                }, "dynamodb-client");
+                Thread builder = new Thread(
+                        () -> {
+                            try {
+                                DynamoDbAsyncClient client = configured.get();
+                                client.serviceName(); // the bean is a proxy: this builds the client
+                                next.complete(client);
+                            } catch (RuntimeException | Error e) {
+                                LOG.errorf(e, "Could not build the DynamoDB client");
+                                next.completeExceptionally(new NoClient(e));
+                            }
+                        },
+                        "dynamodb-client");
                 builder.setDaemon(true);
                 builder.start();
                 return next;
@@ -142,8 +151,7 @@ public class TableClient {
 
     /** An SDK call as a Uni that fails with the call's own exception (not the future's wrapper). */
     public <T> Uni<T> uni(Function<DynamoDbAsyncClient, CompletableFuture<T>> call) {
-        return Uni.createFrom().completionStage(() -> call(call))
-                .onFailure().transform(Futures::unwrap);
+        return Uni.createFrom().completionStage(() -> call(call)).onFailure().transform(Futures::unwrap);
     }
 
     /** The table's status ("ACTIVE" once usable), for readiness; fails when it is missing or unreachable. */

@@ -6,5 +6,4 @@ import io.sagewatch.testing.NativeHttpBuild;
 /** Bad inputs: the same suite against the native executable. */
 @QuarkusIntegrationTest
 @NativeHttpBuild
-class BadInputSuiteIT extends BadInputSuiteTest {
-}
+class BadInputSuiteIT extends BadInputSuiteTest {}

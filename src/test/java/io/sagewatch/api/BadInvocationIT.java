@@ -6,5 +6,4 @@ import io.sagewatch.testing.NativeHttpBuild;
 /** Bad invocations: the same suite against the native executable. */
 @QuarkusIntegrationTest
 @NativeHttpBuild
-class BadInvocationIT extends BadInvocationTest {
-}
+class BadInvocationIT extends BadInvocationTest {}

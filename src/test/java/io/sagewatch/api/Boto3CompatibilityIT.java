@@ -6,5 +6,4 @@ import io.sagewatch.testing.NativeHttpBuild;
 /** The boto3 contract: the same suite against the native executable. */
 @QuarkusIntegrationTest
 @NativeHttpBuild
-class Boto3CompatibilityIT extends Boto3CompatibilityTest {
-}
+class Boto3CompatibilityIT extends Boto3CompatibilityTest {}

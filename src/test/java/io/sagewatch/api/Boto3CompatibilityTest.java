@@ -1,11 +1,5 @@
 package io.sagewatch.api;
 
-import static io.restassured.RestAssured.given;
-import static io.sagewatch.testing.Gateway.awaitFinalRecord;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
-
-
 import org.junit.jupiter.api.Test;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -16,6 +10,11 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.RestAssured;
 import io.sagewatch.testing.GatewayTestResource;
 import io.sagewatch.testing.PythonScript;
+
+import static io.restassured.RestAssured.given;
+import static io.sagewatch.testing.Gateway.awaitFinalRecord;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 
 /** The installed boto3 sagemaker-runtime client, pointed at the gateway: it must see SageMaker. */
 @QuarkusTest
@@ -35,14 +34,17 @@ class Boto3CompatibilityTest {
         assertEquals("echo:trace=boto3", success.get("custom_attributes").asText());
         assertEquals(200, success.get("status").asInt());
         assertNotNull(success.get("request_id").textValue(), "x-amzn-RequestId reaches boto3's ResponseMetadata");
-        assertEquals("SUCCEEDED", awaitFinalRecord(success.get("inference_id").asText()).getString("status"));
+        assertEquals(
+                "SUCCEEDED",
+                awaitFinalRecord(success.get("inference_id").asText()).getString("status"));
 
         JsonNode model = results.get("error-model");
         assertEquals("ModelError", model.get("raised").asText());
         assertEquals(424, model.get("status").asInt());
         assertEquals(400, model.get("original_status").asInt());
         assertEquals("bad tensor shape", model.get("original_message").asText());
-        assertEquals("arn:aws:logs:us-east-1:000000000000:log-group:/aws/sagemaker/Endpoints/error-model",
+        assertEquals(
+                "arn:aws:logs:us-east-1:000000000000:log-group:/aws/sagemaker/Endpoints/error-model",
                 model.get("log_stream_arn").asText());
 
         assertModeled(results, "error-validation", "ValidationError", 400);

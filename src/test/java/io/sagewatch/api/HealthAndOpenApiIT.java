@@ -6,5 +6,4 @@ import io.sagewatch.testing.NativeHttpBuild;
 /** Health checks and the OpenAPI document: the same suite against the native executable. */
 @QuarkusIntegrationTest
 @NativeHttpBuild
-class HealthAndOpenApiIT extends HealthAndOpenApiTest {
-}
+class HealthAndOpenApiIT extends HealthAndOpenApiTest {}

@@ -1,11 +1,5 @@
 package io.sagewatch.api;
 
-import static io.restassured.RestAssured.given;
-import static org.hamcrest.Matchers.containsString;
-import static org.hamcrest.Matchers.equalTo;
-
-import static org.assertj.core.api.Assertions.assertThat;
-
 import java.util.List;
 import java.util.Map;
 
@@ -16,20 +10,30 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.path.json.JsonPath;
 import io.sagewatch.testing.GatewayTestResource;
 
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+
 @QuarkusTest
 @WithTestResource(GatewayTestResource.class)
 class HealthAndOpenApiTest {
 
     @Test
     void readyWhenTheTableAnswers() {
-        given().get("/q/health/ready").then().statusCode(200)
+        given().get("/q/health/ready")
+                .then()
+                .statusCode(200)
                 .body("status", equalTo("UP"))
                 .body("checks.find { it.name == 'inference-table' }.data.status", equalTo("ACTIVE"));
     }
 
     @Test
     void openApiDescribesEveryRoute() {
-        given().queryParam("format", "json").get("/q/openapi").then().statusCode(200)
+        given().queryParam("format", "json")
+                .get("/q/openapi")
+                .then()
+                .statusCode(200)
                 .body(containsString("/endpoints/{EndpointName}/invocations"))
                 .body(containsString("/inferences/{inferenceId}"))
                 .body(containsString("/endpoints/{EndpointName}/inferences"));
@@ -41,11 +45,15 @@ class HealthAndOpenApiTest {
      */
     @Test
     void openApiTellsTheTruthAboutTheInvocationRoutes() {
-        String document = given().queryParam("format", "json").get("/q/openapi").then().statusCode(200).extract()
+        String document = given().queryParam("format", "json")
+                .get("/q/openapi")
+                .then()
+                .statusCode(200)
+                .extract()
                 .asString();
         JsonPath openApi = new JsonPath(document);
-        for (String route : List.of("/endpoints/{EndpointName}/invocations",
-                "/endpoints/{EndpointName}/invocations-response-stream")) {
+        for (String route : List.of(
+                "/endpoints/{EndpointName}/invocations", "/endpoints/{EndpointName}/invocations-response-stream")) {
             String post = "paths.'" + route + "'.post";
             Map<String, Object> content = openApi.getMap(post + ".requestBody.content");
             assertThat(content).as(route + " bodies").containsOnlyKeys("application/octet-stream", "*/*");
@@ -53,16 +61,33 @@ class HealthAndOpenApiTest {
                     .isEqualTo("binary");
             List<String> headers = openApi.getList(post + ".parameters.findAll { it.in == 'header' }.name");
             // Content-Type and Accept are described by the media types (OpenAPI ignores them as parameters)
-            assertThat(headers).as(route + " header parameters").contains("X-Amzn-SageMaker-Inference-Id", "X-Amzn-SageMaker-Custom-Attributes",
-                    "X-Amzn-SageMaker-Target-Variant", "X-Amzn-SageMaker-Inference-Component", "Idempotency-Key");
+            assertThat(headers)
+                    .as(route + " header parameters")
+                    .contains(
+                            "X-Amzn-SageMaker-Inference-Id",
+                            "X-Amzn-SageMaker-Custom-Attributes",
+                            "X-Amzn-SageMaker-Target-Variant",
+                            "X-Amzn-SageMaker-Inference-Component",
+                            "Idempotency-Key");
         }
         assertThat(openApi.getList("paths.'/endpoints/{EndpointName}/invocations'.post.parameters.name", String.class))
                 .contains("X-Amzn-SageMaker-Target-Model", "X-Amzn-SageMaker-Enable-Explanations");
-        assertThat(openApi.getList("paths.'/endpoints/{EndpointName}/invocations-response-stream'.post.parameters.name",
-                String.class)).contains("X-Amzn-SageMaker-Accept");
+        assertThat(openApi.getList(
+                        "paths.'/endpoints/{EndpointName}/invocations-response-stream'.post.parameters.name",
+                        String.class))
+                .contains("X-Amzn-SageMaker-Accept");
         Map<String, Object> schemas = openApi.getMap("components.schemas");
-        assertThat(schemas == null ? Map.of() : schemas).as("schemas").doesNotContainKeys("RoutingContext", "Buffer",
-                "ByteBuf", "Session", "User", "AuthProvider", "HttpServerRequest", "HttpServerResponse");
+        assertThat(schemas == null ? Map.of() : schemas)
+                .as("schemas")
+                .doesNotContainKeys(
+                        "RoutingContext",
+                        "Buffer",
+                        "ByteBuf",
+                        "Session",
+                        "User",
+                        "AuthProvider",
+                        "HttpServerRequest",
+                        "HttpServerResponse");
         assertThat(document).doesNotContain("sessionAccessed").doesNotContain("RoutingContext");
     }
 }

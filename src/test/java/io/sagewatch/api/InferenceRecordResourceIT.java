@@ -6,5 +6,4 @@ import io.sagewatch.testing.NativeHttpBuild;
 /** The records API: the same suite against the native executable. */
 @QuarkusIntegrationTest
 @NativeHttpBuild
-class InferenceRecordResourceIT extends InferenceRecordResourceTest {
-}
+class InferenceRecordResourceIT extends InferenceRecordResourceTest {}

@@ -1,16 +1,5 @@
 package io.sagewatch.api;
 
-import static io.restassured.RestAssured.given;
-import static io.sagewatch.testing.Gateway.awaitFinalRecord;
-import static io.sagewatch.testing.Gateway.newInferenceId;
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.hamcrest.Matchers.containsString;
-import static org.hamcrest.Matchers.empty;
-import static org.hamcrest.Matchers.nullValue;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
-import static org.junit.jupiter.api.Assertions.assertNull;
-
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -23,6 +12,17 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.path.json.JsonPath;
 import io.sagewatch.testing.GatewayTestResource;
 
+import static io.restassured.RestAssured.given;
+import static io.sagewatch.testing.Gateway.awaitFinalRecord;
+import static io.sagewatch.testing.Gateway.newInferenceId;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.empty;
+import static org.hamcrest.Matchers.nullValue;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
 @QuarkusTest
 @WithTestResource(GatewayTestResource.class)
 class InferenceRecordResourceTest {
@@ -33,8 +33,11 @@ class InferenceRecordResourceTest {
         Instant before = Instant.now();
         given().header("X-Amzn-SageMaker-Inference-Id", id)
                 .header("X-Amzn-SageMaker-Target-Model", "m1.tar.gz")
-                .contentType("application/json").body("{\"inputs\":\"hello\"}")
-                .post("/endpoints/echo/invocations").then().statusCode(200);
+                .contentType("application/json")
+                .body("{\"inputs\":\"hello\"}")
+                .post("/endpoints/echo/invocations")
+                .then()
+                .statusCode(200);
 
         JsonPath record = awaitFinalRecord(id);
         assertEquals(id, record.getString("inference_id"));
@@ -70,7 +73,8 @@ class InferenceRecordResourceTest {
     @Test
     void unknownInferenceIsNotFoundInSageMakersShape() {
         given().get("/inferences/{id}", "never-seen-" + newInferenceId())
-                .then().statusCode(404)
+                .then()
+                .statusCode(404)
                 .header("x-amzn-ErrorType", "ResourceNotFound")
                 .body("Message", containsString("No inference record"));
     }
@@ -78,11 +82,19 @@ class InferenceRecordResourceTest {
     @Test
     void aReusedInferenceIdKeepsBothRecordsAndReadsTheNewest() {
         String id = newInferenceId();
-        given().header("X-Amzn-SageMaker-Inference-Id", id).body("first").post("/endpoints/echo/invocations")
-                .then().statusCode(200);
+        given().header("X-Amzn-SageMaker-Inference-Id", id)
+                .body("first")
+                .post("/endpoints/echo/invocations")
+                .then()
+                .statusCode(200);
         String firstRequest = awaitFinalRecord(id).getString("request_id");
-        String secondRequest = given().header("X-Amzn-SageMaker-Inference-Id", id).body("second")
-                .post("/endpoints/echo/invocations").then().statusCode(200).extract().header("x-amzn-RequestId");
+        String secondRequest = given().header("X-Amzn-SageMaker-Inference-Id", id)
+                .body("second")
+                .post("/endpoints/echo/invocations")
+                .then()
+                .statusCode(200)
+                .extract()
+                .header("x-amzn-RequestId");
 
         JsonPath newest = awaitFinalRecord(id);
         assertEquals(secondRequest, newest.getString("request_id"));
@@ -97,8 +109,11 @@ class InferenceRecordResourceTest {
         for (int i = 0; i < 5; i++) {
             String id = newInferenceId();
             ids.add(id);
-            given().header("X-Amzn-SageMaker-Inference-Id", id).body("n" + i).post("/endpoints/listing/invocations")
-                    .then().statusCode(200);
+            given().header("X-Amzn-SageMaker-Inference-Id", id)
+                    .body("n" + i)
+                    .post("/endpoints/listing/invocations")
+                    .then()
+                    .statusCode(200);
             awaitFinalRecord(id);
         }
 
@@ -110,7 +125,11 @@ class InferenceRecordResourceTest {
             if (next != null) {
                 request.queryParam("next", next);
             }
-            JsonPath page = request.get("/endpoints/listing/inferences").then().statusCode(200).extract().jsonPath();
+            JsonPath page = request.get("/endpoints/listing/inferences")
+                    .then()
+                    .statusCode(200)
+                    .extract()
+                    .jsonPath();
             List<String> pageIds = page.getList("items.inference_id");
             assertThat(pageIds.size()).isLessThanOrEqualTo(2);
             listed.addAll(pageIds);
@@ -123,26 +142,38 @@ class InferenceRecordResourceTest {
         assertEquals(newestFirst, listed, "all five, newest first, none twice");
         assertThat(pages).isBetween(3, 4);
 
-        given().queryParam("until", start.toString()).queryParam("since", start.minusSeconds(60).toString())
+        given().queryParam("until", start.toString())
+                .queryParam("since", start.minusSeconds(60).toString())
                 .get("/endpoints/listing/inferences")
-                .then().statusCode(200).body("items", empty()).body("next", nullValue());
+                .then()
+                .statusCode(200)
+                .body("items", empty())
+                .body("next", nullValue());
     }
 
     private static String token(String plain) {
-        return java.util.Base64.getUrlEncoder().withoutPadding()
+        return java.util.Base64.getUrlEncoder()
+                .withoutPadding()
                 .encodeToString(plain.getBytes(java.nio.charset.StandardCharsets.UTF_8));
     }
 
     @Test
     void badListingParametersAreValidationErrors() {
         for (int i = 0; i < 2; i++) {
-            awaitFinalRecord(given().body("x").post("/endpoints/listing/invocations").then().statusCode(200)
-                    .extract().header("X-Sagewatch-Inference-Id"));
+            awaitFinalRecord(given().body("x")
+                    .post("/endpoints/listing/invocations")
+                    .then()
+                    .statusCode(200)
+                    .extract()
+                    .header("X-Sagewatch-Inference-Id"));
         }
-        String tokenForListing = given().queryParam("limit", 1).get("/endpoints/listing/inferences")
-                .then().statusCode(200).extract().path("next");
-        record Case(String param, String value, String message) {
-        }
+        String tokenForListing = given().queryParam("limit", 1)
+                .get("/endpoints/listing/inferences")
+                .then()
+                .statusCode(200)
+                .extract()
+                .path("next");
+        record Case(String param, String value, String message) {}
         List<Case> cases = List.of(
                 new Case("next", "not-a-token!", "pagination token"),
                 new Case("next", "djE", "pagination token"),
@@ -155,19 +186,30 @@ class InferenceRecordResourceTest {
                 new Case("since", "yesterday", "'since'"),
                 new Case("until", "2026-13-01T00:00:00Z", "'until'"));
         for (Case c : cases) {
-            given().queryParam(c.param(), c.value()).get("/endpoints/listing/inferences")
-                    .then().statusCode(400).header("x-amzn-ErrorType", "ValidationError")
+            given().queryParam(c.param(), c.value())
+                    .get("/endpoints/listing/inferences")
+                    .then()
+                    .statusCode(400)
+                    .header("x-amzn-ErrorType", "ValidationError")
                     .header("x-amzn-RequestId", org.hamcrest.Matchers.notNullValue())
                     .body("Message", containsString(c.message()));
         }
-        given().queryParam("since", "2026-02-01T00:00:00Z").queryParam("until", "2026-01-01T00:00:00Z")
-                .get("/endpoints/listing/inferences").then().statusCode(400);
+        given().queryParam("since", "2026-02-01T00:00:00Z")
+                .queryParam("until", "2026-01-01T00:00:00Z")
+                .get("/endpoints/listing/inferences")
+                .then()
+                .statusCode(400);
         assertNotNull(tokenForListing);
         {
-            given().queryParam("next", tokenForListing).get("/endpoints/echo/inferences")
-                    .then().statusCode(400).body("Message", containsString("another endpoint"));
+            given().queryParam("next", tokenForListing)
+                    .get("/endpoints/echo/inferences")
+                    .then()
+                    .statusCode(400)
+                    .body("Message", containsString("another endpoint"));
         }
         given().get("/endpoints/other-model/inferences")
-                .then().statusCode(400).header("x-amzn-ErrorType", "ValidationError");
+                .then()
+                .statusCode(400)
+                .header("x-amzn-ErrorType", "ValidationError");
     }
 }

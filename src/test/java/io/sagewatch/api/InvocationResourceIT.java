@@ -6,5 +6,4 @@ import io.sagewatch.testing.NativeHttpBuild;
 /** Success and every error class, records written and read back: the same suite against the native executable. */
 @QuarkusIntegrationTest
 @NativeHttpBuild
-class InvocationResourceIT extends InvocationResourceTest {
-}
+class InvocationResourceIT extends InvocationResourceTest {}

@@ -1,17 +1,5 @@
 package io.sagewatch.api;
 
-import static io.restassured.RestAssured.given;
-import static io.sagewatch.testing.Gateway.awaitFinalRecord;
-import static io.sagewatch.testing.Gateway.modelCalls;
-import static io.sagewatch.testing.Gateway.modelCallsFor;
-import static io.sagewatch.testing.Gateway.modelHeadersFor;
-import static io.sagewatch.testing.Gateway.newInferenceId;
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.hamcrest.Matchers.equalTo;
-import static org.hamcrest.Matchers.matchesPattern;
-import static org.hamcrest.Matchers.notNullValue;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-
 import java.util.Random;
 import java.util.stream.Stream;
 
@@ -28,6 +16,17 @@ import io.restassured.path.json.JsonPath;
 import io.restassured.response.Response;
 import io.sagewatch.testing.GatewayTestResource;
 
+import static io.restassured.RestAssured.given;
+import static io.sagewatch.testing.Gateway.awaitFinalRecord;
+import static io.sagewatch.testing.Gateway.modelCallsFor;
+import static io.sagewatch.testing.Gateway.modelHeadersFor;
+import static io.sagewatch.testing.Gateway.newInferenceId;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.matchesPattern;
+import static org.hamcrest.Matchers.notNullValue;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 @QuarkusTest
 @WithTestResource(GatewayTestResource.class)
 class InvocationResourceTest {
@@ -40,8 +39,9 @@ class InvocationResourceTest {
 
         Response response = given()
                 // exactly this content type on the wire: no charset added by the test client
-                .config(RestAssured.config().encoderConfig(
-                        EncoderConfig.encoderConfig().appendDefaultContentCharsetToContentTypeIfUndefined(false)))
+                .config(RestAssured.config()
+                        .encoderConfig(EncoderConfig.encoderConfig()
+                                .appendDefaultContentCharsetToContentTypeIfUndefined(false)))
                 .contentType("application/x-npy")
                 .accept("application/x-npy")
                 .header("X-Amzn-SageMaker-Custom-Attributes", "trace=abc")
@@ -52,7 +52,8 @@ class InvocationResourceTest {
                 .body(payload)
                 .post("/endpoints/echo/invocations");
 
-        response.then().statusCode(200)
+        response.then()
+                .statusCode(200)
                 .contentType("application/x-npy")
                 .header("x-Amzn-Invoked-Production-Variant", "blue")
                 .header("X-Amzn-SageMaker-Custom-Attributes", "echo:trace=abc")
@@ -72,11 +73,16 @@ class InvocationResourceTest {
 
     @Test
     void inferenceIdIsGeneratedWhenTheClientSendsNone() {
-        String id = given().contentType("text/plain").body("hello")
+        String id = given().contentType("text/plain")
+                .body("hello")
                 .post("/endpoints/echo/invocations")
-                .then().statusCode(200)
-                .header("X-Sagewatch-Inference-Id", matchesPattern("[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}"))
-                .extract().header("X-Sagewatch-Inference-Id");
+                .then()
+                .statusCode(200)
+                .header(
+                        "X-Sagewatch-Inference-Id",
+                        matchesPattern("[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}"))
+                .extract()
+                .header("X-Sagewatch-Inference-Id");
         assertEquals(1, modelCallsFor(id), "the generated id is forwarded to SageMaker too");
         assertEquals("SUCCEEDED", awaitFinalRecord(id).getString("status"));
     }
@@ -96,9 +102,12 @@ class InvocationResourceTest {
     @MethodSource("modelErrors")
     void sageMakerErrorsReachTheClientAsSageMakerSentThem(String endpoint, int status, String errorType) {
         String id = newInferenceId();
-        given().header("X-Amzn-SageMaker-Inference-Id", id).contentType("application/json").body("{}")
+        given().header("X-Amzn-SageMaker-Inference-Id", id)
+                .contentType("application/json")
+                .body("{}")
                 .post("/endpoints/{name}/invocations", endpoint)
-                .then().statusCode(status)
+                .then()
+                .statusCode(status)
                 .contentType("application/json")
                 .header("x-amzn-ErrorType", errorType)
                 .header("X-Sagewatch-Inference-Id", id);
@@ -111,29 +120,37 @@ class InvocationResourceTest {
 
     @Test
     void modelErrorKeepsTheOriginalStatusMessageAndLogStream() {
-        given().contentType("application/json").body("{}")
+        given().contentType("application/json")
+                .body("{}")
                 .post("/endpoints/error-model/invocations")
-                .then().statusCode(424)
+                .then()
+                .statusCode(424)
                 .header("x-amzn-ErrorType", "ModelError")
                 .body("OriginalStatusCode", equalTo(400))
                 .body("OriginalMessage", equalTo("bad tensor shape"))
-                .body("LogStreamArn", equalTo(
-                        "arn:aws:logs:us-east-1:000000000000:log-group:/aws/sagemaker/Endpoints/error-model"));
+                .body(
+                        "LogStreamArn",
+                        equalTo("arn:aws:logs:us-east-1:000000000000:log-group:/aws/sagemaker/Endpoints/error-model"));
     }
 
     @Test
     void throttlesAreRetriedWithinTheDeadlineThenRelayed() {
         String id = newInferenceId();
-        given().header("X-Amzn-SageMaker-Inference-Id", id).body("x")
+        given().header("X-Amzn-SageMaker-Inference-Id", id)
+                .body("x")
                 .post("/endpoints/throttled/invocations")
-                .then().statusCode(400).header("x-amzn-ErrorType", "ThrottlingException");
+                .then()
+                .statusCode(400)
+                .header("x-amzn-ErrorType", "ThrottlingException");
         assertEquals(3, modelCallsFor(id), "one call and two retries (sagewatch.sagemaker.throttle-retries=2)");
         assertEquals(3, awaitFinalRecord(id).getInt("attempts"));
 
         String recovered = newInferenceId();
-        given().header("X-Amzn-SageMaker-Inference-Id", recovered).body("x")
+        given().header("X-Amzn-SageMaker-Inference-Id", recovered)
+                .body("x")
                 .post("/endpoints/throttled-once/invocations")
-                .then().statusCode(200);
+                .then()
+                .statusCode(200);
         assertEquals(2, modelCallsFor(recovered));
         assertEquals(2, awaitFinalRecord(recovered).getInt("attempts"));
     }
@@ -141,9 +158,12 @@ class InvocationResourceTest {
     @Test
     void sageMakersServiceUnavailableIsRetriedAsSafely() {
         String id = newInferenceId();
-        given().header("X-Amzn-SageMaker-Inference-Id", id).body("again")
+        given().header("X-Amzn-SageMaker-Inference-Id", id)
+                .body("again")
                 .post("/endpoints/unavailable-once/invocations")
-                .then().statusCode(200).body(equalTo("again"));
+                .then()
+                .statusCode(200)
+                .body(equalTo("again"));
         assertEquals(2, modelCallsFor(id));
         assertEquals(2, awaitFinalRecord(id).getInt("attempts"));
     }
@@ -151,17 +171,22 @@ class InvocationResourceTest {
     @Test
     void modelErrorsAreNeverRetried() {
         String id = newInferenceId();
-        given().header("X-Amzn-SageMaker-Inference-Id", id).body("x")
-                .post("/endpoints/error-model/invocations").then().statusCode(424);
+        given().header("X-Amzn-SageMaker-Inference-Id", id)
+                .body("x")
+                .post("/endpoints/error-model/invocations")
+                .then()
+                .statusCode(424);
         assertEquals(1, modelCallsFor(id));
     }
 
     @Test
     void anAnswerThatIsNotSageMakersIsDescribedNotRelayed() {
         String id = newInferenceId();
-        given().header("X-Amzn-SageMaker-Inference-Id", id).body("x")
+        given().header("X-Amzn-SageMaker-Inference-Id", id)
+                .body("x")
                 .post("/endpoints/error-unknown/invocations")
-                .then().statusCode(530)
+                .then()
+                .statusCode(530)
                 .header("x-amzn-ErrorType", "InternalDependencyException")
                 .body("Message", equalTo("SageMaker answered HTTP 502 without an error code"));
         assertEquals("InternalDependencyException", awaitFinalRecord(id).getString("error_type"));
@@ -169,8 +194,6 @@ class InvocationResourceTest {
 
     @Test
     void unknownRoutesAnswerInTheSameShape() {
-        given().get("/no/such/route")
-                .then().statusCode(404)
-                .header("x-amzn-ErrorType", "UnknownOperationException");
+        given().get("/no/such/route").then().statusCode(404).header("x-amzn-ErrorType", "UnknownOperationException");
     }
 }

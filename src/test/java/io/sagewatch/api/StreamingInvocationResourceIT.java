@@ -6,5 +6,4 @@ import io.sagewatch.testing.NativeHttpBuild;
 /** Streaming: the same suite against the native executable. */
 @QuarkusIntegrationTest
 @NativeHttpBuild
-class StreamingInvocationResourceIT extends StreamingInvocationResourceTest {
-}
+class StreamingInvocationResourceIT extends StreamingInvocationResourceTest {}

@@ -1,15 +1,5 @@
 package io.sagewatch.api;
 
-import static io.restassured.RestAssured.given;
-import static io.sagewatch.testing.Gateway.awaitFinalRecord;
-import static io.sagewatch.testing.Gateway.newInferenceId;
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
-import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assumptions.assumeFalse;
-
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -37,6 +27,16 @@ import io.sagewatch.testing.EventStreamReader;
 import io.sagewatch.testing.Gateway;
 import io.sagewatch.testing.GatewayTestResource;
 import io.sagewatch.testing.PythonScript;
+
+import static io.restassured.RestAssured.given;
+import static io.sagewatch.testing.Gateway.awaitFinalRecord;
+import static io.sagewatch.testing.Gateway.newInferenceId;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
 /**
  * InvokeEndpointWithResponseStream through the gateway, against the SageMaker-protocol fake and DynamoDB Local. In the
@@ -71,8 +71,8 @@ class StreamingInvocationResourceTest {
         for (ObjectNode call : calls) {
             list.add(call);
         }
-        return JSON.readTree(PythonScript.run("boto3_stream.py", list.toString(),
-                "http://127.0.0.1:" + RestAssured.port));
+        return JSON.readTree(
+                PythonScript.run("boto3_stream.py", list.toString(), "http://127.0.0.1:" + RestAssured.port));
     }
 
     private static ObjectNode call(String endpoint, String body, String inferenceId) {
@@ -85,8 +85,8 @@ class StreamingInvocationResourceTest {
 
     private static List<String> parts(JsonNode result) {
         List<String> parts = new ArrayList<>();
-        result.get("parts").forEach(p -> parts.add(new String(Base64.getDecoder().decode(p.asText()),
-                StandardCharsets.UTF_8)));
+        result.get("parts")
+                .forEach(p -> parts.add(new String(Base64.getDecoder().decode(p.asText()), StandardCharsets.UTF_8)));
         return parts;
     }
 
@@ -94,8 +94,10 @@ class StreamingInvocationResourceTest {
     void boto3ReadsEveryPartInOrderWithSageMakersHeaders() throws Exception {
         String raw = newInferenceId();
         String tgi = newInferenceId();
-        ObjectNode rawCall = call("stream-raw", "{\"parts\":5}", raw).put("custom_attributes", "trace=boto3")
-                .put("target_variant", "blue").put("accept", "text/plain");
+        ObjectNode rawCall = call("stream-raw", "{\"parts\":5}", raw)
+                .put("custom_attributes", "trace=boto3")
+                .put("target_variant", "blue")
+                .put("accept", "text/plain");
         JsonNode results = boto3(rawCall, call("stream-tgi", "{\"parts\":4}", tgi));
 
         JsonNode first = results.get(0);
@@ -115,12 +117,15 @@ class StreamingInvocationResourceTest {
         assertEquals(5, record.getInt("parts"));
         assertEquals(35, record.getInt("response_bytes"));
         assertThat(record.getDouble("time_to_first_token_ms")).isPositive();
-        assertThat(record.getDouble("added_time_to_first_token_ms")).isNotNegative()
+        assertThat(record.getDouble("added_time_to_first_token_ms"))
+                .isNotNegative()
                 .isLessThanOrEqualTo(record.getDouble("time_to_first_token_ms"));
-        assertThat(record.getDouble("inter_token_latency_p99_ms")).isGreaterThanOrEqualTo(record.getDouble("inter_token_latency_p50_ms"));
+        assertThat(record.getDouble("inter_token_latency_p99_ms"))
+                .isGreaterThanOrEqualTo(record.getDouble("inter_token_latency_p50_ms"));
         // the captured output is the stream reassembled (base64: the model's content type is not text)
-        assertEquals("part-1;part-2;part-3;part-4;part-5;", new String(Base64.getDecoder().decode(
-                record.getString("output.data")), StandardCharsets.UTF_8));
+        assertEquals(
+                "part-1;part-2;part-3;part-4;part-5;",
+                new String(Base64.getDecoder().decode(record.getString("output.data")), StandardCharsets.UTF_8));
 
         JsonNode second = results.get(1);
         assertEquals("text/event-stream", second.get("content_type").asText());
@@ -132,7 +137,8 @@ class StreamingInvocationResourceTest {
     @Test
     void tokensAreCountedFromOpenAiStyleChunksWithTheirUsage() throws Exception {
         String id = newInferenceId();
-        JsonNode result = boto3(call("stream-openai", "{\"parts\":6,\"pace_ms\":5}", id)).get(0);
+        JsonNode result =
+                boto3(call("stream-openai", "{\"parts\":6,\"pace_ms\":5}", id)).get(0);
         assertThat(parts(result)).hasSize(6);
         JsonPath record = awaitFinalRecord(id);
         assertEquals(6, record.getInt("output_tokens"));
@@ -151,7 +157,10 @@ class StreamingInvocationResourceTest {
                 call("stream-internal-failure", "{}", null),
                 call("stream-broken", "{}", broken));
 
-        assertEquals("ModelError", results.get(0).get("raised").asText(), results.get(0).toString());
+        assertEquals(
+                "ModelError",
+                results.get(0).get("raised").asText(),
+                results.get(0).toString());
         assertEquals(424, results.get(0).get("status").asInt());
         assertEquals("ValidationError", results.get(1).get("raised").asText());
 
@@ -159,7 +168,9 @@ class StreamingInvocationResourceTest {
         assertEquals(List.of("part-1;", "part-2;"), parts(modelStreamError), "parts before the error are delivered");
         assertEquals("EventStreamError", modelStreamError.get("raised").asText());
         assertEquals("ModelStreamError", modelStreamError.get("code").asText());
-        assertEquals("Model container crashed mid-stream", modelStreamError.get("message").asText());
+        assertEquals(
+                "Model container crashed mid-stream",
+                modelStreamError.get("message").asText());
 
         JsonNode internal = results.get(3);
         assertEquals("InternalStreamFailure", internal.get("code").asText(), internal.toString());
@@ -182,7 +193,8 @@ class StreamingInvocationResourceTest {
         String id = newInferenceId();
         try (EventStreamReader stream = EventStreamReader.open(url("stream-held"), id, "{\"parts\":3}")) {
             assertEquals(200, stream.response().statusCode());
-            assertEquals("application/vnd.amazon.eventstream",
+            assertEquals(
+                    "application/vnd.amazon.eventstream",
                     stream.response().headers().firstValue("Content-Type").orElseThrow());
             // the model holds parts 2 and 3 until this first part has come through the gateway
             EventStreamMessage first = stream.next(PATIENCE);
@@ -209,7 +221,10 @@ class StreamingInvocationResourceTest {
             assertEquals("ClientDisconnected", record.getString("error_type"));
             assertEquals(1, record.getInt("parts"), "the record says how much was delivered");
             await().atMost(PATIENCE).until(() -> lines.messages().stream().anyMatch(l -> l.contains(id)));
-            JsonNode line = JSON.readTree(lines.messages().stream().filter(l -> l.contains(id)).findFirst().get());
+            JsonNode line = JSON.readTree(lines.messages().stream()
+                    .filter(l -> l.contains(id))
+                    .findFirst()
+                    .get());
             assertEquals(1, line.get("parts").asInt());
         }
         // the model's side: the rest of its stream goes to a connection the gateway has reset
@@ -244,19 +259,22 @@ class StreamingInvocationResourceTest {
         String id = newInferenceId();
         int parts = 4_000;
         int partBytes = 64 * 1024; // 256 MB in all
-        try (EventStreamReader stream = EventStreamReader.open(url("stream-raw"), id,
-                "{\"parts\":" + parts + ",\"part_bytes\":" + partBytes + "}")) {
+        try (EventStreamReader stream = EventStreamReader.open(
+                url("stream-raw"), id, "{\"parts\":" + parts + ",\"part_bytes\":" + partBytes + "}")) {
             stream.next(PATIENCE);
             stream.pause();
             // wait (bounded) until the model's writes stop advancing: the buffers between it and the reader are full
             long[] last = {-1};
-            await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(500)).until(() -> {
-                long now = Gateway.streamBytesWritten(id);
-                boolean stalled = now == last[0];
-                last[0] = now;
-                return stalled;
-            });
-            // What left the model sits in the sockets' buffers (on this machine TCP autotunes a connection's up to 32 MB
+            await().atMost(Duration.ofSeconds(20))
+                    .pollInterval(Duration.ofMillis(500))
+                    .until(() -> {
+                        long now = Gateway.streamBytesWritten(id);
+                        boolean stalled = now == last[0];
+                        last[0] = now;
+                        return stalled;
+                    });
+            // What left the model sits in the sockets' buffers (on this machine TCP autotunes a connection's up to 32
+            // MB
             // to receive and 4 MB to send: 72 MB for the two connections at most) and one chunk in the gateway; not
             // the 256 MB the model has to send.
             assertThat(last[0]).isLessThan(96L * 1024 * 1024);
@@ -274,8 +292,8 @@ class StreamingInvocationResourceTest {
     void aClientThatStopsReadingIsLetGoAfterTheSilenceDeadline() throws Exception {
         assumeFalse(Gateway.isLambdaBuild(), "API Gateway's HTTP API returns a stream whole when it ends");
         String id = newInferenceId();
-        try (EventStreamReader stream = EventStreamReader.open(url("stream-stalled"), id,
-                "{\"parts\":4000,\"part_bytes\":65536}")) {
+        try (EventStreamReader stream =
+                EventStreamReader.open(url("stream-stalled"), id, "{\"parts\":4000,\"part_bytes\":65536}")) {
             stream.next(PATIENCE);
             stream.pause();
             // the buffers fill, the parts wait for the client for longer than 1 s: the gateway ends the stream
@@ -306,8 +324,8 @@ class StreamingInvocationResourceTest {
         String key = "stream-key-" + newInferenceId();
         String first = newInferenceId();
         List<String> parts = new ArrayList<>();
-        try (EventStreamReader stream = EventStreamReader.open(url("stream-raw"), first, "{\"parts\":3}",
-                Map.of("Idempotency-Key", key))) {
+        try (EventStreamReader stream =
+                EventStreamReader.open(url("stream-raw"), first, "{\"parts\":3}", Map.of("Idempotency-Key", key))) {
             for (EventStreamMessage part = stream.next(PATIENCE); part != null; part = stream.next(PATIENCE)) {
                 parts.add(new String(part.payload(), StandardCharsets.UTF_8));
             }
@@ -316,11 +334,21 @@ class StreamingInvocationResourceTest {
         awaitFinalRecord(first);
         String again = newInferenceId();
         await().atMost(PATIENCE).untilAsserted(() -> {
-            try (EventStreamReader replay = EventStreamReader.open(url("stream-raw"), again, "{\"parts\":3}",
-                    Map.of("Idempotency-Key", key))) {
+            try (EventStreamReader replay =
+                    EventStreamReader.open(url("stream-raw"), again, "{\"parts\":3}", Map.of("Idempotency-Key", key))) {
                 assertEquals(200, replay.response().statusCode());
-                assertEquals("true", replay.response().headers().firstValue("Idempotent-Replayed").orElse(null));
-                assertEquals(first, replay.response().headers().firstValue("X-Sagewatch-Inference-Id").orElse(null));
+                assertEquals(
+                        "true",
+                        replay.response()
+                                .headers()
+                                .firstValue("Idempotent-Replayed")
+                                .orElse(null));
+                assertEquals(
+                        first,
+                        replay.response()
+                                .headers()
+                                .firstValue("X-Sagewatch-Inference-Id")
+                                .orElse(null));
                 EventStreamMessage whole = replay.next(PATIENCE);
                 assertEquals("PayloadPart", whole.header(":event-type"));
                 assertEquals("part-1;part-2;part-3;", new String(whole.payload(), StandardCharsets.UTF_8));
@@ -333,8 +361,11 @@ class StreamingInvocationResourceTest {
 
     @Test
     void badInputIsRefusedBeforeTheModelIsCalled() {
-        given().contentType("application/json").body("")
+        given().contentType("application/json")
+                .body("")
                 .post("/endpoints/stream-raw/invocations-response-stream")
-                .then().statusCode(400).header("x-amzn-ErrorType", "ValidationError");
+                .then()
+                .statusCode(400)
+                .header("x-amzn-ErrorType", "ValidationError");
     }
 }

@@ -6,5 +6,4 @@ import io.sagewatch.testing.NativeHttpBuild;
 /** API keys: the same suite against the native executable. */
 @QuarkusIntegrationTest
 @NativeHttpBuild
-class ApiKeysIT extends ApiKeysTest {
-}
+class ApiKeysIT extends ApiKeysTest {}

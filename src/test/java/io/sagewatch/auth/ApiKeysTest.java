@@ -1,14 +1,5 @@
 package io.sagewatch.auth;
 
-import static io.restassured.RestAssured.given;
-import static io.sagewatch.testing.Gateway.awaitFinalRecord;
-import static io.sagewatch.testing.Gateway.modelCallsFor;
-import static io.sagewatch.testing.Gateway.newInferenceId;
-import static org.hamcrest.Matchers.containsString;
-import static org.hamcrest.Matchers.equalTo;
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -28,6 +19,15 @@ import io.sagewatch.testing.CapturedLog;
 import io.sagewatch.testing.GatewayTestResource;
 import io.sagewatch.testing.RouteCatalog;
 
+import static io.restassured.RestAssured.given;
+import static io.sagewatch.testing.Gateway.awaitFinalRecord;
+import static io.sagewatch.testing.Gateway.modelCallsFor;
+import static io.sagewatch.testing.Gateway.newInferenceId;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 /** Every refusal: 403 in AWS' terms, no model call, no record; the caller's name (never its key) in the record. */
 @QuarkusTest
 @WithTestResource(GatewayTestResource.class)
@@ -41,14 +41,23 @@ class ApiKeysTest {
     public static class ThreeKeys implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
-            return Map.of("sagewatch.auth.enabled", "true",
-                    "sagewatch.auth.keys.team-a.sha256", "4b74c3ce75289f40de75abf29f85f12b862f2f851079a6a77ead465beebff548",
-                    "sagewatch.auth.keys.team-b.sha256", "1c73a033db798de72736d36bd72ac1bed38696a93d378e1a483f6e8ad1ee1e8e",
-                    "sagewatch.auth.keys.team-b.endpoints", "echo",
-                    "sagewatch.auth.keys.old.sha256", "3f56d3047c9066ff1bb6cb74631ac0496efebf3c3ec3d000f77e6667f5a69443",
-                    "sagewatch.auth.keys.old.revoked", "true",
-                    "sagewatch.auth.keys.team-a.admin", "true",
-                    "sagewatch.endpoint.echo.monitor.enabled", "true");
+            return Map.of(
+                    "sagewatch.auth.enabled",
+                    "true",
+                    "sagewatch.auth.keys.team-a.sha256",
+                    "4b74c3ce75289f40de75abf29f85f12b862f2f851079a6a77ead465beebff548",
+                    "sagewatch.auth.keys.team-b.sha256",
+                    "1c73a033db798de72736d36bd72ac1bed38696a93d378e1a483f6e8ad1ee1e8e",
+                    "sagewatch.auth.keys.team-b.endpoints",
+                    "echo",
+                    "sagewatch.auth.keys.old.sha256",
+                    "3f56d3047c9066ff1bb6cb74631ac0496efebf3c3ec3d000f77e6667f5a69443",
+                    "sagewatch.auth.keys.old.revoked",
+                    "true",
+                    "sagewatch.auth.keys.team-a.admin",
+                    "true",
+                    "sagewatch.endpoint.echo.monitor.enabled",
+                    "true");
         }
     }
 
@@ -57,24 +66,45 @@ class ApiKeysTest {
     }
 
     private static void refused(RequestSpecification request, String endpoint, String errorType, String message) {
-        request.post("/endpoints/{e}/invocations", endpoint).then().statusCode(403)
+        request.post("/endpoints/{e}/invocations", endpoint)
+                .then()
+                .statusCode(403)
                 .header("x-amzn-ErrorType", errorType)
                 .body("Message", containsString(message));
     }
 
     @Test
     void modelHealthIsReadWithAnyKeyOfTheEndpointAndChangedOnlyWithAnAdminKey() {
-        given().get("/endpoints/echo/monitoring/windows").then().statusCode(403)
+        given().get("/endpoints/echo/monitoring/windows")
+                .then()
+                .statusCode(403)
                 .header("x-amzn-ErrorType", "MissingAuthenticationTokenException");
-        given().header(ApiKeys.HEADER, TEAM_B).get("/endpoints/echo/monitoring/windows").then().statusCode(200);
-        given().header(ApiKeys.HEADER, TEAM_B).contentType("text/csv").body("1,2\n3,4\n")
-                .post("/endpoints/echo/monitoring/baseline/dataset").then().statusCode(403)
+        given().header(ApiKeys.HEADER, TEAM_B)
+                .get("/endpoints/echo/monitoring/windows")
+                .then()
+                .statusCode(200);
+        given().header(ApiKeys.HEADER, TEAM_B)
+                .contentType("text/csv")
+                .body("1,2\n3,4\n")
+                .post("/endpoints/echo/monitoring/baseline/dataset")
+                .then()
+                .statusCode(403)
                 .header("x-amzn-ErrorType", "AccessDeniedException")
                 .body("Message", containsString("may not change baselines"));
-        given().header(ApiKeys.HEADER, TEAM_B).get("/endpoints/echo/monitoring/baseline").then().statusCode(404);
-        given().header(ApiKeys.HEADER, TEAM_A).contentType("text/csv").body("1,2\n3,4\n")
-                .post("/endpoints/echo/monitoring/baseline/dataset").then().statusCode(201);
-        given().header(ApiKeys.HEADER, TEAM_B).get("/endpoints/echo/monitoring/baseline").then().statusCode(200);
+        given().header(ApiKeys.HEADER, TEAM_B)
+                .get("/endpoints/echo/monitoring/baseline")
+                .then()
+                .statusCode(404);
+        given().header(ApiKeys.HEADER, TEAM_A)
+                .contentType("text/csv")
+                .body("1,2\n3,4\n")
+                .post("/endpoints/echo/monitoring/baseline/dataset")
+                .then()
+                .statusCode(201);
+        given().header(ApiKeys.HEADER, TEAM_B)
+                .get("/endpoints/echo/monitoring/baseline")
+                .then()
+                .statusCode(200);
     }
 
     @Test
@@ -82,50 +112,89 @@ class ApiKeysTest {
         String id = newInferenceId();
         refused(invoke(id), "echo", "MissingAuthenticationTokenException", "Missing API key");
         assertEquals(0, modelCallsFor(id));
-        given().header(ApiKeys.HEADER, TEAM_A).get("/inferences/{id}", id).then().statusCode(404);
+        given().header(ApiKeys.HEADER, TEAM_A)
+                .get("/inferences/{id}", id)
+                .then()
+                .statusCode(404);
     }
 
     @Test
     void aWrongKeyAndARevokedKeyAreRefused() {
         String wrong = newInferenceId();
-        refused(invoke(wrong).header(ApiKeys.HEADER, "team-a-secret-key-0009"), "echo", "UnrecognizedClientException",
+        refused(
+                invoke(wrong).header(ApiKeys.HEADER, "team-a-secret-key-0009"),
+                "echo",
+                "UnrecognizedClientException",
                 "not valid");
         String revoked = newInferenceId();
         refused(invoke(revoked).header(ApiKeys.HEADER, REVOKED), "echo", "UnrecognizedClientException", "revoked");
-        refused(invoke(revoked).header("Authorization", "Bearer " + REVOKED), "echo",
-                "UnrecognizedClientException", "revoked");
+        refused(
+                invoke(revoked).header("Authorization", "Bearer " + REVOKED),
+                "echo",
+                "UnrecognizedClientException",
+                "revoked");
         assertEquals(0, modelCallsFor(wrong) + modelCallsFor(revoked));
         given().get("/endpoints/echo/inferences").then().statusCode(403);
-        given().header(ApiKeys.HEADER, REVOKED).get("/inferences/{id}", wrong).then().statusCode(403);
+        given().header(ApiKeys.HEADER, REVOKED)
+                .get("/inferences/{id}", wrong)
+                .then()
+                .statusCode(403);
     }
 
     @Test
     void aKeyLimitedToOneEndpointCannotUseOrReadAnother() {
         String other = newInferenceId();
-        refused(invoke(other).header(ApiKeys.HEADER, TEAM_B), "slow", "AccessDeniedException",
+        refused(
+                invoke(other).header(ApiKeys.HEADER, TEAM_B),
+                "slow",
+                "AccessDeniedException",
                 "may not use endpoint slow");
         assertEquals(0, modelCallsFor(other));
-        given().header(ApiKeys.HEADER, TEAM_B).get("/endpoints/slow/inferences").then().statusCode(403)
+        given().header(ApiKeys.HEADER, TEAM_B)
+                .get("/endpoints/slow/inferences")
+                .then()
+                .statusCode(403)
                 .header("x-amzn-ErrorType", "AccessDeniedException");
 
         // team-a writes a record on "slow"; team-b cannot tell it exists
         String onSlow = newInferenceId();
-        invoke(onSlow).header(ApiKeys.HEADER, TEAM_A).post("/endpoints/slow/invocations").then().statusCode(200);
-        given().header(ApiKeys.HEADER, TEAM_A).get("/inferences/{id}", onSlow).then().statusCode(200);
-        given().header(ApiKeys.HEADER, TEAM_B).get("/inferences/{id}", onSlow).then().statusCode(404);
+        invoke(onSlow)
+                .header(ApiKeys.HEADER, TEAM_A)
+                .post("/endpoints/slow/invocations")
+                .then()
+                .statusCode(200);
+        given().header(ApiKeys.HEADER, TEAM_A)
+                .get("/inferences/{id}", onSlow)
+                .then()
+                .statusCode(200);
+        given().header(ApiKeys.HEADER, TEAM_B)
+                .get("/inferences/{id}", onSlow)
+                .then()
+                .statusCode(404);
     }
 
     @Test
     void theRecordAndTheLogLineNameTheCallerNeverTheKey() {
         String id = newInferenceId();
         try (CapturedLog lines = CapturedLog.of("sagewatch.inference")) {
-            invoke(id).header("Authorization", "Bearer " + TEAM_B).post("/endpoints/echo/invocations").then()
-                    .statusCode(200).body(equalTo("x"));
-            given().header(ApiKeys.HEADER, TEAM_B).get("/inferences/{id}", id).then().statusCode(200)
+            invoke(id)
+                    .header("Authorization", "Bearer " + TEAM_B)
+                    .post("/endpoints/echo/invocations")
+                    .then()
+                    .statusCode(200)
+                    .body(equalTo("x"));
+            given().header(ApiKeys.HEADER, TEAM_B)
+                    .get("/inferences/{id}", id)
+                    .then()
+                    .statusCode(200)
                     .body("caller", equalTo("team-b"));
             assertEquals("team-b", awaitFinalRecord(id, TEAM_B).getString("caller"));
-            String line = lines.messages().stream().filter(l -> l.contains(id)).findFirst().orElseThrow();
-            org.assertj.core.api.Assertions.assertThat(line).contains("\"caller\":\"team-b\"")
+            String line = lines.messages().stream()
+                    .filter(l -> l.contains(id))
+                    .findFirst()
+                    .orElseThrow();
+            org.assertj.core.api.Assertions.assertThat(line)
+                    .contains("\"caller\":\"team-b\"")
                     .doesNotContain(TEAM_B);
         }
     }
@@ -133,16 +202,27 @@ class ApiKeysTest {
     @Test
     void streamsAskForAKeyToo() {
         String id = newInferenceId();
-        given().header("X-Amzn-SageMaker-Inference-Id", id).body("{}")
-                .post("/endpoints/stream-raw/invocations-response-stream").then().statusCode(403)
+        given().header("X-Amzn-SageMaker-Inference-Id", id)
+                .body("{}")
+                .post("/endpoints/stream-raw/invocations-response-stream")
+                .then()
+                .statusCode(403)
                 .header("x-amzn-ErrorType", "MissingAuthenticationTokenException");
-        given().header("X-Amzn-SageMaker-Inference-Id", id).header(ApiKeys.HEADER, TEAM_B).body("{}")
-                .post("/endpoints/stream-raw/invocations-response-stream").then().statusCode(403)
+        given().header("X-Amzn-SageMaker-Inference-Id", id)
+                .header(ApiKeys.HEADER, TEAM_B)
+                .body("{}")
+                .post("/endpoints/stream-raw/invocations-response-stream")
+                .then()
+                .statusCode(403)
                 .header("x-amzn-ErrorType", "AccessDeniedException");
         assertEquals(0, modelCallsFor(id));
         String allowed = newInferenceId();
-        given().header("X-Amzn-SageMaker-Inference-Id", allowed).header(ApiKeys.HEADER, TEAM_A).body("{}")
-                .post("/endpoints/stream-raw/invocations-response-stream").then().statusCode(200)
+        given().header("X-Amzn-SageMaker-Inference-Id", allowed)
+                .header(ApiKeys.HEADER, TEAM_A)
+                .body("{}")
+                .post("/endpoints/stream-raw/invocations-response-stream")
+                .then()
+                .statusCode(200)
                 .header("Content-Type", "application/vnd.amazon.eventstream");
         assertEquals("team-a", awaitFinalRecord(allowed, TEAM_A).getString("caller"));
     }
@@ -155,30 +235,48 @@ class ApiKeysTest {
     @Test
     void everyRouteNeedsAKeyUnlessItIsPublic() {
         Map<String, List<String>> routes = new TreeMap<>();
-        JsonPath openApi = given().queryParam("format", "json").get("/q/openapi").then().statusCode(200).extract()
+        JsonPath openApi = given().queryParam("format", "json")
+                .get("/q/openapi")
+                .then()
+                .statusCode(200)
+                .extract()
                 .jsonPath();
         Map<String, Map<String, Object>> paths = openApi.getMap("paths");
-        paths.forEach((path, operations) -> routes.put(path, operations.keySet().stream()
-                .map(method -> method.toUpperCase(Locale.ROOT)).toList()));
+        paths.forEach((path, operations) -> routes.put(
+                path,
+                operations.keySet().stream()
+                        .map(method -> method.toUpperCase(Locale.ROOT))
+                        .toList()));
         RouteCatalog.paths().forEach(path -> routes.putIfAbsent(path, List.of("GET")));
-        for (String framework : List.of("/q/health", "/q/health/live", "/q/health/ready", "/q/health/started",
-                "/q/metrics", "/q/openapi")) {
+        for (String framework : List.of(
+                "/q/health", "/q/health/live", "/q/health/ready", "/q/health/started", "/q/metrics", "/q/openapi")) {
             routes.putIfAbsent(framework, List.of("GET"));
         }
-        assertThat(routes).as("the routes found").containsKeys("/endpoints/{EndpointName}/invocations",
-                "/inferences/{inferenceId}", "/q/health", "/q/metrics", "/q/openapi");
+        assertThat(routes)
+                .as("the routes found")
+                .containsKeys(
+                        "/endpoints/{EndpointName}/invocations",
+                        "/inferences/{inferenceId}",
+                        "/q/health",
+                        "/q/metrics",
+                        "/q/openapi");
         List<String> decisions = new ArrayList<>();
         routes.forEach((template, methods) -> {
-            String path = template.replace("{EndpointName}", "echo").replace("{inferenceId}", "some-id")
-                    .replaceAll("\\{[^}]+}", "x").replace("*", "");
+            String path = template.replace("{EndpointName}", "echo")
+                    .replace("{inferenceId}", "some-id")
+                    .replaceAll("\\{[^}]+}", "x")
+                    .replace("*", "");
             for (String method : methods) {
                 var answer = given().body("x").request(method, path).then().extract();
                 boolean refused = answer.statusCode() == 403
                         && "MissingAuthenticationTokenException".equals(answer.header("x-amzn-ErrorType"));
                 decisions.add(method + " " + template + " -> " + answer.statusCode());
                 if (refused == ApiKeyFilter.isPublic(path)) {
-                    throw new AssertionError(method + " " + template + (refused ? " is public but refused"
-                            : " answered " + answer.statusCode() + " without a key") + "; all: " + decisions);
+                    throw new AssertionError(method + " " + template
+                            + (refused
+                                    ? " is public but refused"
+                                    : " answered " + answer.statusCode() + " without a key")
+                            + "; all: " + decisions);
                 }
             }
         });

@@ -1,7 +1,5 @@
 package io.sagewatch.aws;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,6 +24,8 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.impl.VertxInternal;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 /**
  * Abandoning a call (a cancelled inference, a write past its deadline) must never fail another one, and a call
  * abandoned before it was sent is never sent. Calls from four event loops share two pooled connections per loop; every
@@ -43,9 +43,13 @@ class EventLoopHttpClientsTest {
     void start() throws Exception {
         vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(4));
         server = vertx.createHttpServer()
-                .requestHandler(request -> request.body().onSuccess(body -> vertx.setTimer(1,
-                        id -> request.response().end(body))))
-                .listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+                .requestHandler(request -> request.body()
+                        .onSuccess(body ->
+                                vertx.setTimer(1, id -> request.response().end(body))))
+                .listen(0, "127.0.0.1")
+                .toCompletionStage()
+                .toCompletableFuture()
+                .get(10, TimeUnit.SECONDS);
     }
 
     @AfterEach
@@ -55,8 +59,7 @@ class EventLoopHttpClientsTest {
 
     @Test
     void abandonedCallsNeverFailTheCallsTheyShareConnectionsWith() throws Exception {
-        EventLoopHttpClients clients = new EventLoopHttpClients(vertx,
-                new HttpClientOptions().setKeepAlive(true), 2);
+        EventLoopHttpClients clients = new EventLoopHttpClients(vertx, new HttpClientOptions().setKeepAlive(true), 2);
         List<Context> loops = new ArrayList<>();
         for (int i = 0; i < 4; i++) {
             loops.add(((VertxInternal) vertx).createEventLoopContext());
@@ -75,24 +78,30 @@ class EventLoopHttpClientsTest {
         clients.close();
     }
 
-    private void call(EventLoopHttpClients clients, boolean abandoned, ConcurrentLinkedQueue<String> failures,
+    private void call(
+            EventLoopHttpClients clients,
+            boolean abandoned,
+            ConcurrentLinkedQueue<String> failures,
             Promise<Void> done) {
         AbandonableCall call = new AbandonableCall();
-        RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST).setHost("127.0.0.1")
-                .setPort(server.actualPort()).setURI("/");
+        RequestOptions options = new RequestOptions()
+                .setMethod(HttpMethod.POST)
+                .setHost("127.0.0.1")
+                .setPort(server.actualPort())
+                .setURI("/");
         clients.onEventLoop(client -> client.request(options)
-                .compose(out -> {
-                    if (!call.started(out)) {
-                        return Future.failedFuture("abandoned");
-                    }
-                    if (abandoned) {
-                        // lands anywhere from before the answer to just after it
-                        long delay = 1 + ThreadLocalRandom.current().nextInt(2);
-                        vertx.setTimer(delay, id -> call.abandon());
-                    }
-                    return out.send("ping");
-                })
-                .compose(response -> response.body()))
+                        .compose(out -> {
+                            if (!call.started(out)) {
+                                return Future.failedFuture("abandoned");
+                            }
+                            if (abandoned) {
+                                // lands anywhere from before the answer to just after it
+                                long delay = 1 + ThreadLocalRandom.current().nextInt(2);
+                                vertx.setTimer(delay, id -> call.abandon());
+                            }
+                            return out.send("ping");
+                        })
+                        .compose(response -> response.body()))
                 .onComplete(result -> {
                     call.answered();
                     if (result.failed() && !abandoned) {
@@ -107,21 +116,24 @@ class EventLoopHttpClientsTest {
         // one connection per loop: all but the first call queue for it, and are abandoned there
         EventLoopHttpClients clients = new EventLoopHttpClients(vertx, new HttpClientOptions().setKeepAlive(true), 1);
         Context loop = ((VertxInternal) vertx).createEventLoopContext();
-        RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST).setHost("127.0.0.1")
-                .setPort(server.actualPort()).setURI("/");
+        RequestOptions options = new RequestOptions()
+                .setMethod(HttpMethod.POST)
+                .setHost("127.0.0.1")
+                .setPort(server.actualPort())
+                .setURI("/");
         List<Future<?>> finished = new ArrayList<>();
         AtomicInteger sent = new AtomicInteger();
         loop.runOnContext(ignored -> {
             for (int i = 0; i < 50; i++) {
                 AbandonableCall call = new AbandonableCall();
                 finished.add(clients.onEventLoop(client -> client.request(options)
-                        .compose(out -> {
-                            if (!call.started(out)) {
-                                return Future.failedFuture("abandoned");
-                            }
-                            sent.incrementAndGet();
-                            return out.send("ping").compose(response -> response.body());
-                        }))
+                                .compose(out -> {
+                                    if (!call.started(out)) {
+                                        return Future.failedFuture("abandoned");
+                                    }
+                                    sent.incrementAndGet();
+                                    return out.send("ping").compose(response -> response.body());
+                                }))
                         .onComplete(result -> call.answered()));
                 if (i > 0) {
                     call.abandon(); // a deadline passed, the client left: while the call waits for the connection
@@ -129,12 +141,19 @@ class EventLoopHttpClientsTest {
             }
         });
         Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> finished.size() == 50);
-        Future.join(finished).toCompletionStage().toCompletableFuture().handle((r, e) -> null)
+        Future.join(finished)
+                .toCompletionStage()
+                .toCompletableFuture()
+                .handle((r, e) -> null)
                 .get(30, TimeUnit.SECONDS);
 
         assertThat(sent.get()).as("calls sent").isEqualTo(1);
-        assertThat(finished.get(0).succeeded()).as("the call not abandoned is answered").isTrue();
-        assertThat(finished.stream().skip(1).allMatch(Future::failed)).as("the abandoned ones fail").isTrue();
+        assertThat(finished.get(0).succeeded())
+                .as("the call not abandoned is answered")
+                .isTrue();
+        assertThat(finished.stream().skip(1).allMatch(Future::failed))
+                .as("the abandoned ones fail")
+                .isTrue();
         clients.close();
     }
 }

@@ -1,8 +1,5 @@
 package io.sagewatch.aws;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -19,15 +16,21 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.sagewatch.testing.PythonScript;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 /** The event stream as boto3 reads it: written here, parsed by botocore; and read back here in any chunking. */
 class EventStreamMessageTest {
 
     private static final List<EventStreamMessage> STREAM = List.of(
-            EventStreamMessage.event("PayloadPart", "application/octet-stream",
+            EventStreamMessage.event(
+                    "PayloadPart",
+                    "application/octet-stream",
                     "data: {\"token\": {\"text\": \"Hel\"}}\n\n".getBytes(StandardCharsets.UTF_8)),
             EventStreamMessage.event("PayloadPart", "application/octet-stream", everyByte()),
             EventStreamMessage.event("PayloadPart", "application/octet-stream", new byte[0]),
-            EventStreamMessage.exception("ModelStreamError",
+            EventStreamMessage.exception(
+                    "ModelStreamError",
                     "{\"Message\":\"the model failed\",\"ErrorCode\":\"424\"}".getBytes(StandardCharsets.UTF_8)));
 
     private static byte[] everyByte() {
@@ -49,16 +52,24 @@ class EventStreamMessageTest {
         String stream = Base64.getEncoder().encodeToString(encoded(STREAM));
         for (String step : List.of("13", "65536")) {
             List<JsonNode> parsed = new ArrayList<>();
-            for (String line : PythonScript.run("eventstream_parse.py", stream, step).strip().split("\n")) {
+            for (String line : PythonScript.run("eventstream_parse.py", stream, step)
+                    .strip()
+                    .split("\n")) {
                 parsed.add(new ObjectMapper().readTree(line));
             }
-            assertThat(parsed).as("messages botocore read, in chunks of " + step).hasSize(STREAM.size());
+            assertThat(parsed)
+                    .as("messages botocore read, in chunks of " + step)
+                    .hasSize(STREAM.size());
             for (int i = 0; i < STREAM.size(); i++) {
                 EventStreamMessage sent = STREAM.get(i);
                 JsonNode read = parsed.get(i);
-                sent.headers().forEach((name, value) -> assertThat(read.path("headers").path(name).asText())
-                        .as(name).isEqualTo(value));
-                assertThat(Base64.getDecoder().decode(read.path("payload").asText())).isEqualTo(sent.payload());
+                sent.headers()
+                        .forEach((name, value) -> assertThat(
+                                        read.path("headers").path(name).asText())
+                                .as(name)
+                                .isEqualTo(value));
+                assertThat(Base64.getDecoder().decode(read.path("payload").asText()))
+                        .isEqualTo(sent.payload());
             }
         }
     }
@@ -71,7 +82,7 @@ class EventStreamMessageTest {
             EventStreamMessage.Decoder decoder = new EventStreamMessage.Decoder();
             List<EventStreamMessage> read = new ArrayList<>();
             // chunks of 1 byte up to a whole message and more
-            for (int at = 0; at < bytes.length;) {
+            for (int at = 0; at < bytes.length; ) {
                 int size = Math.min(bytes.length - at, 1 + random.nextInt(round < 10 ? 16 : 100_000));
                 read.addAll(decoder.feed(Arrays.copyOfRange(bytes, at, at + size)));
                 at += size;
@@ -100,11 +111,13 @@ class EventStreamMessageTest {
         byte[] payloadFlipped = STREAM.get(0).encode();
         payloadFlipped[payloadFlipped.length - 6] ^= 1;
         assertThatThrownBy(() -> new EventStreamMessage.Decoder().feed(payloadFlipped))
-                .isInstanceOf(EventStreamMessage.MalformedStream.class).hasMessageContaining("message checksum");
+                .isInstanceOf(EventStreamMessage.MalformedStream.class)
+                .hasMessageContaining("message checksum");
         byte[] lengthFlipped = STREAM.get(0).encode();
         lengthFlipped[3] ^= 1;
         assertThatThrownBy(() -> new EventStreamMessage.Decoder().feed(lengthFlipped))
-                .isInstanceOf(EventStreamMessage.MalformedStream.class).hasMessageContaining("prelude checksum");
+                .isInstanceOf(EventStreamMessage.MalformedStream.class)
+                .hasMessageContaining("prelude checksum");
     }
 
     @Test
@@ -117,8 +130,8 @@ class EventStreamMessageTest {
         header(headers, ":date", (byte) 8, new byte[] {0, 0, 0, 0, 0, 0, 3, (byte) 0xE8});
         byte[] message = frame(headers.toByteArray(), "x".getBytes(StandardCharsets.UTF_8));
         EventStreamMessage read = new EventStreamMessage.Decoder().feed(message).get(0);
-        assertThat(read.headers()).isEqualTo(Map.of(":message-type", "event", "flag", "true", "count", "256",
-                ":date", "1000"));
+        assertThat(read.headers())
+                .isEqualTo(Map.of(":message-type", "event", "flag", "true", "count", "256", ":date", "1000"));
     }
 
     private static void header(ByteArrayOutputStream out, String name, byte type, byte[] value) {
@@ -131,7 +144,8 @@ class EventStreamMessageTest {
     /** Frames raw headers and a payload as the encoding says, independently of encode(). */
     private static byte[] frame(byte[] headers, byte[] payload) {
         int total = 12 + headers.length + payload.length + 4;
-        java.nio.ByteBuffer out = java.nio.ByteBuffer.allocate(total).putInt(total).putInt(headers.length);
+        java.nio.ByteBuffer out =
+                java.nio.ByteBuffer.allocate(total).putInt(total).putInt(headers.length);
         java.util.zip.CRC32 crc = new java.util.zip.CRC32();
         crc.update(out.array(), 0, 8);
         out.putInt((int) crc.getValue()).put(headers).put(payload);

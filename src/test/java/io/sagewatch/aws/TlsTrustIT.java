@@ -6,5 +6,4 @@ import io.sagewatch.testing.NativeHttpBuild;
 /** TLS in the native image: the trust stores are read at run time, and both HTTP stacks use them. */
 @QuarkusIntegrationTest
 @NativeHttpBuild
-class TlsTrustIT extends TlsTrustTest {
-}
+class TlsTrustIT extends TlsTrustTest {}

@@ -2,8 +2,8 @@ package io.sagewatch.bench;
 
 import java.util.concurrent.CountDownLatch;
 
-import io.sagewatch.dev.EmbeddedDynamoDb;
 import io.sagewatch.aws.EventStreamMessage;
+import io.sagewatch.dev.EmbeddedDynamoDb;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.buffer.Buffer;
@@ -32,33 +32,40 @@ public final class BenchServices {
 
         EmbeddedDynamoDb dynamo = EmbeddedDynamoDb.start(dynamoPort);
         Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1));
-        HttpClient client = vertx.createHttpClient(new HttpClientOptions().setMaxPoolSize(256).setKeepAlive(true));
+        HttpClient client = vertx.createHttpClient(
+                new HttpClientOptions().setMaxPoolSize(256).setKeepAlive(true));
 
-        HttpServer model = vertx.createHttpServer().requestHandler(request -> request.body().onSuccess(body -> {
-            if (request.path().endsWith("/invocations-response-stream")) {
-                stream(vertx, request, body);
-                return;
-            }
-            Runnable answer = () -> request.response()
-                    .putHeader("Content-Type", request.getHeader("Content-Type") == null ? "application/octet-stream"
-                            : request.getHeader("Content-Type"))
-                    .putHeader("x-Amzn-Invoked-Production-Variant", "AllTraffic")
-                    .end(body);
-            if (modelDelay > 0) {
-                vertx.setTimer(modelDelay, id -> answer.run());
-            } else {
-                answer.run();
-            }
-        }));
-        HttpServer proxy = vertx.createHttpServer().requestHandler(request -> request.body()
-                .onSuccess(body -> {
+        HttpServer model = vertx.createHttpServer()
+                .requestHandler(request -> request.body().onSuccess(body -> {
+                    if (request.path().endsWith("/invocations-response-stream")) {
+                        stream(vertx, request, body);
+                        return;
+                    }
+                    Runnable answer = () -> request.response()
+                            .putHeader(
+                                    "Content-Type",
+                                    request.getHeader("Content-Type") == null
+                                            ? "application/octet-stream"
+                                            : request.getHeader("Content-Type"))
+                            .putHeader("x-Amzn-Invoked-Production-Variant", "AllTraffic")
+                            .end(body);
+                    if (modelDelay > 0) {
+                        vertx.setTimer(modelDelay, id -> answer.run());
+                    } else {
+                        answer.run();
+                    }
+                }));
+        HttpServer proxy = vertx.createHttpServer()
+                .requestHandler(request -> request.body().onSuccess(body -> {
                     String target = request.getHeader("X-Amz-Target");
                     boolean batch = target != null && target.endsWith(".BatchWriteItem");
                     boolean write = batch || target != null && target.endsWith(".PutItem");
                     // BatchWriteItem's answer: nothing left unprocessed
                     String ack = batch ? "{\"UnprocessedItems\":{}}" : "{}";
                     Runnable pass = write && acknowledgeOnly
-                            ? () -> request.response().putHeader("Content-Type", "application/x-amz-json-1.0").end(ack)
+                            ? () -> request.response()
+                                    .putHeader("Content-Type", "application/x-amz-json-1.0")
+                                    .end(ack)
                             : () -> forward(client, dynamoPort, request, body);
                     if (write && tableDelay > 0) {
                         vertx.setTimer(tableDelay, id -> pass.run());
@@ -66,8 +73,14 @@ public final class BenchServices {
                         pass.run();
                     }
                 }));
-        model.listen(modelPort, "127.0.0.1").toCompletionStage().toCompletableFuture().join();
-        proxy.listen(proxyPort, "127.0.0.1").toCompletionStage().toCompletableFuture().join();
+        model.listen(modelPort, "127.0.0.1")
+                .toCompletionStage()
+                .toCompletableFuture()
+                .join();
+        proxy.listen(proxyPort, "127.0.0.1")
+                .toCompletionStage()
+                .toCompletableFuture()
+                .join();
         System.out.println("bench services ready");
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             vertx.close();
@@ -87,7 +100,8 @@ public final class BenchServices {
         long pace = spec.getLong("pace_ms", 20L);
         int bytes = spec.getInteger("part_bytes", 64);
         long start = System.nanoTime();
-        var response = request.response().setChunked(true)
+        var response = request.response()
+                .setChunked(true)
                 .putHeader("Content-Type", "application/vnd.amazon.eventstream")
                 .putHeader("X-Amzn-SageMaker-Content-Type", "text/event-stream")
                 .putHeader("x-Amzn-Invoked-Production-Variant", "AllTraffic");
@@ -104,8 +118,11 @@ public final class BenchServices {
                 text.append(' ');
             }
             text.append("\n\n");
-            response.write(Buffer.buffer(EventStreamMessage.event("PayloadPart", "application/octet-stream",
-                    text.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8)).encode()));
+            response.write(Buffer.buffer(EventStreamMessage.event(
+                            "PayloadPart",
+                            "application/octet-stream",
+                            text.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8))
+                    .encode()));
             if (sent[0] == parts) {
                 response.end();
                 return;
@@ -118,7 +135,10 @@ public final class BenchServices {
     }
 
     private static void forward(HttpClient client, int port, HttpServerRequest request, Buffer body) {
-        RequestOptions options = new RequestOptions().setHost("127.0.0.1").setPort(port).setMethod(request.method())
+        RequestOptions options = new RequestOptions()
+                .setHost("127.0.0.1")
+                .setPort(port)
+                .setMethod(request.method())
                 .setURI(request.uri());
         request.headers().forEach(h -> {
             if (!h.getKey().equalsIgnoreCase("Host") && !h.getKey().equalsIgnoreCase("Content-Length")) {

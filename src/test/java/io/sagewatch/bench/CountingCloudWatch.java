@@ -17,7 +17,7 @@ import com.sun.net.httpserver.HttpServer;
  */
 final class CountingCloudWatch implements AutoCloseable {
 
-    private static final byte[] EMPTY_CBOR_MAP = { (byte) 0xA0 };
+    private static final byte[] EMPTY_CBOR_MAP = {(byte) 0xA0};
 
     private final HttpServer server;
     private final ExecutorService executor = Executors.newFixedThreadPool(2);
@@ -44,7 +44,8 @@ final class CountingCloudWatch implements AutoCloseable {
     }
 
     private void count(HttpExchange exchange) throws IOException {
-        try (exchange; InputStream in = exchange.getRequestBody()) {
+        try (exchange;
+                InputStream in = exchange.getRequestBody()) {
             bytes.addAndGet(in.readAllBytes().length);
             calls.incrementAndGet();
             exchange.getResponseHeaders().add("Content-Type", "application/cbor");

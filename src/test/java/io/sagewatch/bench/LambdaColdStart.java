@@ -24,17 +24,24 @@ public final class LambdaColdStart {
     public static void main(String[] args) throws Exception {
         Path function = Path.of(args[0]).toAbsolutePath();
         int rounds = Integer.parseInt(args[1]);
-        try (EmbeddedDynamoDb dynamo = EmbeddedDynamoDb.start(FreePort.next()); SageMakerFake model = new SageMakerFake()) {
+        try (EmbeddedDynamoDb dynamo = EmbeddedDynamoDb.start(FreePort.next());
+                SageMakerFake model = new SageMakerFake()) {
             for (int round = 0; round < rounds; round++) {
                 try (LambdaRuntimeApi runtime = new LambdaRuntimeApi()) {
-                    String event = LambdaRuntimeApi.apiGatewayEvent("POST", "/endpoints/echo/invocations",
-                            "what a great day", Map.of("content-type", "text/plain"));
-                    List<String> command = new ArrayList<>(List.of(function.resolve("bootstrap").toString()));
-                    ProcessBuilder launch = new ProcessBuilder(command).directory(function.toFile())
+                    String event = LambdaRuntimeApi.apiGatewayEvent(
+                            "POST",
+                            "/endpoints/echo/invocations",
+                            "what a great day",
+                            Map.of("content-type", "text/plain"));
+                    List<String> command = new ArrayList<>(
+                            List.of(function.resolve("bootstrap").toString()));
+                    ProcessBuilder launch = new ProcessBuilder(command)
+                            .directory(function.toFile())
                             .redirectErrorStream(true)
-                            .redirectOutput(Files.createTempFile("sagewatch-cold-start", ".log").toFile());
-                    launch.environment().putAll(runtime.functionEnvironment("http://127.0.0.1:" + dynamo.port(),
-                            model.url()));
+                            .redirectOutput(Files.createTempFile("sagewatch-cold-start", ".log")
+                                    .toFile());
+                    launch.environment()
+                            .putAll(runtime.functionEnvironment("http://127.0.0.1:" + dynamo.port(), model.url()));
                     long started = System.nanoTime();
                     Process bootstrap = launch.start();
                     try {
@@ -47,8 +54,11 @@ public final class LambdaColdStart {
                         }
                         long first = answer.answeredAtNanos() - sent;
                         long rss = Files.readAllLines(Path.of("/proc/" + bootstrap.pid() + "/status")).stream()
-                                .filter(l -> l.startsWith("VmRSS:")).mapToLong(l -> Long.parseLong(
-                                        l.replaceAll("\\D", ""))).findFirst().orElse(0) / 1024;
+                                        .filter(l -> l.startsWith("VmRSS:"))
+                                        .mapToLong(l -> Long.parseLong(l.replaceAll("\\D", "")))
+                                        .findFirst()
+                                        .orElse(0)
+                                / 1024;
                         System.out.printf("%.1f %.1f %d%n", init / 1e6, first / 1e6, rss);
                     } finally {
                         bootstrap.destroy();

@@ -21,13 +21,14 @@ import io.micrometer.prometheus.PrometheusMeterRegistry;
 import io.sagewatch.config.SagewatchConfig;
 import io.sagewatch.core.InferenceOutcome;
 import io.sagewatch.core.InferenceRequest;
+import io.sagewatch.core.ModelCall;
+import io.sagewatch.core.ModelResponse;
 import io.sagewatch.core.TokenUsage;
 import io.sagewatch.metrics.CloudWatchMeterRegistry;
 import io.sagewatch.metrics.EmfMeterRegistry;
 import io.sagewatch.metrics.InferenceMetersAccess;
-import io.sagewatch.core.ModelCall;
-import io.sagewatch.core.ModelResponse;
 import io.sagewatch.testing.TestConfigs;
+
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.regions.Region;
@@ -53,13 +54,17 @@ public final class MetricsCostBenchmark {
         Map<String, Supplier<MeterRegistry>> sinks = new java.util.LinkedHashMap<>();
         sinks.put("none (meters denied)", () -> denied());
         sinks.put("Prometheus", () -> new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
-        sinks.put("EMF, per step", () -> new EmfMeterRegistry("B", Duration.ofMinutes(1), 10_000, Clock.SYSTEM,
-                line -> emfLines.incrementAndGet()));
-        sinks.put("CloudWatch PutMetricData, per step", () -> new CloudWatchMeterRegistry("B", Duration.ofMinutes(1),
-                10_000, 10, Duration.ofSeconds(5), Clock.SYSTEM, null));
+        sinks.put(
+                "EMF, per step",
+                () -> new EmfMeterRegistry(
+                        "B", Duration.ofMinutes(1), 10_000, Clock.SYSTEM, line -> emfLines.incrementAndGet()));
+        sinks.put(
+                "CloudWatch PutMetricData, per step",
+                () -> new CloudWatchMeterRegistry(
+                        "B", Duration.ofMinutes(1), 10_000, 10, Duration.ofSeconds(5), Clock.SYSTEM, null));
 
-        System.out.println("| sink | ns per inference (best of " + ROUNDS + " rounds of " + measured
-                + ") | vs no sink |");
+        System.out.println(
+                "| sink | ns per inference (best of " + ROUNDS + " rounds of " + measured + ") | vs no sink |");
         System.out.println("|---|---|---|");
         double baseline = 0;
         for (var sink : sinks.entrySet()) {
@@ -97,66 +102,82 @@ public final class MetricsCostBenchmark {
      */
     private static void cloudWatchCalls(int inferences, SagewatchConfig config, List<InferenceOutcome> outcomes)
             throws Exception {
-        System.out.printf(Locale.ROOT, "| P5 sink, per %,d inferences | at 10/s | at 100/s | at 1 000/s |%n",
-                inferences);
+        System.out.printf(
+                Locale.ROOT, "| P5 sink, per %,d inferences | at 10/s | at 100/s | at 1 000/s |%n", inferences);
         System.out.println("|---|---|---|---|");
-        int[] rates = { 10, 100, 1000 };
+        int[] rates = {10, 100, 1000};
         AtomicLong emfLines = new AtomicLong();
-        EmfMeterRegistry perInference = new EmfMeterRegistry("B", Duration.ofMinutes(1), 10_000, Clock.SYSTEM,
-                line -> emfLines.incrementAndGet());
+        EmfMeterRegistry perInference = new EmfMeterRegistry(
+                "B", Duration.ofMinutes(1), 10_000, Clock.SYSTEM, line -> emfLines.incrementAndGet());
         var lambdaMeters = InferenceMetersAccess.create(perInference, perInference, config);
         for (int i = 0; i < inferences; i++) {
             lambdaMeters.record(outcomes.get(i & 3));
             perInference.publish(Map.of("inference_id", "i"));
         }
         long lambdaLines = emfLines.get();
-        System.out.printf(Locale.ROOT, "| EMF, flush per inference (Lambda): API calls (log lines) | %s | %s | %s |%n",
-                "0 (" + lambdaLines + ")", "0 (" + lambdaLines + ")", "0 (" + lambdaLines + ")");
+        System.out.printf(
+                Locale.ROOT,
+                "| EMF, flush per inference (Lambda): API calls (log lines) | %s | %s | %s |%n",
+                "0 (" + lambdaLines + ")",
+                "0 (" + lambdaLines + ")",
+                "0 (" + lambdaLines + ")");
         List<String> perStep = new ArrayList<>();
         for (int rate : rates) {
             emfLines.set(0);
             MockClock clock = new MockClock();
-            EmfMeterRegistry emf = new EmfMeterRegistry("B", Duration.ofMinutes(1), 10_000, clock,
-                    line -> emfLines.incrementAndGet());
+            EmfMeterRegistry emf =
+                    new EmfMeterRegistry("B", Duration.ofMinutes(1), 10_000, clock, line -> emfLines.incrementAndGet());
             var meters = InferenceMetersAccess.create(emf, null, config);
             forEachStep(inferences, rate, outcomes, meters::record, () -> emf.publish(Map.of()));
             perStep.add("0 (" + emfLines.get() + ")");
         }
-        System.out.printf(Locale.ROOT, "| EMF, one flush per 60 s step (ECS): API calls (log lines) | %s | %s | %s |%n",
+        System.out.printf(
+                Locale.ROOT,
+                "| EMF, one flush per 60 s step (ECS): API calls (log lines) | %s | %s | %s |%n",
                 perStep.toArray());
         List<String> calls = new ArrayList<>();
         try (CountingCloudWatch endpoint = new CountingCloudWatch();
                 CloudWatchAsyncClient client = CloudWatchAsyncClient.builder()
-                        .endpointOverride(URI.create(endpoint.url())).region(Region.US_EAST_1)
-                        .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("bench",
-                                "bench")))
+                        .endpointOverride(URI.create(endpoint.url()))
+                        .region(Region.US_EAST_1)
+                        .credentialsProvider(
+                                StaticCredentialsProvider.create(AwsBasicCredentials.create("bench", "bench")))
                         .build()) {
             for (int rate : rates) {
                 long before = endpoint.calls();
                 long bytesBefore = endpoint.bytes();
                 MockClock clock = new MockClock();
                 clock.add(Instant.now().toEpochMilli() - clock.wallTime(), TimeUnit.MILLISECONDS);
-                CloudWatchMeterRegistry cloudwatch = new CloudWatchMeterRegistry("SagewatchBench",
-                        Duration.ofMinutes(1), 10_000, 10, Duration.ofSeconds(30), clock, client);
+                CloudWatchMeterRegistry cloudwatch = new CloudWatchMeterRegistry(
+                        "SagewatchBench", Duration.ofMinutes(1), 10_000, 10, Duration.ofSeconds(30), clock, client);
                 var meters = InferenceMetersAccess.create(cloudwatch, null, config);
                 forEachStep(inferences, rate, outcomes, meters::record, () -> {
                     cloudwatch.publish();
                     clock.add(Duration.ofMinutes(1));
                 });
-                calls.add(String.format(Locale.ROOT, "%d (%.1f MB)", endpoint.calls() - before,
+                calls.add(String.format(
+                        Locale.ROOT,
+                        "%d (%.1f MB)",
+                        endpoint.calls() - before,
                         (endpoint.bytes() - bytesBefore) / 1e6));
             }
         }
-        System.out.printf(Locale.ROOT, "| CloudWatch PutMetricData, per 60 s step: API calls (bytes sent) | %s | %s | %s |%n",
+        System.out.printf(
+                Locale.ROOT,
+                "| CloudWatch PutMetricData, per 60 s step: API calls (bytes sent) | %s | %s | %s |%n",
                 calls.toArray());
         System.out.println("| Prometheus (scraped, not pushed) | 0 | 0 | 0 |");
     }
 
     /** Records N inferences at a steady rate: rate × 60 per step, then the step's publish. */
-    private static void forEachStep(int inferences, int rate, List<InferenceOutcome> outcomes,
-            java.util.function.Consumer<InferenceOutcome> record, Runnable publish) {
+    private static void forEachStep(
+            int inferences,
+            int rate,
+            List<InferenceOutcome> outcomes,
+            java.util.function.Consumer<InferenceOutcome> record,
+            Runnable publish) {
         int perStep = rate * 60;
-        for (int done = 0; done < inferences;) {
+        for (int done = 0; done < inferences; ) {
             int n = Math.min(perStep, inferences - done);
             for (int i = 0; i < n; i++) {
                 record.accept(outcomes.get((done + i) & 3));
@@ -183,16 +204,36 @@ public final class MetricsCostBenchmark {
     private static List<InferenceOutcome> outcomes() {
         List<InferenceOutcome> outcomes = new ArrayList<>();
         for (int i = 0; i < 4; i++) {
-            InferenceRequest request = new InferenceRequest("r" + i, "i" + i, i % 2 == 0 ? "llm" : "churn",
-                    new byte[512], "application/json", null, null, null, null, null, null, null, null, Instant.now(),
-                    System.nanoTime() - 20_000_000L - i * 1_000_000L, null, null);
-            ModelResponse response = new ModelResponse(new byte[256], "application/json", "AllTraffic", null, null, null);
+            InferenceRequest request = new InferenceRequest(
+                    "r" + i,
+                    "i" + i,
+                    i % 2 == 0 ? "llm" : "churn",
+                    new byte[512],
+                    "application/json",
+                    null,
+                    null,
+                    null,
+                    null,
+                    null,
+                    null,
+                    null,
+                    null,
+                    Instant.now(),
+                    System.nanoTime() - 20_000_000L - i * 1_000_000L,
+                    null,
+                    null);
+            ModelResponse response =
+                    new ModelResponse(new byte[256], "application/json", "AllTraffic", null, null, null);
             io.sagewatch.core.InferenceError error = i == 2
-                    ? io.sagewatch.core.InferenceError.upstream("ModelError", 424, "bad input", 400, "bad input", null, null)
-                    : i == 3 ? io.sagewatch.core.InferenceError.of(io.sagewatch.core.ErrorType.THROTTLING, "slow")
+                    ? io.sagewatch.core.InferenceError.upstream(
+                            "ModelError", 424, "bad input", 400, "bad input", null, null)
+                    : i == 3
+                            ? io.sagewatch.core.InferenceError.of(io.sagewatch.core.ErrorType.THROTTLING, "slow")
                             : null;
-            outcomes.add(InferenceOutcome.of(request, new ModelCall(error == null ? response : null, error,
-                    15_000_000L + i * 777_777L, 1), i == 0 ? new TokenUsage(900L, 120L) : TokenUsage.NONE,
+            outcomes.add(InferenceOutcome.of(
+                    request,
+                    new ModelCall(error == null ? response : null, error, 15_000_000L + i * 777_777L, 1),
+                    i == 0 ? new TokenUsage(900L, 120L) : TokenUsage.NONE,
                     i == 0 ? 0.0042 : null));
         }
         return outcomes;

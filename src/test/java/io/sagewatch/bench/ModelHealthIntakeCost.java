@@ -27,8 +27,7 @@ import io.sagewatch.monitor.ModelHealthProbe;
  */
 public final class ModelHealthIntakeCost {
 
-    private ModelHealthIntakeCost() {
-    }
+    private ModelHealthIntakeCost() {}
 
     public static void main(String[] args) throws Exception {
         int calls = args.length > 0 ? Integer.parseInt(args[0]) : 2_000_000;
@@ -37,19 +36,21 @@ public final class ModelHealthIntakeCost {
                 "sagewatch.endpoint.all.monitor.enabled", "true",
                 "sagewatch.endpoint.all.monitor.max-samples-per-second", "100000000"));
         AtomicBoolean running = new AtomicBoolean(true);
-        ModelHealthProbe probe = ModelHealthProbe.of(config, new ModelHealthMeters(new SimpleMeterRegistry(), "bench",
-                List.of()));
-        Thread drain = new Thread(() -> {
-            while (running.get()) {
-                probe.drain();
-            }
-        }, "drain");
+        ModelHealthProbe probe =
+                ModelHealthProbe.of(config, new ModelHealthMeters(new SimpleMeterRegistry(), "bench", List.of()));
+        Thread drain = new Thread(
+                () -> {
+                    while (running.get()) {
+                        probe.drain();
+                    }
+                },
+                "drain");
         drain.setDaemon(true);
         drain.start();
         ModelHealthObserver observer = probe.observer();
         ThreadMXBean threads = ManagementFactory.getThreadMXBean();
-        System.out.println("| endpoint (" + calls + " settled outcomes, after a warm-up as long) | ns per outcome on the"
-                + " request path | queued |");
+        System.out.println("| endpoint (" + calls
+                + " settled outcomes, after a warm-up as long) | ns per outcome on the" + " request path | queued |");
         System.out.println("|---|---|---|");
         for (String endpoint : new String[] {"unmonitored", "capped", "all"}) {
             InferenceOutcome outcome = outcome(endpoint);
@@ -69,9 +70,28 @@ public final class ModelHealthIntakeCost {
 
     private static InferenceOutcome outcome(String endpoint) {
         byte[] body = "{\"age\": 41, \"income\": 52314.5, \"plan\": \"premium\"}".getBytes(StandardCharsets.UTF_8);
-        InferenceRequest request = new InferenceRequest("r", "i", endpoint, body, "application/json", null, null, null,
-                null, null, null, null, null, Instant.now(), System.nanoTime(), null, null);
-        return InferenceOutcome.of(request, new ModelCall(new ModelResponse(body, "application/json", "AllTraffic", null,
-                null, null), null, 1, 1), TokenUsage.NONE, null);
+        InferenceRequest request = new InferenceRequest(
+                "r",
+                "i",
+                endpoint,
+                body,
+                "application/json",
+                null,
+                null,
+                null,
+                null,
+                null,
+                null,
+                null,
+                null,
+                Instant.now(),
+                System.nanoTime(),
+                null,
+                null);
+        return InferenceOutcome.of(
+                request,
+                new ModelCall(new ModelResponse(body, "application/json", "AllTraffic", null, null, null), null, 1, 1),
+                TokenUsage.NONE,
+                null);
     }
 }

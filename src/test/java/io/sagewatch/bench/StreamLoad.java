@@ -48,13 +48,14 @@ public final class StreamLoad {
         java.net.URI uri = java.net.URI.create(baseUrl);
         host = uri.getHost();
         port = uri.getPort();
-        client = vertx.createHttpClient(new HttpClientOptions().setMaxPoolSize(connections).setKeepAlive(true)
+        client = vertx.createHttpClient(new HttpClientOptions()
+                .setMaxPoolSize(connections)
+                .setKeepAlive(true)
                 .setMaxWaitQueueSize(-1));
     }
 
     /** The arrival times (nanoTime) of one stream's parts, from its request's start; fails unless it ends cleanly. */
-    record Stream(long sentAt, long[] arrivals) {
-    }
+    record Stream(long sentAt, long[] arrivals) {}
 
     private Future<Stream> stream(String endpoint, int parts, long paceMs) {
         String body = "{\"parts\":" + parts + ",\"pace_ms\":" + paceMs + ",\"part_bytes\":64}";
@@ -63,14 +64,18 @@ public final class StreamLoad {
         long[] arrivals = new long[parts];
         AtomicInteger received = new AtomicInteger();
         EventStreamMessage.Decoder decoder = new EventStreamMessage.Decoder();
-        client.request(new RequestOptions().setMethod(HttpMethod.POST).setHost(host).setPort(port)
+        client.request(new RequestOptions()
+                        .setMethod(HttpMethod.POST)
+                        .setHost(host)
+                        .setPort(port)
                         .setURI("/endpoints/" + endpoint + "/invocations-response-stream")
                         .addHeader("Content-Type", "application/json"))
                 .compose(request -> request.send(Buffer.buffer(body)))
                 .onSuccess(response -> {
                     if (response.statusCode() != 200) {
-                        response.body().onComplete(b -> done.tryFail("HTTP " + response.statusCode() + ": "
-                                + (b.succeeded() ? b.result() : "")));
+                        response.body()
+                                .onComplete(b -> done.tryFail(
+                                        "HTTP " + response.statusCode() + ": " + (b.succeeded() ? b.result() : "")));
                         return;
                     }
                     response.handler(chunk -> {
@@ -142,9 +147,15 @@ public final class StreamLoad {
                 int count = Integer.parseInt(args[3]);
                 StreamLoad load = new StreamLoad(base, concurrency);
                 long[] ttft = load.run(endpoint, concurrency, count, 4, 0).stream()
-                        .mapToLong(s -> s.arrivals()[0] - s.sentAt()).sorted().toArray();
-                System.out.printf(Locale.ROOT, "ttft_p50_ms=%.3f ttft_p99_ms=%.3f streams=%d%n", pct(ttft, 0.5),
-                        pct(ttft, 0.99), ttft.length);
+                        .mapToLong(s -> s.arrivals()[0] - s.sentAt())
+                        .sorted()
+                        .toArray();
+                System.out.printf(
+                        Locale.ROOT,
+                        "ttft_p50_ms=%.3f ttft_p99_ms=%.3f streams=%d%n",
+                        pct(ttft, 0.5),
+                        pct(ttft, 0.99),
+                        ttft.length);
                 load.vertx.close();
             }
             case "gaps" -> {
@@ -156,9 +167,14 @@ public final class StreamLoad {
                         gaps.add(s.arrivals()[i] - s.arrivals()[i - 1]);
                     }
                 }
-                long[] sorted = gaps.stream().mapToLong(Long::longValue).sorted().toArray();
-                System.out.printf(Locale.ROOT, "gap_p50_ms=%.3f gap_p99_ms=%.3f gaps=%d%n", pct(sorted, 0.5),
-                        pct(sorted, 0.99), sorted.length);
+                long[] sorted =
+                        gaps.stream().mapToLong(Long::longValue).sorted().toArray();
+                System.out.printf(
+                        Locale.ROOT,
+                        "gap_p50_ms=%.3f gap_p99_ms=%.3f gaps=%d%n",
+                        pct(sorted, 0.5),
+                        pct(sorted, 0.99),
+                        sorted.length);
                 load.vertx.close();
             }
             case "sustain" -> {
@@ -176,25 +192,39 @@ public final class StreamLoad {
                 long cpuTicks = pid == null ? -1 : cpuTicks(pid) - cpuBefore;
                 // CPU per part handed through, in µs (a clock tick is 10 ms on Linux)
                 double cpuPerPart = pid == null ? Double.NaN : cpuTicks * 10_000.0 / (streams * 64.0);
-                long[] lateness = done.stream().flatMap(s -> {
-                    List<Long> late = new ArrayList<>();
-                    for (int i = 1; i < s.arrivals().length; i++) {
-                        late.add(Math.max(0, s.arrivals()[i] - (s.arrivals()[0] + i * PACE_MS * 1_000_000L)));
-                    }
-                    return late.stream();
-                }).mapToLong(Long::longValue).sorted().toArray();
-                long onPace = done.stream().filter(s -> {
-                    for (int i = 1; i < s.arrivals().length; i++) {
-                        if (s.arrivals()[i] - (s.arrivals()[0] + i * PACE_MS * 1_000_000L) > 5_000_000L) {
-                            return false;
-                        }
-                    }
-                    return true;
-                }).count();
-                System.out.printf(Locale.ROOT, "streams=%d on_pace=%d late_p50_ms=%.3f late_p99_ms=%.3f "
+                long[] lateness = done.stream()
+                        .flatMap(s -> {
+                            List<Long> late = new ArrayList<>();
+                            for (int i = 1; i < s.arrivals().length; i++) {
+                                late.add(Math.max(0, s.arrivals()[i] - (s.arrivals()[0] + i * PACE_MS * 1_000_000L)));
+                            }
+                            return late.stream();
+                        })
+                        .mapToLong(Long::longValue)
+                        .sorted()
+                        .toArray();
+                long onPace = done.stream()
+                        .filter(s -> {
+                            for (int i = 1; i < s.arrivals().length; i++) {
+                                if (s.arrivals()[i] - (s.arrivals()[0] + i * PACE_MS * 1_000_000L) > 5_000_000L) {
+                                    return false;
+                                }
+                            }
+                            return true;
+                        })
+                        .count();
+                System.out.printf(
+                        Locale.ROOT,
+                        "streams=%d on_pace=%d late_p50_ms=%.3f late_p99_ms=%.3f "
                                 + "late_max_ms=%.3f rss_before_kb=%d rss_mid_kb=%d gateway_cpu_us_per_part=%.1f%n",
-                        done.size(), onPace, pct(lateness, 0.5), pct(lateness, 0.99),
-                        lateness[lateness.length - 1] / 1e6, rssBefore, rssMid[0], cpuPerPart);
+                        done.size(),
+                        onPace,
+                        pct(lateness, 0.5),
+                        pct(lateness, 0.99),
+                        lateness[lateness.length - 1] / 1e6,
+                        rssBefore,
+                        rssMid[0],
+                        cpuPerPart);
                 load.vertx.close();
             }
             default -> throw new IllegalArgumentException(mode);
@@ -208,16 +238,18 @@ public final class StreamLoad {
         AtomicInteger finished = new AtomicInteger();
         for (int i = 0; i < streams; i++) {
             long delay = 1 + 2_000L * i / streams;
-            vertx.setTimer(delay, id -> stream(endpoint, 64, PACE_MS).onComplete(done -> {
-                if (done.failed()) {
-                    all.completeExceptionally(done.cause());
-                    return;
-                }
-                results.add(done.result());
-                if (finished.incrementAndGet() == streams) {
-                    all.complete(null);
-                }
-            }));
+            vertx.setTimer(
+                    delay,
+                    id -> stream(endpoint, 64, PACE_MS).onComplete(done -> {
+                        if (done.failed()) {
+                            all.completeExceptionally(done.cause());
+                            return;
+                        }
+                        results.add(done.result());
+                        if (finished.incrementAndGet() == streams) {
+                            all.complete(null);
+                        }
+                    }));
         }
         all.get(10, TimeUnit.MINUTES);
         return new ArrayList<>(results);

@@ -1,7 +1,5 @@
 package io.sagewatch.config;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,6 +12,8 @@ import org.junit.jupiter.api.Test;
 
 import io.smallrye.config.ConfigMappingInterface;
 import io.smallrye.config.ConfigMappings;
+
+import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * docs/configuration.md is the configuration reference: every property of {@link SagewatchConfig} is in its tables with
@@ -56,11 +56,18 @@ class ConfigurationDocTest {
         Map<String, String> mapping = mapping();
         Map<String, String> documented = documented();
         assertThat(mapping).as("the mapping's properties").hasSizeGreaterThan(50);
-        assertThat(documented.keySet().stream().filter(key -> !mapping.containsKey(key)).toList())
-                .as("keys in docs/configuration.md that SagewatchConfig does not have").isEmpty();
-        assertThat(mapping.keySet().stream().filter(key -> !documented.containsKey(key)).toList())
-                .as("properties of SagewatchConfig missing from docs/configuration.md").isEmpty();
-        mapping.forEach((key, value) -> assertThat(documented.get(key)).as("the documented default of " + key)
+        assertThat(documented.keySet().stream()
+                        .filter(key -> !mapping.containsKey(key))
+                        .toList())
+                .as("keys in docs/configuration.md that SagewatchConfig does not have")
+                .isEmpty();
+        assertThat(mapping.keySet().stream()
+                        .filter(key -> !documented.containsKey(key))
+                        .toList())
+                .as("properties of SagewatchConfig missing from docs/configuration.md")
+                .isEmpty();
+        mapping.forEach((key, value) -> assertThat(documented.get(key))
+                .as("the documented default of " + key)
                 .isEqualTo(value));
     }
 }

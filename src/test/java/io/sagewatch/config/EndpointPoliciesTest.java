@@ -1,7 +1,5 @@
 package io.sagewatch.config;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
@@ -9,6 +7,8 @@ import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 import io.sagewatch.testing.TestConfigs;
+
+import static org.assertj.core.api.Assertions.assertThat;
 
 class EndpointPoliciesTest {
 

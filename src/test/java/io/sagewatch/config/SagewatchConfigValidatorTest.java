@@ -1,12 +1,12 @@
 package io.sagewatch.config;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 
 import io.sagewatch.testing.TestConfigs;
+
+import static org.assertj.core.api.Assertions.assertThat;
 
 class SagewatchConfigValidatorTest {
 
@@ -27,7 +27,8 @@ class SagewatchConfigValidatorTest {
                 "sagewatch.store.write-retries", "-1",
                 "sagewatch.capture.sample-percent", "101",
                 "sagewatch.max-payload-bytes", "0")));
-        assertThat(problems).hasSize(5)
+        assertThat(problems)
+                .hasSize(5)
                 .anyMatch(p -> p.startsWith("sagewatch.store.write-backoff"))
                 .anyMatch(p -> p.startsWith("sagewatch.sagemaker.throttle-backoff"))
                 .anyMatch(p -> p.startsWith("sagewatch.store.write-retries"))
@@ -41,9 +42,12 @@ class SagewatchConfigValidatorTest {
                 .containsExactly("sagewatch.dev.training-requests needs sagewatch.dev.demo-model=true: the training"
                         + " run calls the demo models (the training profile sets both)");
         assertThat(SagewatchConfigValidator.problems(config(Map.of("sagewatch.dev.training-requests", "-1"))))
-                .singleElement().asString().startsWith("sagewatch.dev.training-requests must not be negative");
-        assertThat(SagewatchConfigValidator.problems(config(Map.of("sagewatch.dev.training-requests", "100",
-                "sagewatch.dev.demo-model", "true")))).isEmpty();
+                .singleElement()
+                .asString()
+                .startsWith("sagewatch.dev.training-requests must not be negative");
+        assertThat(SagewatchConfigValidator.problems(
+                        config(Map.of("sagewatch.dev.training-requests", "100", "sagewatch.dev.demo-model", "true"))))
+                .isEmpty();
     }
 
     @Test
@@ -58,7 +62,8 @@ class SagewatchConfigValidatorTest {
                 "sagewatch.monitor.evaluation-delay", "10s",
                 "sagewatch.monitor.flush-interval", "30s",
                 "sagewatch.monitor.sketch-size", "4")));
-        assertThat(problems).hasSize(7)
+        assertThat(problems)
+                .hasSize(7)
                 .anyMatch(p -> p.startsWith("sagewatch.endpoint.\"churn\".monitor.window must be whole seconds"))
                 .anyMatch(p -> p.startsWith("sagewatch.endpoint.\"churn\".monitor.sample-rate"))
                 .anyMatch(p -> p.startsWith("sagewatch.endpoint.\"churn\".monitor.preset must be llm"))
@@ -67,18 +72,21 @@ class SagewatchConfigValidatorTest {
                 .anyMatch(p -> p.startsWith("sagewatch.monitor.evaluation-delay"))
                 .anyMatch(p -> p.startsWith("sagewatch.monitor.sketch-size"));
         // a disabled monitor's settings are not judged
-        assertThat(SagewatchConfigValidator.problems(config(Map.of(
-                "sagewatch.endpoint.churn.monitor.window", "1500ms")))).isEmpty();
+        assertThat(SagewatchConfigValidator.problems(
+                        config(Map.of("sagewatch.endpoint.churn.monitor.window", "1500ms"))))
+                .isEmpty();
     }
 
     @Test
     void boundsThatTheHeapCannotHoldAreWarnedAbout() {
         long mb = 1024 * 1024;
         // defaults: 256 MB of bodies in flight + 64 MB of spool
-        assertThat(SagewatchConfigValidator.memoryWarning(config(Map.of()), 614 * mb)).isNull();
+        assertThat(SagewatchConfigValidator.memoryWarning(config(Map.of()), 614 * mb))
+                .isNull();
         assertThat(SagewatchConfigValidator.memoryWarning(config(Map.of()), 307 * mb))
                 .contains("320 MB", "307 MB", "max-in-flight-bytes");
-        assertThat(SagewatchConfigValidator.memoryWarning(config(Map.of(
-                "sagewatch.limits.max-in-flight-bytes", Long.toString(128 * mb))), 307 * mb)).isNull();
+        assertThat(SagewatchConfigValidator.memoryWarning(
+                        config(Map.of("sagewatch.limits.max-in-flight-bytes", Long.toString(128 * mb))), 307 * mb))
+                .isNull();
     }
 }

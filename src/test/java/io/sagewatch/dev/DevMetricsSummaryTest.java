@@ -1,7 +1,5 @@
 package io.sagewatch.dev;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -16,23 +14,45 @@ import io.sagewatch.core.ErrorType;
 import io.sagewatch.core.InferenceError;
 import io.sagewatch.core.InferenceOutcome;
 import io.sagewatch.core.InferenceRequest;
+import io.sagewatch.core.ModelCall;
+import io.sagewatch.core.ModelResponse;
 import io.sagewatch.core.StreamStats;
 import io.sagewatch.core.TokenUsage;
 import io.sagewatch.metrics.InferenceMetersAccess;
 import io.sagewatch.metrics.ModelHealthMeters;
-import io.sagewatch.core.ModelCall;
-import io.sagewatch.core.ModelResponse;
 import io.sagewatch.testing.TestConfigs;
+
+import static org.assertj.core.api.Assertions.assertThat;
 
 class DevMetricsSummaryTest {
 
     private static InferenceOutcome outcome(InferenceError error, long modelMillis) {
-        InferenceRequest request = new InferenceRequest("r", "i", "demo-llm", new byte[10], "application/json", null,
-                null, null, null, null, null, null, null, Instant.now(), System.nanoTime() - (modelMillis + 2) * 1_000_000, null, null);
+        InferenceRequest request = new InferenceRequest(
+                "r",
+                "i",
+                "demo-llm",
+                new byte[10],
+                "application/json",
+                null,
+                null,
+                null,
+                null,
+                null,
+                null,
+                null,
+                null,
+                Instant.now(),
+                System.nanoTime() - (modelMillis + 2) * 1_000_000,
+                null,
+                null);
         ModelResponse response = error == null
-                ? new ModelResponse(new byte[5], "application/json", "AllTraffic", null, null, null) : null;
-        return InferenceOutcome.of(request, new ModelCall(response, error, modelMillis * 1_000_000, 1),
-                error == null ? new TokenUsage(6L, 16L) : TokenUsage.NONE, error == null ? 0.002 : null);
+                ? new ModelResponse(new byte[5], "application/json", "AllTraffic", null, null, null)
+                : null;
+        return InferenceOutcome.of(
+                request,
+                new ModelCall(response, error, modelMillis * 1_000_000, 1),
+                error == null ? new TokenUsage(6L, 16L) : TokenUsage.NONE,
+                error == null ? 0.002 : null);
     }
 
     @Test
@@ -53,8 +73,10 @@ class DevMetricsSummaryTest {
         List<String> lines = summary.summary();
         assertThat(lines).hasSize(2); // AllTraffic, and "none" for the failures SageMaker answered no variant for
         assertThat(lines.get(1)).startsWith("demo-llm (none): 2 invocations, 1 4xx, 1 5xx, 1 throttled");
-        assertThat(lines.get(0)).startsWith("demo-llm (AllTraffic): 2 invocations, 0 4xx, 0 5xx, 0 throttled")
-                .contains("tokens in/out 12/32").contains("est. cost $0.0040")
+        assertThat(lines.get(0))
+                .startsWith("demo-llm (AllTraffic): 2 invocations, 0 4xx, 0 5xx, 0 throttled")
+                .contains("tokens in/out 12/32")
+                .contains("est. cost $0.0040")
                 // 12 ms and 32 ms: the median lies in the bucket holding 12 ms, the p99 in the one holding 32 ms
                 .containsPattern("latency p50 ≤1[2-9]\\.\\d ms p99 ≤3[2-9]\\.\\d ms");
 
@@ -75,9 +97,15 @@ class DevMetricsSummaryTest {
         for (int i = 0; i < 10; i++) {
             meters.partDelivered(plain.request(), head, i == 0 ? -1 : 20_000_000L);
         }
-        meters.record(InferenceOutcome.streamed(plain.request(), plain.modelCall(), plain.tokens(), plain.costUsd(),
+        meters.record(InferenceOutcome.streamed(
+                plain.request(),
+                plain.modelCall(),
+                plain.tokens(),
+                plain.costUsd(),
                 new StreamStats(45_000_000L, 44_500_000L, 10, 100, 20_000_000L, 20_000_000L, 180_000_000L, false)));
-        assertThat(summary.summary()).singleElement().asString()
+        assertThat(summary.summary())
+                .singleElement()
+                .asString()
                 // 45 ms: the histogram bucket holding it ends a little above
                 .containsPattern("streams 1, time to first token p50 ≤(4[5-9]|5\\d)\\.\\d ms")
                 .contains("gateway's share mean 0.50 ms")
@@ -92,11 +120,15 @@ class DevMetricsSummaryTest {
         ModelHealthMeters health = new ModelHealthMeters(registry, "sagewatch", List.of());
         DevMetricsSummary summary = new DevMetricsSummary(registry);
         health.window("demo-llm", "demo-llm", 3, List.of(), Map.of(), false);
-        assertThat(summary.summary()).singleElement().asString()
+        assertThat(summary.summary())
+                .singleElement()
+                .asString()
                 .isEqualTo("demo-llm model health (latest window): not evaluated (no baseline, or fewer rows than"
                         + " min-samples)");
         health.window("demo-llm", "demo-llm", 300, List.of(), Map.of("baseline_drift_check", 2L), true);
-        assertThat(summary.summary()).singleElement().asString()
+        assertThat(summary.summary())
+                .singleElement()
+                .asString()
                 .isEqualTo("demo-llm model health (latest window): 2 violations");
     }
 }

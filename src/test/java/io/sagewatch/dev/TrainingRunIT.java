@@ -1,8 +1,5 @@
 package io.sagewatch.dev;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeFalse;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -17,6 +14,9 @@ import io.sagewatch.testing.Artifact;
 import io.sagewatch.testing.FreePort;
 import io.sagewatch.testing.HttpBuild;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
+
 /**
  * The packaged jar's training run, as the JVM image's build runs it ({@code -Dquarkus.profile=prod,training}; here
  * on the test's JVM, without recording a cache: .ci/containers builds the image and ContainerIT checks that it starts
@@ -25,16 +25,19 @@ import io.sagewatch.testing.HttpBuild;
  * fast-jar layout (JDK 25), the run fails the build with 1.
  */
 @HttpBuild
-@DisabledIfSystemProperty(named = "sagewatch-test.artifact", matches = "native", disabledReason = "no AOT cache to train")
+@DisabledIfSystemProperty(
+        named = "sagewatch-test.artifact",
+        matches = "native",
+        disabledReason = "no AOT cache to train")
 class TrainingRunIT {
 
     private static final int REQUESTS = 200;
 
-    private record Run(int exitCode, List<String> lines) {
-    }
+    private record Run(int exitCode, List<String> lines) {}
 
     private static List<String> settings(String... more) {
-        List<String> settings = new ArrayList<>(List.of("-Dquarkus.profile=prod,training",
+        List<String> settings = new ArrayList<>(List.of(
+                "-Dquarkus.profile=prod,training",
                 "-Dquarkus.http.port=" + FreePort.next(),
                 "-Dsagewatch.dev.demo-model-port=" + FreePort.next(),
                 "-Dsagewatch.dev.training-table-port=" + FreePort.next(),
@@ -50,10 +53,14 @@ class TrainingRunIT {
 
     private static Run run(List<String> command) throws Exception {
         Path log = Files.createTempFile("sagewatch-training", ".log");
-        Process process = new ProcessBuilder(command).redirectErrorStream(true)
-                .redirectOutput(log.toFile()).start();
+        Process process = new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile())
+                .start();
         try {
-            assertThat(process.waitFor(90, TimeUnit.SECONDS)).as("the training run ends by itself").isTrue();
+            assertThat(process.waitFor(90, TimeUnit.SECONDS))
+                    .as("the training run ends by itself")
+                    .isTrue();
             return new Run(process.exitValue(), Files.readAllLines(log));
         } finally {
             process.destroyForcibly();
@@ -66,12 +73,14 @@ class TrainingRunIT {
         Run run = run();
 
         assertThat(run.exitCode()).as(String.join("\n", run.lines())).isZero();
-        assertThat(run.lines()).anyMatch(line -> line.contains(
-                "Training run: " + REQUESTS + " calls answered as expected"));
+        assertThat(run.lines())
+                .anyMatch(line -> line.contains("Training run: " + REQUESTS + " calls answered as expected"));
         // one inference line per call that reached the pipeline: all but the unknown endpoint's (every 20th call)
-        List<String> inferences = run.lines().stream().filter(line -> line.contains("\"message\":\"inference\""))
+        List<String> inferences = run.lines().stream()
+                .filter(line -> line.contains("\"message\":\"inference\""))
                 .toList();
-        assertThat(inferences).hasSize(REQUESTS - REQUESTS / 20)
+        assertThat(inferences)
+                .hasSize(REQUESTS - REQUESTS / 20)
                 .anyMatch(line -> line.contains("\"endpoint\":\"demo-llm\"") && line.contains("\"parts\":"))
                 .anyMatch(line -> line.contains("\"error_type\":\"ModelError\""));
     }
@@ -81,7 +90,8 @@ class TrainingRunIT {
         Path java = Path.of(System.getenv().getOrDefault("JDK25", "/usr/lib/jvm/temurin-25-jdk-amd64"), "bin", "java");
         if (!Files.isExecutable(java)) {
             // said, not skipped: the JVM image's cache is recorded on JDK 25, and this is where its refusal is checked
-            assumeFalse(Boolean.getBoolean("sagewatch-test.without-jdk25"), "left out on request: no JDK 25 at " + java);
+            assumeFalse(
+                    Boolean.getBoolean("sagewatch-test.without-jdk25"), "left out on request: no JDK 25 at " + java);
             throw new AssertionError("Recording an AOT cache needs a JDK 25: none at " + java + ". Set JDK25 to one,"
                     + " or run with -Dsagewatch-test.without-jdk25=true to leave this check out");
         }
@@ -90,7 +100,8 @@ class TrainingRunIT {
             // the default build packages the fast-jar, whose entry point builds Quarkus' own class loader (the
             // aot-jar's, AotQuarkusEntryPoint, does not): what this test refuses to train from
             assertThat(file.getManifest().getMainAttributes().getValue("Main-Class"))
-                    .as("the packaged layout").isEqualTo("io.quarkus.bootstrap.runner.QuarkusEntryPoint");
+                    .as("the packaged layout")
+                    .isEqualTo("io.quarkus.bootstrap.runner.QuarkusEntryPoint");
         }
         Path cache = Files.createTempFile("sagewatch-training", ".aot");
         Files.delete(cache);
@@ -101,7 +112,8 @@ class TrainingRunIT {
             Run run = run(command);
 
             assertThat(run.exitCode()).as(String.join("\n", run.lines())).isEqualTo(1);
-            assertThat(run.lines()).anyMatch(line -> line.contains("Training run refused: this is the fast-jar layout"))
+            assertThat(run.lines())
+                    .anyMatch(line -> line.contains("Training run refused: this is the fast-jar layout"))
                     .noneMatch(line -> line.contains("\"message\":\"inference\""));
         } finally {
             Files.deleteIfExists(cache);

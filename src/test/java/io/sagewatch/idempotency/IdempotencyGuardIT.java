@@ -6,5 +6,4 @@ import io.sagewatch.testing.NativeHttpBuild;
 /** Idempotency keys: the same suite against the native executable. */
 @QuarkusIntegrationTest
 @NativeHttpBuild
-class IdempotencyGuardIT extends IdempotencyGuardTest {
-}
+class IdempotencyGuardIT extends IdempotencyGuardTest {}

@@ -1,8 +1,5 @@
 package io.sagewatch.inference;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assertions.assertNull;
-
 import java.util.Map;
 
 import org.junit.jupiter.api.Test;
@@ -10,6 +7,9 @@ import org.junit.jupiter.api.Test;
 import io.sagewatch.config.EndpointPolicies;
 import io.sagewatch.core.TokenUsage;
 import io.sagewatch.testing.TestConfigs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertNull;
 
 class CostEstimatorTest {
 

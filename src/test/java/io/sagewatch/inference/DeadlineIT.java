@@ -6,5 +6,4 @@ import io.sagewatch.testing.NativeHttpBuild;
 /** Deadlines, and the gateway's reason in the log line: the same suite against the native executable. */
 @QuarkusIntegrationTest
 @NativeHttpBuild
-class DeadlineIT extends DeadlineTest {
-}
+class DeadlineIT extends DeadlineTest {}

@@ -1,13 +1,5 @@
 package io.sagewatch.inference;
 
-import static io.restassured.RestAssured.given;
-import static io.sagewatch.testing.Gateway.awaitFinalRecord;
-import static io.sagewatch.testing.Gateway.newInferenceId;
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.hamcrest.Matchers.containsString;
-import static org.hamcrest.Matchers.equalTo;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-
 import java.util.List;
 import java.util.Map;
 
@@ -21,10 +13,17 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.path.json.JsonPath;
-import io.sagewatch.core.ErrorType;
 import io.sagewatch.metrics.InferenceLog;
 import io.sagewatch.testing.CapturedLog;
 import io.sagewatch.testing.GatewayTestResource;
+
+import static io.restassured.RestAssured.given;
+import static io.sagewatch.testing.Gateway.awaitFinalRecord;
+import static io.sagewatch.testing.Gateway.newInferenceId;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 
 @QuarkusTest
 @WithTestResource(GatewayTestResource.class)
@@ -42,13 +41,17 @@ class DeadlineTest {
     void aModelThatNeverAnswersGetsAModelErrorAndARecord() throws Exception {
         String id = newInferenceId();
         try (CapturedLog lines = CapturedLog.of(InferenceLog.CATEGORY)) {
-            given().header("X-Amzn-SageMaker-Inference-Id", id).body("x").post("/endpoints/hung/invocations")
-                .then().statusCode(424)
-                .header("x-amzn-ErrorType", "ModelError")
-                .body("OriginalStatusCode", equalTo(504))
-                .body("Message", containsString("within 1000 ms"));
+            given().header("X-Amzn-SageMaker-Inference-Id", id)
+                    .body("x")
+                    .post("/endpoints/hung/invocations")
+                    .then()
+                    .statusCode(424)
+                    .header("x-amzn-ErrorType", "ModelError")
+                    .body("OriginalStatusCode", equalTo(504))
+                    .body("Message", containsString("within 1000 ms"));
             // the gateway's reason is in the log line, for Logs Insights
-            List<String> matching = lines.messages().stream().filter(l -> l.contains(id)).toList();
+            List<String> matching =
+                    lines.messages().stream().filter(l -> l.contains(id)).toList();
             assertEquals(1, matching.size(), "one line per inference: " + matching);
             JsonNode line = new ObjectMapper().readTree(matching.get(0));
             assertEquals("DEADLINE", line.get("error_origin").asText());

@@ -1,10 +1,5 @@
 package io.sagewatch.inference;
 
-import static io.restassured.RestAssured.given;
-import static io.sagewatch.testing.Gateway.tableOutage;
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
-
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,6 +20,11 @@ import io.sagewatch.records.DeadLetterLog;
 import io.sagewatch.testing.CapturedLog;
 import io.sagewatch.testing.GatewayTestResource;
 
+import static io.restassured.RestAssured.given;
+import static io.sagewatch.testing.Gateway.tableOutage;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
 /**
  * Everything at once: 5xx bursts, a throttle storm, hung models hitting their deadline, slow models, overload past the
  * endpoint bound, and the table unreachable for a while in the middle. Every request that was accepted (answered with
@@ -38,14 +38,28 @@ class FaultInjectionTest {
     public static class Faults implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
-            return Map.of("sagewatch.endpoint.hung.timeout", "1s",
-                    "sagewatch.endpoint.slow.max-concurrent", "4",
-                    "sagewatch.sagemaker.throttle-backoff", "20ms");
+            return Map.of(
+                    "sagewatch.endpoint.hung.timeout",
+                    "1s",
+                    "sagewatch.endpoint.slow.max-concurrent",
+                    "4",
+                    "sagewatch.sagemaker.throttle-backoff",
+                    "20ms");
         }
     }
 
-    private static final String[] ENDPOINTS = { "echo", "error-internal", "error-unavailable", "throttled", "hung",
-            "slow", "slow", "slow", "error-model", "echo" };
+    private static final String[] ENDPOINTS = {
+        "echo",
+        "error-internal",
+        "error-unavailable",
+        "throttled",
+        "hung",
+        "slow",
+        "slow",
+        "slow",
+        "error-model",
+        "echo"
+    };
 
     @Test
     void underEveryFaultAtOnceNoAcceptedInferenceLosesItsRecord() throws Exception {
@@ -56,8 +70,8 @@ class FaultInjectionTest {
                 for (int i = 0; i < 120; i++) {
                     String endpoint = ENDPOINTS[i % ENDPOINTS.length];
                     String body = "fault " + i;
-                    sent.add(clients.submit(() -> given().contentType("text/plain").body(body)
-                            .post("/endpoints/{e}/invocations", endpoint)));
+                    sent.add(clients.submit(() ->
+                            given().contentType("text/plain").body(body).post("/endpoints/{e}/invocations", endpoint)));
                     if (i == 30) {
                         tableOutage(true);
                     }
@@ -84,13 +98,17 @@ class FaultInjectionTest {
                 }
             }
             assertThat(accepted).hasSizeGreaterThan(80);
-            await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200))
+            await().atMost(Duration.ofSeconds(30))
+                    .pollInterval(Duration.ofMillis(200))
                     .until(() -> accepted.stream().allMatch(id -> stored(id) || deadLettered(deadLetters, id)));
             long stored = accepted.stream().filter(FaultInjectionTest::stored).count();
-            long deadLettered = accepted.stream().filter(id -> !stored(id) && deadLettered(deadLetters, id)).count();
-            System.out.printf("fault injection: %d sent, %d accepted, %d shed, %d records in the table, "
-                    + "%d dead-lettered, %d lost%n", sent.size(), accepted.size(), shed, stored, deadLettered,
-                    accepted.size() - stored - deadLettered);
+            long deadLettered = accepted.stream()
+                    .filter(id -> !stored(id) && deadLettered(deadLetters, id))
+                    .count();
+            System.out.printf(
+                    "fault injection: %d sent, %d accepted, %d shed, %d records in the table, "
+                            + "%d dead-lettered, %d lost%n",
+                    sent.size(), accepted.size(), shed, stored, deadLettered, accepted.size() - stored - deadLettered);
             assertThat(stored + deadLettered).isEqualTo(accepted.size());
         } finally {
             clients.shutdownNow();
@@ -99,7 +117,8 @@ class FaultInjectionTest {
 
     private static boolean stored(String inferenceId) {
         Response response = given().get("/inferences/{id}", inferenceId);
-        return response.statusCode() == 200 && !"IN_PROGRESS".equals(response.jsonPath().getString("status"));
+        return response.statusCode() == 200
+                && !"IN_PROGRESS".equals(response.jsonPath().getString("status"));
     }
 
     private static boolean deadLettered(CapturedLog deadLetters, String inferenceId) {

@@ -1,8 +1,5 @@
 package io.sagewatch.metrics;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-
 import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
@@ -22,14 +19,15 @@ import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import io.sagewatch.testing.CloudWatchCborBridge;
 import io.sagewatch.testing.MotoServer;
+
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.awscore.exception.AwsErrorDetails;
 import software.amazon.awssdk.core.interceptor.Context;
 import software.amazon.awssdk.core.interceptor.ExecutionAttributes;
 import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.cloudwatch.CloudWatchAsyncClient;
-import software.amazon.awssdk.awscore.exception.AwsErrorDetails;
 import software.amazon.awssdk.services.cloudwatch.model.CloudWatchException;
 import software.amazon.awssdk.services.cloudwatch.model.Datapoint;
 import software.amazon.awssdk.services.cloudwatch.model.Dimension;
@@ -37,6 +35,9 @@ import software.amazon.awssdk.services.cloudwatch.model.MetricDataResult;
 import software.amazon.awssdk.services.cloudwatch.model.MetricDatum;
 import software.amazon.awssdk.services.cloudwatch.model.PutMetricDataRequest;
 import software.amazon.awssdk.services.cloudwatch.model.Statistic;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
  * PutMetricData end to end against moto_server (through {@link CloudWatchCborBridge}, which only re-encodes): what a
@@ -85,8 +86,8 @@ class CloudWatchMeterRegistryTest {
     void aKnownSequenceOfInferencesReadsBackFromCloudWatch() throws Exception {
         MockClock clock = new MockClock();
         clock.add(Instant.now().toEpochMilli() - clock.wallTime(), TimeUnit.MILLISECONDS);
-        CloudWatchMeterRegistry registry = new CloudWatchMeterRegistry("SagewatchTest", Duration.ofMinutes(1), 10_000,
-                10, Duration.ofSeconds(30), clock, client);
+        CloudWatchMeterRegistry registry = new CloudWatchMeterRegistry(
+                "SagewatchTest", Duration.ofMinutes(1), 10_000, 10, Duration.ofSeconds(30), clock, client);
         Tags tags = Tags.of("endpoint", "llm", "service", "sagewatch", "variant", "AllTraffic");
         Counter invocations = Counter.builder("Invocations").tags(tags).register(registry);
         Timer latency = Timer.builder("ModelLatency").tags(tags).register(registry);
@@ -101,9 +102,14 @@ class CloudWatchMeterRegistryTest {
         registry.publish();
 
         // what was sent: Values/Counts within the API's limits, percentiles intact to three significant digits
-        List<MetricDatum> latencyDatums = sent.stream().flatMap(r -> r.metricData().stream())
-                .filter(d -> d.metricName().equals("ModelLatency") && d.dimensions().size() == 3).toList();
-        assertThat(latencyDatums).allMatch(d -> d.values().size() <= 150 && d.values().size() == d.counts().size());
+        List<MetricDatum> latencyDatums = sent.stream()
+                .flatMap(r -> r.metricData().stream())
+                .filter(d ->
+                        d.metricName().equals("ModelLatency") && d.dimensions().size() == 3)
+                .toList();
+        assertThat(latencyDatums)
+                .allMatch(d -> d.values().size() <= 150
+                        && d.values().size() == d.counts().size());
         assertThat(sent).allMatch(r -> r.metricData().size() <= 1000);
         List<Double> expanded = new ArrayList<>();
         latencyDatums.forEach(d -> {
@@ -114,37 +120,49 @@ class CloudWatchMeterRegistryTest {
             }
         });
         assertEquals(400, expanded.size());
-        for (double p : new double[] { 0.5, 0.9, 0.99 }) {
-            assertThat(percentile(expanded, p)).isCloseTo(percentile(recorded, p),
-                    org.assertj.core.data.Percentage.withPercentage(0.5));
+        for (double p : new double[] {0.5, 0.9, 0.99}) {
+            assertThat(percentile(expanded, p))
+                    .isCloseTo(percentile(recorded, p), org.assertj.core.data.Percentage.withPercentage(0.5));
         }
 
         // what CloudWatch holds
-        List<Dimension> dimensions = List.of(dim("endpoint", "llm"), dim("service", "sagewatch"),
-                dim("variant", "AllTraffic"));
+        List<Dimension> dimensions =
+                List.of(dim("endpoint", "llm"), dim("service", "sagewatch"), dim("variant", "AllTraffic"));
         Datapoint count = statistics("Invocations", dimensions);
         assertEquals(400.0, count.sum());
         // the rollups the alarms read (across variants, across endpoints) are sent as datums of their own; moto
         // matches dimension subsets where CloudWatch matches exact sets, so they are checked as sent
-        List<MetricDatum> invocationDatums = sent.stream().flatMap(r -> r.metricData().stream())
-                .filter(d -> d.metricName().equals("Invocations")).toList();
-        assertThat(invocationDatums).extracting(d -> d.dimensions().stream().map(Dimension::name).toList())
-                .containsExactlyInAnyOrder(List.of("endpoint", "service", "variant"), List.of("endpoint", "service"),
-                        List.of("service"));
+        List<MetricDatum> invocationDatums = sent.stream()
+                .flatMap(r -> r.metricData().stream())
+                .filter(d -> d.metricName().equals("Invocations"))
+                .toList();
+        assertThat(invocationDatums)
+                .extracting(d -> d.dimensions().stream().map(Dimension::name).toList())
+                .containsExactlyInAnyOrder(
+                        List.of("endpoint", "service", "variant"), List.of("endpoint", "service"), List.of("service"));
         assertThat(invocationDatums).allMatch(d -> d.value() == 400.0);
         Datapoint model = statistics("ModelLatency", dimensions);
         assertEquals(400.0, model.sampleCount());
-        assertThat(model.maximum()).isCloseTo(Collections.max(recorded),
-                org.assertj.core.data.Percentage.withPercentage(0.5));
-        assertThat(model.sum()).isCloseTo(recorded.stream().mapToDouble(Double::doubleValue).sum(),
-                org.assertj.core.data.Percentage.withPercentage(0.5));
+        assertThat(model.maximum())
+                .isCloseTo(Collections.max(recorded), org.assertj.core.data.Percentage.withPercentage(0.5));
+        assertThat(model.sum())
+                .isCloseTo(
+                        recorded.stream().mapToDouble(Double::doubleValue).sum(),
+                        org.assertj.core.data.Percentage.withPercentage(0.5));
         assertEquals(1, registry.calls(), "one PutMetricData call for all of it");
 
-        MetricDataResult sum = client.getMetricData(b -> b.startTime(Instant.now().minusSeconds(600))
-                .endTime(Instant.now().plusSeconds(600)).metricDataQueries(q -> q.id("invocations")
-                        .metricStat(m -> m.stat("Sum").period(3600).metric(x -> x.namespace("SagewatchTest")
-                                .metricName("Invocations").dimensions(dimensions)))))
-                .get().metricDataResults().get(0);
+        MetricDataResult sum = client.getMetricData(b -> b.startTime(
+                                Instant.now().minusSeconds(600))
+                        .endTime(Instant.now().plusSeconds(600))
+                        .metricDataQueries(q -> q.id("invocations")
+                                .metricStat(m -> m.stat("Sum")
+                                        .period(3600)
+                                        .metric(x -> x.namespace("SagewatchTest")
+                                                .metricName("Invocations")
+                                                .dimensions(dimensions)))))
+                .get()
+                .metricDataResults()
+                .get(0);
         assertEquals(List.of(400.0), sum.values(), "GetMetricData Sum");
 
         sent.clear();
@@ -159,8 +177,8 @@ class CloudWatchMeterRegistryTest {
 
     @Test
     void largePublishesAreSplitIntoCallsWithinTheApiLimits() {
-        CloudWatchMeterRegistry registry = new CloudWatchMeterRegistry("SagewatchTest", Duration.ofMinutes(1), 10_000,
-                10, Duration.ofSeconds(30), new MockClock(), client);
+        CloudWatchMeterRegistry registry = new CloudWatchMeterRegistry(
+                "SagewatchTest", Duration.ofMinutes(1), 10_000, 10, Duration.ofSeconds(30), new MockClock(), client);
         for (int i = 0; i < 1_500; i++) {
             registry.counter("Metric" + i, "endpoint", "e" + (i % 7)).increment();
         }
@@ -175,19 +193,38 @@ class CloudWatchMeterRegistryTest {
 
     @Test
     void onlyFailuresThatRetryingCannotFixDropABatch() {
-        assertThat(CloudWatchMeterRegistry.isPermanent(CloudWatchException.builder().statusCode(400)
-                .awsErrorDetails(AwsErrorDetails.builder().errorCode("InvalidParameterValue").build()).build())).isTrue();
-        assertThat(CloudWatchMeterRegistry.isPermanent(CloudWatchException.builder().statusCode(400)
-                .awsErrorDetails(AwsErrorDetails.builder().errorCode("Throttling").build()).build())).isFalse();
-        assertThat(CloudWatchMeterRegistry.isPermanent(CloudWatchException.builder().statusCode(503).build())).isFalse();
-        assertThat(CloudWatchMeterRegistry.isPermanent(new java.io.IOException("connection reset"))).isFalse();
+        assertThat(CloudWatchMeterRegistry.isPermanent(CloudWatchException.builder()
+                        .statusCode(400)
+                        .awsErrorDetails(AwsErrorDetails.builder()
+                                .errorCode("InvalidParameterValue")
+                                .build())
+                        .build()))
+                .isTrue();
+        assertThat(CloudWatchMeterRegistry.isPermanent(CloudWatchException.builder()
+                        .statusCode(400)
+                        .awsErrorDetails(AwsErrorDetails.builder()
+                                .errorCode("Throttling")
+                                .build())
+                        .build()))
+                .isFalse();
+        assertThat(CloudWatchMeterRegistry.isPermanent(
+                        CloudWatchException.builder().statusCode(503).build()))
+                .isFalse();
+        assertThat(CloudWatchMeterRegistry.isPermanent(new java.io.IOException("connection reset")))
+                .isFalse();
     }
 
     private static Datapoint statistics(String metric, List<Dimension> dimensions) throws Exception {
         Instant now = Instant.now();
-        List<Datapoint> points = client.getMetricStatistics(b -> b.namespace("SagewatchTest").metricName(metric)
-                .dimensions(dimensions).startTime(now.minusSeconds(600)).endTime(now.plusSeconds(600)).period(3600)
-                .statistics(Statistic.SUM, Statistic.SAMPLE_COUNT, Statistic.MAXIMUM)).get().datapoints();
+        List<Datapoint> points = client.getMetricStatistics(b -> b.namespace("SagewatchTest")
+                        .metricName(metric)
+                        .dimensions(dimensions)
+                        .startTime(now.minusSeconds(600))
+                        .endTime(now.plusSeconds(600))
+                        .period(3600)
+                        .statistics(Statistic.SUM, Statistic.SAMPLE_COUNT, Statistic.MAXIMUM))
+                .get()
+                .datapoints();
         assertEquals(1, points.size(), metric + ": " + points);
         return points.get(0);
     }

@@ -1,8 +1,5 @@
 package io.sagewatch.metrics;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.List;
@@ -14,6 +11,9 @@ import com.networknt.schema.JsonSchema;
 import com.networknt.schema.JsonSchemaFactory;
 import com.networknt.schema.SpecVersion;
 import com.networknt.schema.ValidationMessage;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** EMF lines parsed back and checked the way CloudWatch Logs reads them: the schema, then the cross-references. */
 public final class EmfLines {
@@ -29,8 +29,7 @@ public final class EmfLines {
         }
     }
 
-    private EmfLines() {
-    }
+    private EmfLines() {}
 
     public static JsonNode parseValid(String line) {
         try {
@@ -85,7 +84,8 @@ public final class EmfLines {
 
     /** An inference meter's line: its tags, the rollup without variant, and service alone. */
     static void assertInferenceDimensions(JsonNode line) {
-        assertEquals(List.of(List.of("endpoint", "service", "variant"), List.of("endpoint", "service"),
-                List.of("service")), dimensionSets(line));
+        assertEquals(
+                List.of(List.of("endpoint", "service", "variant"), List.of("endpoint", "service"), List.of("service")),
+                dimensionSets(line));
     }
 }

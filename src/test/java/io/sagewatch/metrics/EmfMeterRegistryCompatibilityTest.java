@@ -11,8 +11,7 @@ class EmfMeterRegistryCompatibilityTest extends MeterRegistryCompatibilityKit {
 
     @Override
     public MeterRegistry registry() {
-        return new EmfMeterRegistry("Test", step(), 10_000, new MockClock(), line -> {
-        });
+        return new EmfMeterRegistry("Test", step(), 10_000, new MockClock(), line -> {});
     }
 
     @Override

@@ -1,8 +1,5 @@
 package io.sagewatch.metrics;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -20,12 +17,15 @@ import io.micrometer.core.instrument.MockClock;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 class EmfMeterRegistryTest {
 
     private final List<String> out = new ArrayList<>();
     private final MockClock clock = new MockClock();
-    private final EmfMeterRegistry registry = new EmfMeterRegistry("Sagewatch", Duration.ofMinutes(1), 10_000, clock,
-            out::add);
+    private final EmfMeterRegistry registry =
+            new EmfMeterRegistry("Sagewatch", Duration.ofMinutes(1), 10_000, clock, out::add);
     private final Tags tags = Tags.of("endpoint", "llm", "service", "sagewatch", "variant", "AllTraffic");
 
     private List<JsonNode> published(Map<String, ?> properties) {
@@ -46,9 +46,22 @@ class EmfMeterRegistryTest {
         List<JsonNode> lines = published(Map.of());
         assertEquals(3, lines.size(), "250 values: 100 + 100 + 50");
         JsonNode first = lines.get(0);
-        assertEquals("Sagewatch", first.path("_aws").path("CloudWatchMetrics").get(0).path("Namespace").asText());
-        assertEquals("Milliseconds", first.path("_aws").path("CloudWatchMetrics").get(0).path("Metrics").get(0)
-                .path("Unit").asText());
+        assertEquals(
+                "Sagewatch",
+                first.path("_aws")
+                        .path("CloudWatchMetrics")
+                        .get(0)
+                        .path("Namespace")
+                        .asText());
+        assertEquals(
+                "Milliseconds",
+                first.path("_aws")
+                        .path("CloudWatchMetrics")
+                        .get(0)
+                        .path("Metrics")
+                        .get(0)
+                        .path("Unit")
+                        .asText());
         EmfLines.assertInferenceDimensions(first);
         assertEquals("llm", first.path("endpoint").asText());
 
@@ -63,7 +76,9 @@ class EmfMeterRegistryTest {
     @Test
     void countersWriteWhatHappenedSinceTheLastPublish() {
         Counter counter = Counter.builder("Invocations").tags(tags).register(registry);
-        DistributionSummary bytes = DistributionSummary.builder("RequestBytes").baseUnit("bytes").tags(tags)
+        DistributionSummary bytes = DistributionSummary.builder("RequestBytes")
+                .baseUnit("bytes")
+                .tags(tags)
                 .register(registry);
         counter.increment(3);
         bytes.record(512);
@@ -86,8 +101,15 @@ class EmfMeterRegistryTest {
         }
         List<JsonNode> lines = published(Map.of());
         assertEquals(2, lines.size());
-        assertEquals(150, lines.stream()
-                .mapToInt(l -> l.path("_aws").path("CloudWatchMetrics").get(0).path("Metrics").size()).sum());
+        assertEquals(
+                150,
+                lines.stream()
+                        .mapToInt(l -> l.path("_aws")
+                                .path("CloudWatchMetrics")
+                                .get(0)
+                                .path("Metrics")
+                                .size())
+                        .sum());
     }
 
     private static double percentile(List<Double> values, double p) {

@@ -6,5 +6,4 @@ import io.sagewatch.testing.NativeHttpBuild;
 /** EMF lines on stdout, written before the response: the same suite against the native executable. */
 @QuarkusIntegrationTest
 @NativeHttpBuild
-class EmfPerInferenceIT extends EmfPerInferenceTest {
-}
+class EmfPerInferenceIT extends EmfPerInferenceTest {}

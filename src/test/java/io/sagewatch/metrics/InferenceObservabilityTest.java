@@ -1,13 +1,5 @@
 package io.sagewatch.metrics;
 
-import static io.restassured.RestAssured.given;
-import static io.sagewatch.testing.Gateway.awaitFinalRecord;
-import static io.sagewatch.testing.Gateway.newInferenceId;
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import java.util.Iterator;
 import java.util.Map;
 
@@ -22,6 +14,14 @@ import io.restassured.path.json.JsonPath;
 import io.sagewatch.testing.CapturedLog;
 import io.sagewatch.testing.GatewayTestResource;
 
+import static io.restassured.RestAssured.given;
+import static io.sagewatch.testing.Gateway.awaitFinalRecord;
+import static io.sagewatch.testing.Gateway.newInferenceId;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 /** What an inference leaves behind besides its answer: tokens and cost in the record, meters, one JSON log line. */
 @QuarkusTest
 @WithTestResource(GatewayTestResource.class)
@@ -34,26 +34,38 @@ class InferenceObservabilityTest {
     void tokensAndCostAreReadFromTheAnswerIntoTheRecord() {
         // the fake echoes the body: the model "answers" an OpenAI-shaped completion
         String id = newInferenceId();
-        given().header("X-Amzn-SageMaker-Inference-Id", id).contentType("application/json").body(OPENAI_ANSWER)
-                .post("/endpoints/echo/invocations").then().statusCode(200);
+        given().header("X-Amzn-SageMaker-Inference-Id", id)
+                .contentType("application/json")
+                .body(OPENAI_ANSWER)
+                .post("/endpoints/echo/invocations")
+                .then()
+                .statusCode(200);
         JsonPath record = awaitFinalRecord(id);
         assertEquals(1200, record.getInt("input_tokens"));
         assertEquals(300, record.getInt("output_tokens"));
         // test price table: 0.0001 per invocation + 0.5 per 1k input + 1.5 per 1k output
-        assertThat(record.getDouble("estimated_cost_usd")).isCloseTo(0.0001 + 0.6 + 0.45, org.assertj.core.data.Offset.offset(1e-9));
+        assertThat(record.getDouble("estimated_cost_usd"))
+                .isCloseTo(0.0001 + 0.6 + 0.45, org.assertj.core.data.Offset.offset(1e-9));
 
         String custom = newInferenceId();
-        given().header("X-Amzn-SageMaker-Inference-Id", custom).contentType("application/json")
+        given().header("X-Amzn-SageMaker-Inference-Id", custom)
+                .contentType("application/json")
                 .body("{\"meta\":{\"tokens_in\":7,\"tokens_out\":9}}")
-                .post("/endpoints/custom-shape/invocations").then().statusCode(200);
+                .post("/endpoints/custom-shape/invocations")
+                .then()
+                .statusCode(200);
         JsonPath customRecord = awaitFinalRecord(custom);
         assertEquals(7, customRecord.getInt("input_tokens"));
         assertEquals(9, customRecord.getInt("output_tokens"));
 
         String malformed = newInferenceId();
-        given().header("X-Amzn-SageMaker-Inference-Id", malformed).contentType("application/json")
-                .body("{\"usage\": {\"prompt_tokens\": 5").post("/endpoints/echo/invocations")
-                .then().statusCode(200).body(org.hamcrest.Matchers.equalTo("{\"usage\": {\"prompt_tokens\": 5"));
+        given().header("X-Amzn-SageMaker-Inference-Id", malformed)
+                .contentType("application/json")
+                .body("{\"usage\": {\"prompt_tokens\": 5")
+                .post("/endpoints/echo/invocations")
+                .then()
+                .statusCode(200)
+                .body(org.hamcrest.Matchers.equalTo("{\"usage\": {\"prompt_tokens\": 5"));
         assertNull(awaitFinalRecord(malformed).get("input_tokens"), "malformed JSON passes through, no tokens");
     }
 
@@ -62,11 +74,18 @@ class InferenceObservabilityTest {
         String ok = newInferenceId();
         String failed = newInferenceId();
         try (CapturedLog lines = CapturedLog.of(InferenceLog.CATEGORY)) {
-            given().header("X-Amzn-SageMaker-Inference-Id", ok).header("X-Amzn-SageMaker-Target-Model", "m7.tar.gz")
-                    .contentType("application/json").body(OPENAI_ANSWER)
-                    .post("/endpoints/echo/invocations").then().statusCode(200);
-            given().header("X-Amzn-SageMaker-Inference-Id", failed).body("x")
-                    .post("/endpoints/error-model/invocations").then().statusCode(424);
+            given().header("X-Amzn-SageMaker-Inference-Id", ok)
+                    .header("X-Amzn-SageMaker-Target-Model", "m7.tar.gz")
+                    .contentType("application/json")
+                    .body(OPENAI_ANSWER)
+                    .post("/endpoints/echo/invocations")
+                    .then()
+                    .statusCode(200);
+            given().header("X-Amzn-SageMaker-Inference-Id", failed)
+                    .body("x")
+                    .post("/endpoints/error-model/invocations")
+                    .then()
+                    .statusCode(424);
 
             JsonNode success = only(lines, ok);
             assertFlat(success);
@@ -99,16 +118,24 @@ class InferenceObservabilityTest {
         double before = scraped("Invocations_total", Map.of("endpoint", "echo"));
         double errorsBefore = scraped("Invocation4XXErrors_total", Map.of("endpoint", "error-model"));
         double tokensBefore = scraped("InputTokens_total", Map.of("endpoint", "echo"));
-        given().contentType("application/json").body(OPENAI_ANSWER).post("/endpoints/echo/invocations")
-                .then().statusCode(200);
+        given().contentType("application/json")
+                .body(OPENAI_ANSWER)
+                .post("/endpoints/echo/invocations")
+                .then()
+                .statusCode(200);
         given().body("x").post("/endpoints/error-model/invocations").then().statusCode(424);
 
-        assertEquals(before + 1, scraped("Invocations_total", Map.of("endpoint", "echo", "variant", "AllTraffic",
-                "service", "sagewatch")));
+        assertEquals(
+                before + 1,
+                scraped(
+                        "Invocations_total",
+                        Map.of("endpoint", "echo", "variant", "AllTraffic", "service", "sagewatch")));
         assertEquals(errorsBefore + 1, scraped("Invocation4XXErrors_total", Map.of("endpoint", "error-model")));
         assertEquals(tokensBefore + 1200, scraped("InputTokens_total", Map.of("endpoint", "echo")));
-        String scrape = given().get("/q/metrics").then().statusCode(200).extract().asString();
-        assertThat(scrape).contains("ModelLatency_seconds_bucket{endpoint=\"echo\"")
+        String scrape =
+                given().get("/q/metrics").then().statusCode(200).extract().asString();
+        assertThat(scrape)
+                .contains("ModelLatency_seconds_bucket{endpoint=\"echo\"")
                 .contains("OverheadLatency_seconds_count{endpoint=\"echo\"")
                 .contains("RecordWriteLatency_seconds_count{endpoint=\"echo\"")
                 .doesNotContain("inference_id=");
@@ -116,10 +143,12 @@ class InferenceObservabilityTest {
 
     /** The value of one Prometheus sample whose labels include the given ones (0 when absent). */
     private static double scraped(String name, Map<String, String> labels) {
-        String scrape = given().get("/q/metrics").then().statusCode(200).extract().asString();
+        String scrape =
+                given().get("/q/metrics").then().statusCode(200).extract().asString();
         for (String line : scrape.split("\n")) {
-            if (line.startsWith(name + "{") && labels.entrySet().stream()
-                    .allMatch(l -> line.contains(l.getKey() + "=\"" + l.getValue() + "\""))) {
+            if (line.startsWith(name + "{")
+                    && labels.entrySet().stream()
+                            .allMatch(l -> line.contains(l.getKey() + "=\"" + l.getValue() + "\""))) {
                 return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
             }
         }
@@ -127,14 +156,15 @@ class InferenceObservabilityTest {
     }
 
     private static JsonNode only(CapturedLog lines, String inferenceId) throws Exception {
-        var matching = lines.messages().stream().filter(l -> l.contains(inferenceId)).toList();
+        var matching =
+                lines.messages().stream().filter(l -> l.contains(inferenceId)).toList();
         assertEquals(1, matching.size(), "one line per inference: " + matching);
         return new ObjectMapper().readTree(matching.get(0));
     }
 
     private static void assertFlat(JsonNode line) {
         assertTrue(line.isObject());
-        for (Iterator<Map.Entry<String, JsonNode>> it = line.fields(); it.hasNext();) {
+        for (Iterator<Map.Entry<String, JsonNode>> it = line.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> field = it.next();
             assertTrue(field.getValue().isValueNode(), field.getKey() + " must be a plain value for Logs Insights");
         }

@@ -1,9 +1,5 @@
 package io.sagewatch.metrics;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,12 +28,16 @@ import io.sagewatch.core.ErrorType;
 import io.sagewatch.core.InferenceError;
 import io.sagewatch.core.InferenceOutcome;
 import io.sagewatch.core.InferenceRequest;
-import io.sagewatch.core.StreamStats;
-import io.sagewatch.core.TokenUsage;
 import io.sagewatch.core.ModelCall;
 import io.sagewatch.core.ModelResponse;
+import io.sagewatch.core.StreamStats;
+import io.sagewatch.core.TokenUsage;
 import io.sagewatch.testing.CapturedLog;
 import io.sagewatch.testing.TestConfigs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * deploy/observability/template.yaml against the code: every metric its dashboard and alarms use is one the code
@@ -54,8 +54,8 @@ class ObservabilityTemplateTest {
     private static Map<String, Set<Set<String>>> emitted() throws Exception {
         SagewatchConfig config = TestConfigs.sagewatch(Map.of());
         List<String> lines = new java.util.ArrayList<>();
-        EmfMeterRegistry registry = new EmfMeterRegistry(config.metrics().emf().namespace(), Duration.ofMinutes(1),
-                100, new MockClock(), lines::add);
+        EmfMeterRegistry registry = new EmfMeterRegistry(
+                config.metrics().emf().namespace(), Duration.ofMinutes(1), 100, new MockClock(), lines::add);
         InferenceMeters meters = new InferenceMeters(registry, registry, config);
         meters.record(outcome(null, new TokenUsage(10L, 20L), 0.01));
         meters.record(outcome(InferenceError.of(ErrorType.THROTTLING, "slow down"), TokenUsage.NONE, null));
@@ -64,19 +64,28 @@ class ObservabilityTemplateTest {
         meters.streamStarted(streamed.request(), streamed.response());
         meters.partDelivered(streamed.request(), streamed.response(), -1);
         meters.partDelivered(streamed.request(), streamed.response(), 20_000_000L);
-        meters.record(InferenceOutcome.streamed(streamed.request(), streamed.modelCall(), streamed.tokens(),
-                streamed.costUsd(), new StreamStats(30_000_000L, 29_000_000L, 20, 200, 20_000_000L, 25_000_000L,
-                        400_000_000L, false)));
+        meters.record(InferenceOutcome.streamed(
+                streamed.request(),
+                streamed.modelCall(),
+                streamed.tokens(),
+                streamed.costUsd(),
+                new StreamStats(30_000_000L, 29_000_000L, 20, 200, 20_000_000L, 25_000_000L, 400_000_000L, false)));
         meters.recordWrite("llm", 1_000_000, false);
         meters.recordDeadLettered("llm");
         // model health: a dropped sample, and one evaluated window with a drift figure and a violation
-        ModelHealthMeters health = new ModelHealthMeters(registry, config.metrics().service(), List.of(registry));
+        ModelHealthMeters health =
+                new ModelHealthMeters(registry, config.metrics().service(), List.of(registry));
         health.dropped("llm", ModelHealthMeters.Drop.UNREADABLE);
-        health.window("llm", "llm-schedule", 100, List.of(
-                ModelHealthMeters.Figure.single(ModelHealthMeters.DRIFT_PREFIX + "age", 0.2),
-                ModelHealthMeters.Figure.single(ModelHealthMeters.NON_NULL_PREFIX + "age", 1.0),
-                new ModelHealthMeters.Figure(ModelHealthMeters.DATA_PREFIX + "age", 100, 4000, 18, 90)),
-                Map.of("baseline_drift_check", 1L), true);
+        health.window(
+                "llm",
+                "llm-schedule",
+                100,
+                List.of(
+                        ModelHealthMeters.Figure.single(ModelHealthMeters.DRIFT_PREFIX + "age", 0.2),
+                        ModelHealthMeters.Figure.single(ModelHealthMeters.NON_NULL_PREFIX + "age", 1.0),
+                        new ModelHealthMeters.Figure(ModelHealthMeters.DATA_PREFIX + "age", 100, 4000, 18, 90)),
+                Map.of("baseline_drift_check", 1L),
+                true);
         Map<String, Set<Set<String>>> emitted = new HashMap<>();
         registry.publish();
         ObjectMapper json = new ObjectMapper();
@@ -86,7 +95,8 @@ class ObservabilityTemplateTest {
                 for (JsonNode set : directive.path("Dimensions")) {
                     Set<String> keys = new TreeSet<>();
                     set.forEach(key -> keys.add(key.asText()));
-                    emitted.computeIfAbsent(metric.path("Name").asText(), k -> new HashSet<>()).add(keys);
+                    emitted.computeIfAbsent(metric.path("Name").asText(), k -> new HashSet<>())
+                            .add(keys);
                 }
             }
         }
@@ -94,17 +104,35 @@ class ObservabilityTemplateTest {
             for (List<Tag> set : DeltaMeterRegistry.dimensionSets(meter.getId().getTags())) {
                 Set<String> keys = new TreeSet<>();
                 set.stream().map(Tag::getKey).forEach(keys::add);
-                emitted.computeIfAbsent(meter.getId().getName(), k -> new HashSet<>()).add(keys);
+                emitted.computeIfAbsent(meter.getId().getName(), k -> new HashSet<>())
+                        .add(keys);
             }
         }
         return emitted;
     }
 
     private static InferenceOutcome outcome(InferenceError error, TokenUsage tokens, Double cost) {
-        InferenceRequest request = new InferenceRequest("r1", "i1", "llm", new byte[] { 1 }, "application/json", null,
-                null, null, null, null, null, null, null, Instant.now(), System.nanoTime(), null, null);
-        ModelResponse response = error == null ? new ModelResponse(new byte[] { 2 }, "application/json", "AllTraffic",
-                null, null, null) : null;
+        InferenceRequest request = new InferenceRequest(
+                "r1",
+                "i1",
+                "llm",
+                new byte[] {1},
+                "application/json",
+                null,
+                null,
+                null,
+                null,
+                null,
+                null,
+                null,
+                null,
+                Instant.now(),
+                System.nanoTime(),
+                null,
+                null);
+        ModelResponse response = error == null
+                ? new ModelResponse(new byte[] {2}, "application/json", "AllTraffic", null, null, null)
+                : null;
         return InferenceOutcome.of(request, new ModelCall(response, error, 1_000_000, 1), tokens, cost);
     }
 
@@ -115,12 +143,15 @@ class ObservabilityTemplateTest {
         Map<String, Set<Set<String>>> used = new HashMap<>();
 
         // SEARCH('{Namespace,endpoint,service,variant} MetricName="X" ...')
-        Matcher search = Pattern.compile("\\{\\$\\{Namespace},([A-Za-z,]+)} MetricName=\\\\\"(\\w+)\\\\\"").matcher(template);
+        Matcher search = Pattern.compile("\\{\\$\\{Namespace},([A-Za-z,]+)} MetricName=\\\\\"(\\w+)\\\\\"")
+                .matcher(template);
         while (search.find()) {
-            used.computeIfAbsent(search.group(2), k -> new HashSet<>()).add(Set.of(search.group(1).split(",")));
+            used.computeIfAbsent(search.group(2), k -> new HashSet<>())
+                    .add(Set.of(search.group(1).split(",")));
         }
         // SELECT SUM(X) FROM SCHEMA("Namespace", endpoint, service, variant)
-        Matcher insights = Pattern.compile("SELECT SUM\\((\\w+)\\) FROM SCHEMA\\(\\\\\"\\$\\{Namespace}\\\\\", ([a-z, ]+)\\)")
+        Matcher insights = Pattern.compile(
+                        "SELECT SUM\\((\\w+)\\) FROM SCHEMA\\(\\\\\"\\$\\{Namespace}\\\\\", ([a-z, ]+)\\)")
                 .matcher(template);
         while (insights.find()) {
             used.computeIfAbsent(insights.group(1), k -> new HashSet<>())
@@ -139,45 +170,74 @@ class ObservabilityTemplateTest {
         }
 
         // SEARCH('{Namespace,Endpoint,MonitoringSchedule} feature_baseline_drift', ...): a family of metrics by prefix
-        Matcher family = Pattern.compile("\\{\\$\\{Namespace},([A-Za-z,]+)} (feature_\\w+)'").matcher(template);
+        Matcher family = Pattern.compile("\\{\\$\\{Namespace},([A-Za-z,]+)} (feature_\\w+)'")
+                .matcher(template);
         int families = 0;
         while (family.find()) {
             families++;
             String prefix = family.group(2);
             Set<String> dimensions = new TreeSet<>(List.of(family.group(1).split(",")));
-            assertThat(emitted.entrySet()).as(prefix + "*: emitted under " + dimensions)
-                    .anyMatch(e -> e.getKey().startsWith(prefix + "_") && e.getValue().contains(dimensions));
+            assertThat(emitted.entrySet())
+                    .as(prefix + "*: emitted under " + dimensions)
+                    .anyMatch(e ->
+                            e.getKey().startsWith(prefix + "_") && e.getValue().contains(dimensions));
         }
         assertEquals(2, families, "drift and completeness per feature on the dashboard");
         // the per-feature drift alarm: Model Monitor's name and dimensions, and nothing else
         assertThat(template).contains("MetricName: !Sub \"feature_baseline_drift_${Feature}\"");
         assertThat(emitted.get("feature_baseline_drift_age")).containsExactly(Set.of("Endpoint", "MonitoringSchedule"));
 
-        assertThat(used.keySet()).as("the template names metrics").contains("Invocations", "Latency", "ModelLatency",
-                "OverheadLatency", "Invocation4XXErrors", "Invocation5XXErrors", "InvocationThrottles", "InputTokens",
-                "OutputTokens", "EstimatedCost", "RecordWriteFailures", "TimeToFirstToken", "AddedTimeToFirstToken",
-                "InterTokenLatency", "OutputTokensPerSecond", "StreamsInFlight", "ModelHealthViolations",
-                "ModelHealthWindowRows", "ModelHealthSamplesDropped");
+        assertThat(used.keySet())
+                .as("the template names metrics")
+                .contains(
+                        "Invocations",
+                        "Latency",
+                        "ModelLatency",
+                        "OverheadLatency",
+                        "Invocation4XXErrors",
+                        "Invocation5XXErrors",
+                        "InvocationThrottles",
+                        "InputTokens",
+                        "OutputTokens",
+                        "EstimatedCost",
+                        "RecordWriteFailures",
+                        "TimeToFirstToken",
+                        "AddedTimeToFirstToken",
+                        "InterTokenLatency",
+                        "OutputTokensPerSecond",
+                        "StreamsInFlight",
+                        "ModelHealthViolations",
+                        "ModelHealthWindowRows",
+                        "ModelHealthSamplesDropped");
         used.forEach((metric, dimensionSets) -> {
             assertTrue(emitted.containsKey(metric), metric + " is used by the template but the code never emits it");
             for (Set<String> dimensions : dimensionSets) {
-                assertThat(emitted.get(metric)).as(metric + ": published under these dimensions")
+                assertThat(emitted.get(metric))
+                        .as(metric + ": published under these dimensions")
                         .contains(new TreeSet<>(dimensions));
             }
         });
-        assertThat(template).contains("Default: " + TestConfigs.sagewatch(Map.of()).metrics().emf().namespace());
-        assertThat(template).contains("Default: " + TestConfigs.sagewatch(Map.of()).metrics().service());
+        assertThat(template)
+                .contains("Default: "
+                        + TestConfigs.sagewatch(Map.of()).metrics().emf().namespace());
+        assertThat(template)
+                .contains(
+                        "Default: " + TestConfigs.sagewatch(Map.of()).metrics().service());
     }
 
     @Test
     void everyFieldTheLogsInsightsQueriesUseIsInTheLogLine() throws Exception {
         String template = Files.readString(TEMPLATE, StandardCharsets.UTF_8);
-        List<String> all = Pattern.compile("QueryString: \"([^\"]+)\"").matcher(template).results()
-                .map(m -> m.group(1)).toList();
+        List<String> all = Pattern.compile("QueryString: \"([^\"]+)\"")
+                .matcher(template)
+                .results()
+                .map(m -> m.group(1))
+                .toList();
         assertEquals(6, all.size(), "the six documented queries");
         // the inference line's queries here; the model-health line's in ModelHealthLogTest; the model container's
         // log (SageMaker's) is not ours
-        List<String> queries = all.stream().filter(q -> !q.contains("model_health_window") && !q.contains("traceback"))
+        List<String> queries = all.stream()
+                .filter(q -> !q.contains("model_health_window") && !q.contains("traceback"))
                 .toList();
         assertEquals(4, queries.size());
 
@@ -194,8 +254,8 @@ class ObservabilityTemplateTest {
         }
         fields.removeAll(aliases);
         fields.removeAll(Set.of("fields", "filter", "like", "sort", "desc", "limit", "stats", "by", "as"));
-        assertThat(fields).containsExactlyInAnyOrder("request_id", "latency_ms", "model_id", "input_tokens",
-                "output_tokens");
+        assertThat(fields)
+                .containsExactlyInAnyOrder("request_id", "latency_ms", "model_id", "input_tokens", "output_tokens");
 
         Map<String, JsonNode> lines = logLines();
         for (String field : fields) {
@@ -218,7 +278,7 @@ class ObservabilityTemplateTest {
             Map<String, JsonNode> byStatus = new HashMap<>();
             for (String message : captured.messages()) {
                 JsonNode line = json.readTree(message);
-                for (Iterator<JsonNode> it = line.elements(); it.hasNext();) {
+                for (Iterator<JsonNode> it = line.elements(); it.hasNext(); ) {
                     assertTrue(it.next().isValueNode(), "flat: " + line);
                 }
                 byStatus.put(line.get("status").asText(), line);

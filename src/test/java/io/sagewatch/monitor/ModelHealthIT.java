@@ -6,5 +6,4 @@ import io.sagewatch.testing.NativeHttpBuild;
 /** Model health against the native executable: the sketches, the worker and the table items in the image. */
 @QuarkusIntegrationTest
 @NativeHttpBuild
-class ModelHealthIT extends ModelHealthTest {
-}
+class ModelHealthIT extends ModelHealthTest {}

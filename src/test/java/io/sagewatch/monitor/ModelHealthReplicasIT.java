@@ -1,7 +1,5 @@
 package io.sagewatch.monitor;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -24,6 +22,8 @@ import io.sagewatch.testing.HttpBuild;
 import io.sagewatch.testing.PackagedGateway;
 import io.sagewatch.testing.SageMakerFake;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 /**
  * Two packaged gateways (the jar; with -Pnative the executable) in front of one table report exactly what one gateway
  * reports for the same traffic (counts always; sketches here too, sized to hold a window exactly), and publish each window once; one of the two is killed (SIGKILL) mid-window after its
@@ -34,7 +34,8 @@ import io.sagewatch.testing.SageMakerFake;
 class ModelHealthReplicasIT {
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final HttpClient CLIENT = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    private static final HttpClient CLIENT =
+            HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
     private static final int BATCHES = 24;
     private static final int ROWS = 25;
 
@@ -48,7 +49,8 @@ class ModelHealthReplicasIT {
             settings.add(prefix + "input.columns=age,income,color");
         }
         // sketches that hold a window's values exactly: the statistics then compare equal, bucket for bucket (beyond
-        // their size, KLL compacts with random coins, and two runs agree within its error, as WindowAccumulatorTest shows)
+        // their size, KLL compacts with random coins, and two runs agree within its error, as WindowAccumulatorTest
+        // shows)
         settings.add("-Dsagewatch.monitor.sketch-size=2048");
         settings.add("-Dsagewatch.monitor.flush-interval=300ms");
         settings.add("-Dsagewatch.monitor.evaluation-delay=2s");
@@ -72,7 +74,8 @@ class ModelHealthReplicasIT {
                     if (batch == BATCHES / 2) {
                         Thread.sleep(1_000); // past a flush: what the second replica had is in the table
                         second.kill();
-                        assertThat(second.process().waitFor(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+                        assertThat(second.process().waitFor(30, java.util.concurrent.TimeUnit.SECONDS))
+                                .isTrue();
                         second = start(gateways, dynamo, table, model);
                     }
                     Thread.sleep(150);
@@ -87,21 +90,25 @@ class ModelHealthReplicasIT {
                 int compared = 0;
                 for (Map.Entry<String, JsonNode> window : replicated.entrySet()) {
                     JsonNode other = single.get(window.getKey());
-                    if (other != null && other.path("rows").asLong() == window.getValue().path("rows").asLong()) {
+                    if (other != null
+                            && other.path("rows").asLong()
+                                    == window.getValue().path("rows").asLong()) {
                         assertThat(statistics(alone, "replicated", window.getKey()))
                                 .isEqualTo(statistics(alone, "single", window.getKey()));
                         compared++;
                     }
                 }
                 assertThat(compared).as("windows compared one by one").isPositive();
-                assertThat(replicated.values()).as("some window merged two replicas' states")
+                assertThat(replicated.values())
+                        .as("some window merged two replicas' states")
                         .anyMatch(w -> w.path("replicas").asInt() >= 2);
 
                 // published once: one log line per window across every gateway of the pair
                 Map<String, Integer> lines = new TreeMap<>();
                 for (PackagedGateway gateway : gateways) {
                     for (String line : gateway.output().split("\n")) {
-                        if (line.startsWith("{") && line.contains("\"message\":\"model_health_window\"")
+                        if (line.startsWith("{")
+                                && line.contains("\"message\":\"model_health_window\"")
                                 && line.contains("\"endpoint\":\"replicated\"")) {
                             lines.merge(JSON.readTree(line).path("window_start").asText(), 1, Integer::sum);
                         }
@@ -117,8 +124,9 @@ class ModelHealthReplicasIT {
         }
     }
 
-    private static PackagedGateway start(List<PackagedGateway> gateways, EmbeddedDynamoDb dynamo, String table,
-            SageMakerFake model) throws Exception {
+    private static PackagedGateway start(
+            List<PackagedGateway> gateways, EmbeddedDynamoDb dynamo, String table, SageMakerFake model)
+            throws Exception {
         PackagedGateway gateway = new PackagedGateway(dynamo, table, model, "replicated,single", monitored());
         gateways.add(gateway);
         gateway.awaitFirstInference("replicated"); // text/plain: not a row (counted as unreadable)
@@ -126,9 +134,13 @@ class ModelHealthReplicasIT {
     }
 
     private static void invoke(PackagedGateway gateway, String endpoint, String csv) throws Exception {
-        HttpResponse<String> response = CLIENT.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
-                + gateway.port() + "/endpoints/" + endpoint + "/invocations")).header("Content-Type", "text/csv")
-                .POST(HttpRequest.BodyPublishers.ofString(csv)).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> response = CLIENT.send(
+                HttpRequest.newBuilder(URI.create(
+                                "http://127.0.0.1:" + gateway.port() + "/endpoints/" + endpoint + "/invocations"))
+                        .header("Content-Type", "text/csv")
+                        .POST(HttpRequest.BodyPublishers.ofString(csv))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
         assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
     }
 
@@ -139,9 +151,13 @@ class ModelHealthReplicasIT {
         Map<String, JsonNode> windows = new TreeMap<>();
         while (System.nanoTime() < deadline) {
             windows.clear();
-            JsonNode list = get(gateway, "/endpoints/" + endpoint + "/monitoring/windows?limit=100").path("windows");
+            JsonNode list = get(gateway, "/endpoints/" + endpoint + "/monitoring/windows?limit=100")
+                    .path("windows");
             list.forEach(w -> windows.put(w.path("window_start").asText(), w));
-            if (windows.values().stream().mapToLong(w -> w.path("rows").asLong()).sum() == rows) {
+            if (windows.values().stream()
+                            .mapToLong(w -> w.path("rows").asLong())
+                            .sum()
+                    == rows) {
                 return windows;
             }
             Thread.sleep(250);
@@ -154,11 +170,12 @@ class ModelHealthReplicasIT {
             throws Exception {
         Map<String, Long> totals = new TreeMap<>();
         for (String start : windows.keySet()) {
-            JsonNode statistics = get(gateway, "/endpoints/" + endpoint + "/monitoring/windows/" + start
-                    + "/statistics.json");
+            JsonNode statistics =
+                    get(gateway, "/endpoints/" + endpoint + "/monitoring/windows/" + start + "/statistics.json");
             totals.merge("rows", statistics.at("/dataset/item_count").asLong(), Long::sum);
             for (JsonNode feature : statistics.path("features")) {
-                JsonNode common = feature.has("numerical_statistics") ? feature.at("/numerical_statistics/common")
+                JsonNode common = feature.has("numerical_statistics")
+                        ? feature.at("/numerical_statistics/common")
                         : feature.at("/string_statistics/common");
                 String name = feature.path("name").asText();
                 totals.merge(name + " present", common.path("num_present").asLong(), Long::sum);
@@ -170,30 +187,42 @@ class ModelHealthReplicasIT {
 
     /** One window's statistics.json, its floating sums and moments rounded to 9 significant digits. */
     private static String statistics(PackagedGateway gateway, String endpoint, String start) throws Exception {
-        JsonNode statistics = get(gateway, "/endpoints/" + endpoint + "/monitoring/windows/" + start
-                + "/statistics.json");
+        JsonNode statistics =
+                get(gateway, "/endpoints/" + endpoint + "/monitoring/windows/" + start + "/statistics.json");
         StringBuilder text = new StringBuilder();
         text.append(statistics.at("/dataset/item_count").asLong());
         for (JsonNode feature : statistics.path("features")) {
-            text.append('|').append(feature.path("name").asText()).append(':').append(feature.path("inferred_type").asText());
+            text.append('|')
+                    .append(feature.path("name").asText())
+                    .append(':')
+                    .append(feature.path("inferred_type").asText());
             JsonNode numeric = feature.path("numerical_statistics");
-            JsonNode common = numeric.isMissingNode() ? feature.at("/string_statistics/common") : numeric.path("common");
-            text.append(':').append(common.path("num_present").asLong()).append('/').append(common.path("num_missing").asLong());
+            JsonNode common =
+                    numeric.isMissingNode() ? feature.at("/string_statistics/common") : numeric.path("common");
+            text.append(':')
+                    .append(common.path("num_present").asLong())
+                    .append('/')
+                    .append(common.path("num_missing").asLong());
             if (!numeric.isMissingNode()) {
                 for (String key : List.of("mean", "sum", "std_dev", "min", "max")) {
-                    text.append(':').append(String.format("%.9g", numeric.path(key).asDouble()));
+                    text.append(':')
+                            .append(String.format("%.9g", numeric.path(key).asDouble()));
                 }
                 text.append(':').append(numeric.at("/distribution/kll/buckets").toString());
             } else {
-                text.append(':').append(feature.at("/string_statistics/distribution").toString());
+                text.append(':')
+                        .append(feature.at("/string_statistics/distribution").toString());
             }
         }
         return text.toString();
     }
 
     private static JsonNode get(PackagedGateway gateway, String path) throws Exception {
-        HttpResponse<String> response = CLIENT.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
-                + gateway.port() + path)).GET().build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> response = CLIENT.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.port() + path))
+                        .GET()
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
         assertThat(response.statusCode()).as(path + ": " + response.body()).isEqualTo(200);
         return JSON.readTree(response.body());
     }

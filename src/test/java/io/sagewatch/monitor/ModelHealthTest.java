@@ -1,11 +1,5 @@
 package io.sagewatch.monitor;
 
-import static io.restassured.RestAssured.given;
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.within;
-import static org.hamcrest.Matchers.containsString;
-import static org.hamcrest.Matchers.equalTo;
-
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,6 +25,12 @@ import io.sagewatch.testing.CapturedLog;
 import io.sagewatch.testing.Datasets;
 import io.sagewatch.testing.GatewayTestResource;
 
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+
 /**
  * Model health end to end in the running gateway: baselines in (Model Monitor's files, a dataset, live traffic
  * learned), traffic through the invocation route, windows evaluated off the request path and served back in Model
@@ -48,7 +48,9 @@ class ModelHealthTest {
         @Override
         public Map<String, String> getConfigOverrides() {
             return Map.ofEntries(
-                    Map.entry("sagewatch.endpoints.allowed", "echo,monitored,monitored-files,monitored-json,monitored-llm"),
+                    Map.entry(
+                            "sagewatch.endpoints.allowed",
+                            "echo,monitored,monitored-files,monitored-json,monitored-llm"),
                     Map.entry("sagewatch.endpoint.monitored.monitor.enabled", "true"),
                     Map.entry("sagewatch.endpoint.monitored.monitor.window", "3s"),
                     Map.entry("sagewatch.endpoint.monitored.monitor.min-samples", "30"),
@@ -78,86 +80,152 @@ class ModelHealthTest {
     void modelMonitorFilesGoInAndComeBackOut() throws Exception {
         byte[] statistics = resource("statistics.json");
         byte[] constraints = resource("constraints.json");
-        String body = "{\"statistics\": " + new String(statistics) + ", \"constraints\": " + new String(constraints) + "}";
-        given().contentType("application/json").body(body).put("/endpoints/monitored-files/monitoring/baseline")
-                .then().statusCode(201).body("source", equalTo("uploaded")).body("item_count", equalTo(14));
-        DatasetStatistics served = ModelMonitorJson.readStatistics(given()
-                .get("/endpoints/monitored-files/monitoring/baseline/statistics.json").then().statusCode(200)
-                .extract().asByteArray());
+        String body =
+                "{\"statistics\": " + new String(statistics) + ", \"constraints\": " + new String(constraints) + "}";
+        given().contentType("application/json")
+                .body(body)
+                .put("/endpoints/monitored-files/monitoring/baseline")
+                .then()
+                .statusCode(201)
+                .body("source", equalTo("uploaded"))
+                .body("item_count", equalTo(14));
+        DatasetStatistics served = ModelMonitorJson.readStatistics(
+                given().get("/endpoints/monitored-files/monitoring/baseline/statistics.json")
+                        .then()
+                        .statusCode(200)
+                        .extract()
+                        .asByteArray());
         assertThat(served.feature("age").numeric().sketch().total()).isEqualTo(13);
-        assertThat(ModelMonitorJson.readConstraints(given()
-                .get("/endpoints/monitored-files/monitoring/baseline/constraints.json").then().statusCode(200)
-                .extract().asByteArray()).feature("income").monitoring().comparisonThreshold()).isEqualTo(0.3);
+        assertThat(ModelMonitorJson.readConstraints(
+                                given().get("/endpoints/monitored-files/monitoring/baseline/constraints.json")
+                                        .then()
+                                        .statusCode(200)
+                                        .extract()
+                                        .asByteArray())
+                        .feature("income")
+                        .monitoring()
+                        .comparisonThreshold())
+                .isEqualTo(0.3);
         // without constraints: the suggested ones
-        given().contentType("application/json").body("{\"statistics\": " + new String(statistics) + "}")
-                .put("/endpoints/monitored-files/monitoring/baseline").then().statusCode(201);
-        JsonNode latest = JSON.readTree(given().get("/endpoints/monitored-files/monitoring/baseline").then()
-                .statusCode(200).extract().asByteArray());
-        assertThat(latest.at("/constraints/features/0/num_constraints/is_non_negative").asBoolean()).isTrue();
+        given().contentType("application/json")
+                .body("{\"statistics\": " + new String(statistics) + "}")
+                .put("/endpoints/monitored-files/monitoring/baseline")
+                .then()
+                .statusCode(201);
+        JsonNode latest = JSON.readTree(given().get("/endpoints/monitored-files/monitoring/baseline")
+                .then()
+                .statusCode(200)
+                .extract()
+                .asByteArray());
+        assertThat(latest.at("/constraints/features/0/num_constraints/is_non_negative")
+                        .asBoolean())
+                .isTrue();
         assertThat(latest.path("version").asInt()).isGreaterThanOrEqualTo(2);
     }
 
     @Test
     void aBaselineThatDoesNotValidateIsRefusedNamingEveryField() {
-        given().contentType("application/json").body("""
+        given().contentType("application/json")
+                .body("""
                 {"statistics": {"dataset": {"item_count": 1.5}, "features": [{"name": "a", "inferred_type": "Float"}]},
                  "constraints": {"features": [], "monitoring_config": {"emit_metric": "Enabled"}}}""")
-                .put("/endpoints/monitored-files/monitoring/baseline").then().statusCode(400)
+                .put("/endpoints/monitored-files/monitoring/baseline")
+                .then()
+                .statusCode(400)
                 .header("X-Amzn-ErrorType", containsString("ValidationError"))
                 .body("Message", containsString("$.dataset.item_count: expected a whole number"))
                 .body("Message", containsString("$.features[0].inferred_type: expected one of Integral"))
                 .body("Message", containsString("$.monitoring_config.emit_metric: unknown setting"));
-        given().contentType("application/json").body("[1, 2]").put("/endpoints/monitored-files/monitoring/baseline")
-                .then().statusCode(400).body("Message", containsString("\"statistics\""));
+        given().contentType("application/json")
+                .body("[1, 2]")
+                .put("/endpoints/monitored-files/monitoring/baseline")
+                .then()
+                .statusCode(400)
+                .body("Message", containsString("\"statistics\""));
         // malformed JSON: where it broke
-        given().contentType("application/json").body("{\"statistics\": {\n  \"dataset\": {\"item_count\": 3,}}}")
-                .put("/endpoints/monitored-files/monitoring/baseline").then().statusCode(400)
+        given().contentType("application/json")
+                .body("{\"statistics\": {\n  \"dataset\": {\"item_count\": 3,}}}")
+                .put("/endpoints/monitored-files/monitoring/baseline")
+                .then()
+                .statusCode(400)
                 .header("X-Amzn-ErrorType", containsString("ValidationError"))
                 .body("Message", containsString("not valid JSON at line 2, column"));
-        given().get("/endpoints/echo/monitoring/baseline").then().statusCode(404)
+        given().get("/endpoints/echo/monitoring/baseline")
+                .then()
+                .statusCode(404)
                 .body("Message", containsString("is not monitored"));
-        given().get("/endpoints/monitored-json/monitoring/windows/yesterday").then().statusCode(400);
-        given().contentType("text/csv").body("").post("/endpoints/monitored/monitoring/baseline/dataset").then()
-                .statusCode(400).body("Message", containsString("no rows"));
+        given().get("/endpoints/monitored-json/monitoring/windows/yesterday")
+                .then()
+                .statusCode(400);
+        given().contentType("text/csv")
+                .body("")
+                .post("/endpoints/monitored/monitoring/baseline/dataset")
+                .then()
+                .statusCode(400)
+                .body("Message", containsString("no rows"));
     }
 
     @Test
     void driftedTrafficShowsInTheWindowItsMetricsAndItsLogLine() throws Exception {
-        given().contentType("text/csv").body(Datasets.csv(3000, 1, 0))
-                .post("/endpoints/monitored/monitoring/baseline/dataset").then().statusCode(201)
-                .body("source", equalTo("dataset")).body("item_count", equalTo(3000));
+        given().contentType("text/csv")
+                .body(Datasets.csv(3000, 1, 0))
+                .post("/endpoints/monitored/monitoring/baseline/dataset")
+                .then()
+                .statusCode(201)
+                .body("source", equalTo("dataset"))
+                .body("item_count", equalTo(3000));
         try (CapturedLog emf = CapturedLog.of(EmfRegistryProducer.CATEGORY);
                 CapturedLog lines = CapturedLog.of(ModelHealthWorker.CATEGORY)) {
             for (int i = 0; i < 3; i++) {
-                given().contentType("text/csv").body(Datasets.csv(300, 50 + i, 15)).post("/endpoints/monitored/invocations")
-                        .then().statusCode(200);
+                given().contentType("text/csv")
+                        .body(Datasets.csv(300, 50 + i, 15))
+                        .post("/endpoints/monitored/invocations")
+                        .then()
+                        .statusCode(200);
             }
             List<JsonNode> windows = new ArrayList<>();
             Awaitility.await().atMost(WAIT).pollInterval(Duration.ofMillis(300)).until(() -> {
                 windows.clear();
-                JsonNode list = JSON.readTree(given().get("/endpoints/monitored/monitoring/windows").then()
-                        .statusCode(200).extract().asByteArray()).path("windows");
+                JsonNode list = JSON.readTree(given().get("/endpoints/monitored/monitoring/windows")
+                                .then()
+                                .statusCode(200)
+                                .extract()
+                                .asByteArray())
+                        .path("windows");
                 list.forEach(windows::add);
                 return windows.stream().mapToLong(w -> w.path("rows").asLong()).sum() == 900;
             });
-            JsonNode drifted = windows.stream().filter(w -> w.path("rows").asLong() >= 450).findFirst().orElseThrow();
+            JsonNode drifted = windows.stream()
+                    .filter(w -> w.path("rows").asLong() >= 450)
+                    .findFirst()
+                    .orElseThrow();
             assertThat(drifted.path("status").asText()).isEqualTo("CompletedWithViolations");
             assertThat(drifted.path("monitoring_schedule").asText()).isEqualTo("monitored");
             String start = drifted.path("window_start").asText();
-            JsonNode report = JSON.readTree(given().get("/endpoints/monitored/monitoring/windows/" + start).then()
-                    .statusCode(200).extract().asByteArray());
+            JsonNode report = JSON.readTree(given().get("/endpoints/monitored/monitoring/windows/" + start)
+                    .then()
+                    .statusCode(200)
+                    .extract()
+                    .asByteArray());
             JsonNode age = feature(report, "age");
             assertThat(age.path("drift_status").asText()).isEqualTo("MEASURED");
             assertThat(age.path("drift").asDouble()).isGreaterThan(0.3);
             assertThat(age.path("psi").asDouble()).isGreaterThan(0.25);
 
-            DatasetStatistics statistics = ModelMonitorJson.readStatistics(given()
-                    .get("/endpoints/monitored/monitoring/windows/" + start + "/statistics.json").then().statusCode(200)
-                    .extract().asByteArray());
+            DatasetStatistics statistics = ModelMonitorJson.readStatistics(
+                    given().get("/endpoints/monitored/monitoring/windows/" + start + "/statistics.json")
+                            .then()
+                            .statusCode(200)
+                            .extract()
+                            .asByteArray());
             assertThat(statistics.itemCount()).isEqualTo(drifted.path("rows").asLong());
-            JsonNode violations = JSON.readTree(given()
-                    .get("/endpoints/monitored/monitoring/windows/" + start + "/constraint_violations.json").then()
-                    .statusCode(200).extract().asByteArray()).path("violations");
+            JsonNode violations = JSON.readTree(given().get(
+                                    "/endpoints/monitored/monitoring/windows/" + start + "/constraint_violations.json")
+                            .then()
+                            .statusCode(200)
+                            .extract()
+                            .asByteArray())
+                    .path("violations");
             JsonNode drift = null;
             for (JsonNode violation : violations) {
                 if (violation.path("feature_name").asText().equals("age")
@@ -169,7 +237,8 @@ class ModelHealthTest {
             Matcher matcher = Pattern.compile("distance: (.+) exceeds threshold: (.+)")
                     .matcher(drift.path("description").asText());
             assertThat(matcher.find()).isTrue();
-            assertThat(Double.parseDouble(matcher.group(1))).isEqualTo(age.path("drift").asDouble());
+            assertThat(Double.parseDouble(matcher.group(1)))
+                    .isEqualTo(age.path("drift").asDouble());
 
             // the metric, as CloudWatch Logs would extract it: Model Monitor's name and dimensions, nothing else
             Awaitility.await().atMost(WAIT).until(() -> emfLine(emf, "feature_baseline_drift_age") != null);
@@ -179,16 +248,25 @@ class ModelHealthTest {
             assertThat(metric.path("Endpoint").asText()).isEqualTo("monitored");
             assertThat(metric.path("MonitoringSchedule").asText()).isEqualTo("monitored");
             List<Double> published = new ArrayList<>();
-            emf.messages().stream().map(EmfLines::parseValid).filter(l -> l.has("feature_baseline_drift_age"))
-                    .forEach(l -> published.add(l.path("feature_baseline_drift_age").asDouble()));
-            assertThat(published).anySatisfy(v -> assertThat(v).isCloseTo(age.path("drift").asDouble(), within(1e-12)));
+            emf.messages().stream()
+                    .map(EmfLines::parseValid)
+                    .filter(l -> l.has("feature_baseline_drift_age"))
+                    .forEach(l ->
+                            published.add(l.path("feature_baseline_drift_age").asDouble()));
+            assertThat(published)
+                    .anySatisfy(v -> assertThat(v).isCloseTo(age.path("drift").asDouble(), within(1e-12)));
 
-            JsonNode line = lines.messages().stream().map(ModelHealthTest::tree)
-                    .filter(l -> l.path("window_start").asText().equals(start)).findFirst().orElseThrow();
+            JsonNode line = lines.messages().stream()
+                    .map(ModelHealthTest::tree)
+                    .filter(l -> l.path("window_start").asText().equals(start))
+                    .findFirst()
+                    .orElseThrow();
             assertThat(line.path("message").asText()).isEqualTo("model_health_window");
             assertThat(line.path("level").asText()).isEqualTo("WARN");
-            assertThat(line.at("/drift/age").asDouble()).isEqualTo(age.path("drift").asDouble());
-            assertThat(line.at("/violations_by_check/baseline_drift_check").asLong()).isPositive();
+            assertThat(line.at("/drift/age").asDouble())
+                    .isEqualTo(age.path("drift").asDouble());
+            assertThat(line.at("/violations_by_check/baseline_drift_check").asLong())
+                    .isPositive();
         }
     }
 
@@ -197,26 +275,40 @@ class ModelHealthTest {
         String body = "{\"instances\": [{\"age\": 30, \"city\": \"Oslo\"}, {\"age\": 41.5, \"city\": null},"
                 + " {\"city\": \"Lima\"}]}";
         for (int i = 0; i < 4; i++) {
-            given().contentType("application/json").body(body).post("/endpoints/monitored-json/invocations").then()
+            given().contentType("application/json")
+                    .body(body)
+                    .post("/endpoints/monitored-json/invocations")
+                    .then()
                     .statusCode(200);
         }
         List<JsonNode> reports = new ArrayList<>();
         Awaitility.await().atMost(WAIT).pollInterval(Duration.ofMillis(300)).until(() -> {
             reports.clear();
-            for (JsonNode window : JSON.readTree(given().get("/endpoints/monitored-json/monitoring/windows").then()
-                    .statusCode(200).extract().asByteArray()).path("windows")) {
+            for (JsonNode window : JSON.readTree(given().get("/endpoints/monitored-json/monitoring/windows")
+                            .then()
+                            .statusCode(200)
+                            .extract()
+                            .asByteArray())
+                    .path("windows")) {
                 reports.add(JSON.readTree(given().get("/endpoints/monitored-json/monitoring/windows/"
-                        + window.path("window_start").asText() + "/statistics.json").then().statusCode(200).extract()
+                                + window.path("window_start").asText() + "/statistics.json")
+                        .then()
+                        .statusCode(200)
+                        .extract()
                         .asByteArray()));
             }
-            return reports.stream().mapToLong(r -> r.at("/dataset/item_count").asLong()).sum() == 12;
+            return reports.stream()
+                            .mapToLong(r -> r.at("/dataset/item_count").asLong())
+                            .sum()
+                    == 12;
         });
         long present = 0;
         long missing = 0;
         long echoed = 0;
         for (JsonNode statistics : reports) {
             for (JsonNode feature : statistics.path("features")) {
-                JsonNode common = feature.has("numerical_statistics") ? feature.at("/numerical_statistics/common")
+                JsonNode common = feature.has("numerical_statistics")
+                        ? feature.at("/numerical_statistics/common")
                         : feature.at("/string_statistics/common");
                 switch (feature.path("name").asText()) {
                     case "age" -> {
@@ -224,15 +316,18 @@ class ModelHealthTest {
                         missing += common.path("num_missing").asLong();
                     }
                     case "echoed_age" -> echoed += common.path("num_present").asLong();
-                    default -> { }
+                    default -> {}
                 }
             }
         }
         assertThat(present).isEqualTo(8);
         assertThat(missing).isEqualTo(4);
         assertThat(echoed).isEqualTo(8);
-        JsonNode latest = JSON.readTree(given().get("/endpoints/monitored-json/monitoring/windows/latest").then()
-                .statusCode(200).extract().asByteArray());
+        JsonNode latest = JSON.readTree(given().get("/endpoints/monitored-json/monitoring/windows/latest")
+                .then()
+                .statusCode(200)
+                .extract()
+                .asByteArray());
         assertThat(latest.path("status").asText()).isEqualTo("NoBaseline");
     }
 
@@ -247,14 +342,23 @@ class ModelHealthTest {
         }
         Awaitility.await().atMost(WAIT).pollInterval(Duration.ofMillis(200)).until(() -> {
             answerAndRefusal();
-            return given().get("/endpoints/monitored-llm/monitoring/windows").then().statusCode(200).extract()
-                    .body().asString().contains("\"status\":\"Completed\"");
+            return given().get("/endpoints/monitored-llm/monitoring/windows")
+                    .then()
+                    .statusCode(200)
+                    .extract()
+                    .body()
+                    .asString()
+                    .contains("\"status\":\"Completed\"");
         });
-        JsonNode baseline = JSON.readTree(given().get("/endpoints/monitored-llm/monitoring/baseline").then()
-                .statusCode(200).extract().asByteArray());
+        JsonNode baseline = JSON.readTree(given().get("/endpoints/monitored-llm/monitoring/baseline")
+                .then()
+                .statusCode(200)
+                .extract()
+                .asByteArray());
         assertThat(baseline.path("source").asText()).isEqualTo("learned");
         List<String> names = new ArrayList<>();
-        baseline.at("/statistics/features").forEach(f -> names.add(f.path("name").asText()));
+        baseline.at("/statistics/features")
+                .forEach(f -> names.add(f.path("name").asText()));
         assertThat(names).contains("prompt_length", "completion_length", "empty_answer", "refusal");
         JsonNode refusal = null;
         for (JsonNode f : baseline.at("/statistics/features")) {
@@ -273,19 +377,33 @@ class ModelHealthTest {
     private static void answerAndRefusal() {
         given().contentType("application/json")
                 .body("{\"inputs\": \"Tell me about Oslo\", \"generated_text\": \"Oslo is the capital of Norway\"}")
-                .post("/endpoints/monitored-llm/invocations").then().statusCode(200);
+                .post("/endpoints/monitored-llm/invocations")
+                .then()
+                .statusCode(200);
         given().contentType("application/json")
                 .body("{\"inputs\": \"Hack a bank\", \"generated_text\": \"I'm sorry, I can't help with that\"}")
-                .post("/endpoints/monitored-llm/invocations").then().statusCode(200);
+                .post("/endpoints/monitored-llm/invocations")
+                .then()
+                .statusCode(200);
     }
 
     @Test
     void anUnreadablePayloadIsCountedNeverTheCallersProblem() {
-        given().contentType("image/png").body(new byte[] {1, 2, 3}).post("/endpoints/monitored/invocations").then()
+        given().contentType("image/png")
+                .body(new byte[] {1, 2, 3})
+                .post("/endpoints/monitored/invocations")
+                .then()
                 .statusCode(200);
-        Awaitility.await().atMost(WAIT).until(() -> given().get("/q/metrics").then().extract().asString()
-                .lines().anyMatch(l -> l.startsWith("ModelHealthSamplesDropped_total") && l.contains("reason=\"unreadable\"")
-                        && l.contains("endpoint=\"monitored\"")));
+        Awaitility.await()
+                .atMost(WAIT)
+                .until(() -> given().get("/q/metrics")
+                        .then()
+                        .extract()
+                        .asString()
+                        .lines()
+                        .anyMatch(l -> l.startsWith("ModelHealthSamplesDropped_total")
+                                && l.contains("reason=\"unreadable\"")
+                                && l.contains("endpoint=\"monitored\"")));
     }
 
     private static JsonNode feature(JsonNode report, String name) {
@@ -298,7 +416,11 @@ class ModelHealthTest {
     }
 
     private static JsonNode emfLine(CapturedLog emf, String metric) {
-        return emf.messages().stream().map(EmfLines::parseValid).filter(l -> l.has(metric)).findFirst().orElse(null);
+        return emf.messages().stream()
+                .map(EmfLines::parseValid)
+                .filter(l -> l.has(metric))
+                .findFirst()
+                .orElse(null);
     }
 
     private static JsonNode tree(String line) {

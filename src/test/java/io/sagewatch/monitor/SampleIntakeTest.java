@@ -1,7 +1,5 @@
 package io.sagewatch.monitor;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -19,12 +17,15 @@ import io.sagewatch.core.TokenUsage;
 import io.sagewatch.metrics.ModelHealthMeters;
 import io.sagewatch.testing.TestConfigs;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 class SampleIntakeTest {
 
     private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
 
     private SampleIntake intake(Map<String, String> settings) {
-        return new SampleIntake(TestConfigs.sagewatch(settings), new ModelHealthMeters(registry, "sagewatch", List.of()));
+        return new SampleIntake(
+                TestConfigs.sagewatch(settings), new ModelHealthMeters(registry, "sagewatch", List.of()));
     }
 
     private static MonitorSettings settings(Map<String, String> properties) {
@@ -33,14 +34,35 @@ class SampleIntakeTest {
     }
 
     private static InferenceOutcome outcome(int bodyBytes) {
-        InferenceRequest request = new InferenceRequest("r", "i", "churn", new byte[bodyBytes], "text/csv", null, null,
-                null, null, null, null, null, null, Instant.now(), System.nanoTime(), null, null);
-        return InferenceOutcome.of(request, new ModelCall(new ModelResponse(new byte[] {1}, "text/csv", null, null, null,
-                null), null, 1, 1), TokenUsage.NONE, null);
+        InferenceRequest request = new InferenceRequest(
+                "r",
+                "i",
+                "churn",
+                new byte[bodyBytes],
+                "text/csv",
+                null,
+                null,
+                null,
+                null,
+                null,
+                null,
+                null,
+                null,
+                Instant.now(),
+                System.nanoTime(),
+                null,
+                null);
+        return InferenceOutcome.of(
+                request,
+                new ModelCall(new ModelResponse(new byte[] {1}, "text/csv", null, null, null, null), null, 1, 1),
+                TokenUsage.NONE,
+                null);
     }
 
     private double dropped(String reason) {
-        var counter = registry.find(ModelHealthMeters.SAMPLES_DROPPED).tag("reason", reason).counter();
+        var counter = registry.find(ModelHealthMeters.SAMPLES_DROPPED)
+                .tag("reason", reason)
+                .counter();
         return counter == null ? 0 : counter.count();
     }
 
@@ -59,8 +81,11 @@ class SampleIntakeTest {
     @Test
     void beyondTheCapSamplesAreDroppedAndCounted() {
         SampleIntake intake = intake(Map.of());
-        MonitorSettings churn = settings(Map.of("sagewatch.endpoint.churn.monitor.enabled", "true",
-                "sagewatch.endpoint.churn.monitor.max-samples-per-second", "3"));
+        MonitorSettings churn = settings(Map.of(
+                "sagewatch.endpoint.churn.monitor.enabled",
+                "true",
+                "sagewatch.endpoint.churn.monitor.max-samples-per-second",
+                "3"));
         int queued = 0;
         for (int i = 0; i < 50; i++) {
             queued += intake.offer(churn, outcome(10)) ? 1 : 0;
@@ -72,10 +97,13 @@ class SampleIntakeTest {
 
     @Test
     void aFullQueueDropsInsteadOfWaiting() throws Exception {
-        SampleIntake intake = intake(Map.of("sagewatch.monitor.queue-capacity", "2",
-                "sagewatch.monitor.queue-max-bytes", "1000"));
-        MonitorSettings churn = settings(Map.of("sagewatch.endpoint.churn.monitor.enabled", "true",
-                "sagewatch.endpoint.churn.monitor.max-samples-per-second", "1000"));
+        SampleIntake intake =
+                intake(Map.of("sagewatch.monitor.queue-capacity", "2", "sagewatch.monitor.queue-max-bytes", "1000"));
+        MonitorSettings churn = settings(Map.of(
+                "sagewatch.endpoint.churn.monitor.enabled",
+                "true",
+                "sagewatch.endpoint.churn.monitor.max-samples-per-second",
+                "1000"));
         assertThat(intake.offer(churn, outcome(10))).isTrue();
         assertThat(intake.offer(churn, outcome(10))).isTrue();
         assertThat(intake.offer(churn, outcome(10))).isFalse(); // count

@@ -1,9 +1,5 @@
 package io.sagewatch.records;
 
-import static io.restassured.RestAssured.given;
-import static io.sagewatch.testing.Gateway.newInferenceId;
-import static org.hamcrest.Matchers.equalTo;
-
 import java.util.Map;
 
 import org.junit.jupiter.api.Test;
@@ -13,6 +9,10 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.sagewatch.testing.GatewayTestResource;
+
+import static io.restassured.RestAssured.given;
+import static io.sagewatch.testing.Gateway.newInferenceId;
+import static org.hamcrest.Matchers.equalTo;
 
 /** sagewatch.store.await-final-write=true (the Lambda setting): the final record exists when the answer arrives. */
 @QuarkusTest
@@ -29,12 +29,16 @@ class AwaitFinalWriteTest {
 
     @Test
     void theFinalRecordIsWrittenBeforeTheResponse() {
-        for (String endpoint : new String[] { "echo", "error-model", "slow" }) {
+        for (String endpoint : new String[] {"echo", "error-model", "slow"}) {
             String id = newInferenceId();
-            int status = given().header("X-Amzn-SageMaker-Inference-Id", id).body("x")
-                    .post("/endpoints/{e}/invocations", endpoint).statusCode();
+            int status = given().header("X-Amzn-SageMaker-Inference-Id", id)
+                    .body("x")
+                    .post("/endpoints/{e}/invocations", endpoint)
+                    .statusCode();
             // no waiting: read at once
-            given().get("/inferences/{id}", id).then().statusCode(200)
+            given().get("/inferences/{id}", id)
+                    .then()
+                    .statusCode(200)
                     .body("status", equalTo(status == 200 ? "SUCCEEDED" : "FAILED"))
                     .body("http_status", equalTo(status));
         }

@@ -1,11 +1,5 @@
 package io.sagewatch.records;
 
-import static io.restassured.RestAssured.given;
-import static io.sagewatch.testing.Gateway.awaitFinalRecord;
-import static io.sagewatch.testing.Gateway.newInferenceId;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNull;
-
 import java.util.Map;
 
 import org.junit.jupiter.api.Test;
@@ -16,6 +10,12 @@ import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.path.json.JsonPath;
 import io.sagewatch.testing.GatewayTestResource;
+
+import static io.restassured.RestAssured.given;
+import static io.sagewatch.testing.Gateway.awaitFinalRecord;
+import static io.sagewatch.testing.Gateway.newInferenceId;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 
 /** sagewatch.capture.sample-percent=0 (the default): records hold sizes, never payloads. */
 @QuarkusTest
@@ -33,8 +33,12 @@ class CaptureOffTest {
     @Test
     void recordsKeepNoPayload() {
         String id = newInferenceId();
-        given().header("X-Amzn-SageMaker-Inference-Id", id).contentType("text/plain").body("secret")
-                .post("/endpoints/echo/invocations").then().statusCode(200);
+        given().header("X-Amzn-SageMaker-Inference-Id", id)
+                .contentType("text/plain")
+                .body("secret")
+                .post("/endpoints/echo/invocations")
+                .then()
+                .statusCode(200);
         JsonPath record = awaitFinalRecord(id);
         assertEquals(6, record.getInt("request_bytes"));
         assertNull(record.get("input"));

@@ -1,7 +1,5 @@
 package io.sagewatch.records;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.HashMap;
@@ -20,7 +18,10 @@ import io.sagewatch.core.ModelCall;
 import io.sagewatch.core.ModelResponse;
 import io.sagewatch.core.StreamStats;
 import io.sagewatch.core.TokenUsage;
+
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+
+import static org.assertj.core.api.Assertions.assertThat;
 
 class InferenceRecordItemTest {
 
@@ -30,44 +31,103 @@ class InferenceRecordItemTest {
      */
     @Test
     void theRecordHoldsTheseFieldsInThisOrder() {
-        assertThat(InferenceRecordItem.FIELDS.stream().map(InferenceRecordItem.Field::name).toList()).containsExactly(
-                "inference_id", "request_id", "endpoint", "status", "http_status", "error_type", "error_origin",
-                "error_message", "variant", "target_model", "target_variant", "target_container_hostname",
-                "inference_component", "caller", "received_at", "finished_at", "latency_ms", "model_latency_ms",
-                "overhead_latency_ms", "attempts", "request_bytes", "response_bytes", "request_content_type",
-                "response_content_type", "input_tokens", "output_tokens", "estimated_cost_usd", "parts",
-                "time_to_first_token_ms", "added_time_to_first_token_ms", "inter_token_latency_p50_ms",
-                "inter_token_latency_p99_ms", "stream_duration_ms", "output_tokens_per_second", "input", "output",
-                "expires_at");
+        assertThat(InferenceRecordItem.FIELDS.stream()
+                        .map(InferenceRecordItem.Field::name)
+                        .toList())
+                .containsExactly(
+                        "inference_id",
+                        "request_id",
+                        "endpoint",
+                        "status",
+                        "http_status",
+                        "error_type",
+                        "error_origin",
+                        "error_message",
+                        "variant",
+                        "target_model",
+                        "target_variant",
+                        "target_container_hostname",
+                        "inference_component",
+                        "caller",
+                        "received_at",
+                        "finished_at",
+                        "latency_ms",
+                        "model_latency_ms",
+                        "overhead_latency_ms",
+                        "attempts",
+                        "request_bytes",
+                        "response_bytes",
+                        "request_content_type",
+                        "response_content_type",
+                        "input_tokens",
+                        "output_tokens",
+                        "estimated_cost_usd",
+                        "parts",
+                        "time_to_first_token_ms",
+                        "added_time_to_first_token_ms",
+                        "inter_token_latency_p50_ms",
+                        "inter_token_latency_p99_ms",
+                        "stream_duration_ms",
+                        "output_tokens_per_second",
+                        "input",
+                        "output",
+                        "expires_at");
     }
 
     @Test
     void aRecordSurvivesTheTableWithEveryField() throws Exception {
         InferenceRequest request = request("m.tar.gz", "green", "host-1", "component", "team-a");
         InferenceError error = InferenceError.of(ErrorType.MODEL_ERROR, "bad");
-        InferenceOutcome failed = new InferenceOutcome(request,
-                new ModelCall(new ModelResponse("{}".getBytes(StandardCharsets.UTF_8), "text/plain", "blue", null, null,
-                        null), error, 500_125_000L, 2),
-                error, Instant.parse("2026-11-30T01:02:04.001Z"), 545_250_000L, new TokenUsage(6L, 16L), 0.00003, null,
+        InferenceOutcome failed = new InferenceOutcome(
+                request,
+                new ModelCall(
+                        new ModelResponse(
+                                "{}".getBytes(StandardCharsets.UTF_8), "text/plain", "blue", null, null, null),
+                        error,
+                        500_125_000L,
+                        2),
+                error,
+                Instant.parse("2026-11-30T01:02:04.001Z"),
+                545_250_000L,
+                new TokenUsage(6L, 16L),
+                0.00003,
+                null,
                 new StreamStats(120_500_000L, 120_250_000L, 16, 20, 20_125_000L, 41_000_000L, 310_750_000L, false));
-        InferenceRecord record = InferenceRecordItem.settled(failed, new CapturedPayload("text", "in", false, 2),
-                new CapturedPayload("base64", "AAE=", true, 99), 1234L);
+        InferenceRecord record = InferenceRecordItem.settled(
+                failed,
+                new CapturedPayload("text", "in", false, 2),
+                new CapturedPayload("base64", "AAE=", true, 99),
+                1234L);
         Map<String, AttributeValue> item = item(InferenceRecordItem.toJson(record));
         assertThat(item).hasSize(InferenceRecordItem.FIELDS.size());
         assertThat(InferenceRecordItem.fromItem(item)).isEqualTo(record);
-        assertThat(record.fields()).containsEntry("status", "FAILED").containsEntry("error_type", "ModelError")
-                .containsEntry("error_origin", "GATEWAY").containsEntry("latency_ms", 545.25)
-                .containsEntry("model_latency_ms", 500.125).containsEntry("overhead_latency_ms", 45.125)
-                .containsEntry("attempts", 2L).containsEntry("time_to_first_token_ms", 120.5)
-                .containsEntry("added_time_to_first_token_ms", 0.25).containsEntry("caller", "team-a");
+        assertThat(record.fields())
+                .containsEntry("status", "FAILED")
+                .containsEntry("error_type", "ModelError")
+                .containsEntry("error_origin", "GATEWAY")
+                .containsEntry("latency_ms", 545.25)
+                .containsEntry("model_latency_ms", 500.125)
+                .containsEntry("overhead_latency_ms", 45.125)
+                .containsEntry("attempts", 2L)
+                .containsEntry("time_to_first_token_ms", 120.5)
+                .containsEntry("added_time_to_first_token_ms", 0.25)
+                .containsEntry("caller", "team-a");
     }
 
     @Test
     void absentFieldsAreOmittedAndReadBackAsAbsent() throws Exception {
         InferenceRecord started = InferenceRecordItem.inProgress(request(null, null, null, null, null), 99L);
         Map<String, AttributeValue> item = item(InferenceRecordItem.toJson(started));
-        assertThat(item).containsOnlyKeys("inference_id", "request_id", "endpoint", "status", "received_at",
-                "request_bytes", "request_content_type", "expires_at");
+        assertThat(item)
+                .containsOnlyKeys(
+                        "inference_id",
+                        "request_id",
+                        "endpoint",
+                        "status",
+                        "received_at",
+                        "request_bytes",
+                        "request_content_type",
+                        "expires_at");
         assertThat(item.get("status").s()).isEqualTo("IN_PROGRESS");
         assertThat(InferenceRecordItem.fromItem(item)).isEqualTo(started);
     }
@@ -75,21 +135,46 @@ class InferenceRecordItemTest {
     @Test
     void theLogFormHoldsEverythingButThePayloads() {
         InferenceRequest request = request(null, null, null, null, null);
-        InferenceOutcome answered = new InferenceOutcome(request,
+        InferenceOutcome answered = new InferenceOutcome(
+                request,
                 new ModelCall(new ModelResponse(new byte[1], null, null, null, null, null), null, 1_000_000L, 1),
-                null, Instant.parse("2026-11-30T01:02:04Z"), 1_500_000L, TokenUsage.NONE, null, null, null);
-        InferenceRecord record = InferenceRecordItem.settled(answered, new CapturedPayload("text", "secret", false, 6),
-                null, 99L);
-        assertThat(InferenceRecordItem.withoutPayloads(record)).doesNotContainKeys("input", "output")
-                .containsEntry("status", "SUCCEEDED").containsEntry("latency_ms", 1.5)
-                .containsEntry("received_at", "2026-11-30T01:02:03Z").containsEntry("expires_at", 99L);
+                null,
+                Instant.parse("2026-11-30T01:02:04Z"),
+                1_500_000L,
+                TokenUsage.NONE,
+                null,
+                null,
+                null);
+        InferenceRecord record =
+                InferenceRecordItem.settled(answered, new CapturedPayload("text", "secret", false, 6), null, 99L);
+        assertThat(InferenceRecordItem.withoutPayloads(record))
+                .doesNotContainKeys("input", "output")
+                .containsEntry("status", "SUCCEEDED")
+                .containsEntry("latency_ms", 1.5)
+                .containsEntry("received_at", "2026-11-30T01:02:03Z")
+                .containsEntry("expires_at", 99L);
     }
 
-    private static InferenceRequest request(String targetModel, String targetVariant, String host, String component,
-            String caller) {
-        return new InferenceRequest("r", "i", "e", "0123456789".getBytes(StandardCharsets.UTF_8), "application/json",
-                null, null, targetModel, targetVariant, host, component, null, null,
-                Instant.parse("2026-11-30T01:02:03Z"), System.nanoTime(), caller, null);
+    private static InferenceRequest request(
+            String targetModel, String targetVariant, String host, String component, String caller) {
+        return new InferenceRequest(
+                "r",
+                "i",
+                "e",
+                "0123456789".getBytes(StandardCharsets.UTF_8),
+                "application/json",
+                null,
+                null,
+                targetModel,
+                targetVariant,
+                host,
+                component,
+                null,
+                null,
+                Instant.parse("2026-11-30T01:02:03Z"),
+                System.nanoTime(),
+                caller,
+                null);
     }
 
     /** DynamoDB JSON, read as DynamoDB would (the types the records use). */

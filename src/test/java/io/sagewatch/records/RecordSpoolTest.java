@@ -1,15 +1,5 @@
 package io.sagewatch.records;
 
-import static io.restassured.RestAssured.given;
-import static io.sagewatch.testing.Gateway.awaitFinalRecord;
-import static io.sagewatch.testing.Gateway.batchWrites;
-import static io.sagewatch.testing.Gateway.newInferenceId;
-import static io.sagewatch.testing.Gateway.tableOutage;
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.hamcrest.Matchers.equalTo;
-import static org.hamcrest.Matchers.greaterThanOrEqualTo;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-
 import java.util.ArrayList;
 import java.util.List;
 
@@ -19,6 +9,16 @@ import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.sagewatch.testing.CapturedLog;
 import io.sagewatch.testing.GatewayTestResource;
+
+import static io.restassured.RestAssured.given;
+import static io.sagewatch.testing.Gateway.awaitFinalRecord;
+import static io.sagewatch.testing.Gateway.batchWrites;
+import static io.sagewatch.testing.Gateway.newInferenceId;
+import static io.sagewatch.testing.Gateway.tableOutage;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.greaterThanOrEqualTo;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 
 @QuarkusTest
 @WithTestResource(GatewayTestResource.class)
@@ -36,11 +36,16 @@ class RecordSpoolTest {
                 for (int i = 0; i < 20; i++) {
                     String id = newInferenceId();
                     ids.add(id);
-                    given().header("X-Amzn-SageMaker-Inference-Id", id).body("during the outage " + i)
+                    given().header("X-Amzn-SageMaker-Inference-Id", id)
+                            .body("during the outage " + i)
                             .post("/endpoints/echo/invocations")
-                            .then().statusCode(200).body(equalTo("during the outage " + i));
+                            .then()
+                            .statusCode(200)
+                            .body(equalTo("during the outage " + i));
                 }
-                given().get("/q/health/ready").then().statusCode(200)
+                given().get("/q/health/ready")
+                        .then()
+                        .statusCode(200)
                         .body(READY_TABLE + ".state", equalTo("degraded"))
                         .body(READY_TABLE + ".spooled_records", greaterThanOrEqualTo(20))
                         .body(READY_TABLE + ".last_write_failure", org.hamcrest.Matchers.containsString("Exception"));
@@ -55,7 +60,9 @@ class RecordSpoolTest {
             assertThat(batchWrites() - batchesBefore).isBetween(1, 4);
             assertThat(deadLetters.messages()).noneMatch(line -> ids.stream().anyMatch(line::contains));
         }
-        given().get("/q/health/ready").then().statusCode(200)
+        given().get("/q/health/ready")
+                .then()
+                .statusCode(200)
                 .body(READY_TABLE + ".state", equalTo("ok"))
                 .body(READY_TABLE + ".spooled_records", equalTo(0));
     }

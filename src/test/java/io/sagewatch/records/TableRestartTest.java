@@ -1,11 +1,5 @@
 package io.sagewatch.records;
 
-import static io.restassured.RestAssured.given;
-import static io.sagewatch.testing.Gateway.newInferenceId;
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
-import static org.hamcrest.Matchers.equalTo;
-
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,6 +13,12 @@ import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.sagewatch.testing.CapturedLog;
 import io.sagewatch.testing.RestartableTableResource;
+
+import static io.restassured.RestAssured.given;
+import static io.sagewatch.testing.Gateway.newInferenceId;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.equalTo;
 
 /** DynamoDB Local really stopped mid-test and started again: inferences keep answering, every record lands. */
 @QuarkusTest
@@ -46,12 +46,15 @@ class TableRestartTest {
                 for (int i = 0; i < 15; i++) {
                     ids.add(invoke("while stopped " + i));
                 }
-                given().get("/q/health/ready").then().statusCode(200)
+                given().get("/q/health/ready")
+                        .then()
+                        .statusCode(200)
                         .body("checks.find { it.name == 'inference-table' }.data.state", equalTo("degraded"));
             } finally {
                 RestartableTableResource.startTable();
             }
-            await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(250))
+            await().atMost(Duration.ofSeconds(30))
+                    .pollInterval(Duration.ofMillis(250))
                     .until(() -> ids.stream().allMatch(TableRestartTest::stored));
             assertThat(deadLetters.messages()).noneMatch(line -> ids.stream().anyMatch(line::contains));
         }
@@ -59,13 +62,19 @@ class TableRestartTest {
 
     private static String invoke(String body) {
         String id = newInferenceId();
-        given().header("X-Amzn-SageMaker-Inference-Id", id).contentType("text/plain").body(body)
-                .post("/endpoints/echo/invocations").then().statusCode(200).body(equalTo(body));
+        given().header("X-Amzn-SageMaker-Inference-Id", id)
+                .contentType("text/plain")
+                .body(body)
+                .post("/endpoints/echo/invocations")
+                .then()
+                .statusCode(200)
+                .body(equalTo(body));
         return id;
     }
 
     private static boolean stored(String id) {
         var response = given().get("/inferences/{id}", id);
-        return response.statusCode() == 200 && "SUCCEEDED".equals(response.jsonPath().getString("status"));
+        return response.statusCode() == 200
+                && "SUCCEEDED".equals(response.jsonPath().getString("status"));
     }
 }

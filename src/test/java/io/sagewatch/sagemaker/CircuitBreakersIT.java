@@ -6,5 +6,4 @@ import io.sagewatch.testing.NativeHttpBuild;
 /** The circuit breaker: the same suite against the native executable. */
 @QuarkusIntegrationTest
 @NativeHttpBuild
-class CircuitBreakersIT extends CircuitBreakersTest {
-}
+class CircuitBreakersIT extends CircuitBreakersTest {}

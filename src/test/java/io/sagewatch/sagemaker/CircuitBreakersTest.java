@@ -1,14 +1,5 @@
 package io.sagewatch.sagemaker;
 
-import static io.restassured.RestAssured.given;
-import static io.sagewatch.testing.Gateway.awaitFinalRecord;
-import static io.sagewatch.testing.Gateway.breakerEndpointFailing;
-import static io.sagewatch.testing.Gateway.modelCalls;
-import static io.sagewatch.testing.Gateway.newInferenceId;
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.hamcrest.Matchers.containsString;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-
 import java.util.Map;
 
 import org.awaitility.Awaitility;
@@ -20,6 +11,15 @@ import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.sagewatch.testing.GatewayTestResource;
 
+import static io.restassured.RestAssured.given;
+import static io.sagewatch.testing.Gateway.awaitFinalRecord;
+import static io.sagewatch.testing.Gateway.breakerEndpointFailing;
+import static io.sagewatch.testing.Gateway.modelCalls;
+import static io.sagewatch.testing.Gateway.newInferenceId;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 @QuarkusTest
 @WithTestResource(GatewayTestResource.class)
 @TestProfile(CircuitBreakersTest.ThreeFailuresOneSecond.class)
@@ -28,8 +28,11 @@ class CircuitBreakersTest {
     public static class ThreeFailuresOneSecond implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
-            return Map.of("sagewatch.sagemaker.circuit-breaker.failure-threshold", "3",
-                    "sagewatch.sagemaker.circuit-breaker.open-for", "1s");
+            return Map.of(
+                    "sagewatch.sagemaker.circuit-breaker.failure-threshold",
+                    "3",
+                    "sagewatch.sagemaker.circuit-breaker.open-for",
+                    "1s");
         }
     }
 
@@ -43,8 +46,11 @@ class CircuitBreakersTest {
             int callsWhenOpened = modelCalls("breaker");
             // open: refused at once, in SageMaker's shape, with Retry-After; the endpoint is not called
             String refused = newInferenceId();
-            given().header("X-Amzn-SageMaker-Inference-Id", refused).body("x").post("/endpoints/breaker/invocations")
-                    .then().statusCode(503)
+            given().header("X-Amzn-SageMaker-Inference-Id", refused)
+                    .body("x")
+                    .post("/endpoints/breaker/invocations")
+                    .then()
+                    .statusCode(503)
                     .header("x-amzn-ErrorType", "ServiceUnavailable")
                     .header("Retry-After", "1")
                     .body("Message", containsString("circuit open"));
@@ -76,11 +82,17 @@ class CircuitBreakersTest {
         breakerEndpointFailing(true);
         try {
             for (int i = 0; i < 3; i++) {
-                given().body("{}").post("/endpoints/breaker/invocations-response-stream").then().statusCode(500)
+                given().body("{}")
+                        .post("/endpoints/breaker/invocations-response-stream")
+                        .then()
+                        .statusCode(500)
                         .header("x-amzn-ErrorType", "InternalFailure");
             }
             int callsWhenOpened = modelCalls("breaker");
-            given().body("{}").post("/endpoints/breaker/invocations-response-stream").then().statusCode(503)
+            given().body("{}")
+                    .post("/endpoints/breaker/invocations-response-stream")
+                    .then()
+                    .statusCode(503)
                     .header("x-amzn-ErrorType", "ServiceUnavailable")
                     .header("Retry-After", "1")
                     .body("Message", containsString("circuit open"));

@@ -6,5 +6,4 @@ import io.sagewatch.testing.NativeHttpBuild;
 /** SigV4 as botocore computes it: the same suite against the native executable. */
 @QuarkusIntegrationTest
 @NativeHttpBuild
-class SageMakerRuntimeClientIT extends SageMakerRuntimeClientTest {
-}
+class SageMakerRuntimeClientIT extends SageMakerRuntimeClientTest {}

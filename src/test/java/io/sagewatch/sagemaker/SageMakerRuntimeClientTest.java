@@ -1,5 +1,18 @@
 package io.sagewatch.sagemaker;
 
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+
+import org.junit.jupiter.api.Test;
+
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.path.json.JsonPath;
+import io.sagewatch.aws.RequestSigner;
+import io.sagewatch.core.ErrorType;
+import io.sagewatch.core.InferenceError;
+import io.sagewatch.testing.GatewayTestResource;
+
 import static io.restassured.RestAssured.given;
 import static io.sagewatch.testing.Gateway.botocoreSignatureCheck;
 import static io.sagewatch.testing.Gateway.modelAuthority;
@@ -9,20 +22,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-
-import java.net.URI;
-import java.nio.charset.StandardCharsets;
-
-import org.junit.jupiter.api.Test;
-
-
-import io.quarkus.test.common.WithTestResource;
-import io.quarkus.test.junit.QuarkusTest;
-import io.restassured.path.json.JsonPath;
-import io.sagewatch.aws.RequestSigner;
-import io.sagewatch.core.ErrorType;
-import io.sagewatch.core.InferenceError;
-import io.sagewatch.testing.GatewayTestResource;
 
 /**
  * The signed pass-through: what reaches SageMaker must carry a SigV4 signature AWS accepts. Checked against botocore's
@@ -43,14 +42,22 @@ class SageMakerRuntimeClientTest {
                 .contentType("application/json")
                 .body("{\"inputs\": \"ünïcode ✓\"}".getBytes(StandardCharsets.UTF_8))
                 .post("/endpoints/echo/invocations")
-                .then().statusCode(200);
+                .then()
+                .statusCode(200);
 
         JsonPath check = botocore(modelRequestFor(id));
         assertTrue(check.getBoolean("signature_matches"), "botocore disagrees: " + check.prettify());
         assertThat(check.getList("scope", String.class)).containsExactly("us-east-1", "sagemaker", "aws4_request");
-        assertThat(check.getList("signed_headers", String.class)).contains("host", "x-amz-date", "content-type",
-                "accept", "x-amzn-sagemaker-custom-attributes", "x-amzn-sagemaker-target-variant",
-                "x-amzn-sagemaker-session-id", "x-amzn-sagemaker-inference-id");
+        assertThat(check.getList("signed_headers", String.class))
+                .contains(
+                        "host",
+                        "x-amz-date",
+                        "content-type",
+                        "accept",
+                        "x-amzn-sagemaker-custom-attributes",
+                        "x-amzn-sagemaker-target-variant",
+                        "x-amzn-sagemaker-session-id",
+                        "x-amzn-sagemaker-inference-id");
     }
 
     @Test
@@ -61,16 +68,22 @@ class SageMakerRuntimeClientTest {
             body[i] = (byte) (i * 31);
         }
         byte[] answered = given().header("X-Amzn-SageMaker-Inference-Id", id)
-                .contentType("application/octet-stream").body(body)
+                .contentType("application/octet-stream")
+                .body(body)
                 .post("/endpoints/echo/invocations")
-                .then().statusCode(200).extract().asByteArray();
+                .then()
+                .statusCode(200)
+                .extract()
+                .asByteArray();
         assertThat(answered).isEqualTo(body);
         assertTrue(botocore(modelRequestFor(id)).getBoolean("signature_matches"));
     }
 
     @Test
     void sageMakersErrorAnswersAreReadAsTheSdkReadsThem() {
-        InferenceError model = SageMakerRuntimeClient.error(424, "ModelError:http://internal.amazon.com/coral/x/",
+        InferenceError model = SageMakerRuntimeClient.error(
+                424,
+                "ModelError:http://internal.amazon.com/coral/x/",
                 "{\"Message\":\"m\",\"OriginalStatusCode\":400,\"OriginalMessage\":\"o\",\"LogStreamArn\":\"a\"}"
                         .getBytes(StandardCharsets.UTF_8));
         assertEquals("ModelError", model.code());
@@ -80,7 +93,9 @@ class SageMakerRuntimeClientTest {
         assertEquals("a", model.logStreamArn());
         assertEquals("m", model.getMessage());
 
-        InferenceError typeInBody = SageMakerRuntimeClient.error(400, null,
+        InferenceError typeInBody = SageMakerRuntimeClient.error(
+                400,
+                null,
                 "{\"__type\":\"com.amazon.coral.validate#ValidationException\",\"message\":\"bad\"}"
                         .getBytes(StandardCharsets.UTF_8));
         assertEquals("ValidationException", typeInBody.code());
@@ -93,9 +108,11 @@ class SageMakerRuntimeClientTest {
 
     @Test
     void theDefaultEndpointFollowsTheRegionsPartition() {
-        assertEquals(URI.create("https://runtime.sagemaker.eu-west-1.amazonaws.com"),
+        assertEquals(
+                URI.create("https://runtime.sagemaker.eu-west-1.amazonaws.com"),
                 RequestSigner.endpoint("runtime.sagemaker", "eu-west-1"));
-        assertEquals(URI.create("https://runtime.sagemaker.cn-north-1.amazonaws.com.cn"),
+        assertEquals(
+                URI.create("https://runtime.sagemaker.cn-north-1.amazonaws.com.cn"),
                 RequestSigner.endpoint("runtime.sagemaker", "cn-north-1"));
     }
 

@@ -6,5 +6,4 @@ import io.sagewatch.testing.NativeHttpBuild;
 /** The signed BatchWriteItem: the same suite against the native executable. */
 @QuarkusIntegrationTest
 @NativeHttpBuild
-class BatchWriteCallIT extends BatchWriteCallTest {
-}
+class BatchWriteCallIT extends BatchWriteCallTest {}

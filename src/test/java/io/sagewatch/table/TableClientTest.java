@@ -1,16 +1,17 @@
 package io.sagewatch.table;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-
 import java.net.URI;
 import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 
 import io.sagewatch.testing.TestConfigs;
+
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.identity.spi.AwsCredentialsIdentity;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** The table's address is read from quarkus.dynamodb.* as the extension reads it, without building its client. */
 class TableClientTest {
@@ -46,9 +47,13 @@ class TableClientTest {
 
     @Test
     void anOverrideWithoutSchemeOrHostIsRefusedAtStartup() {
-        assertThatThrownBy(() -> address(Map.of("quarkus.dynamodb.endpoint-override", "localhost:8000",
-                "quarkus.dynamodb.aws.region", "us-east-1")))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("localhost:8000");
+        assertThatThrownBy(() -> address(Map.of(
+                        "quarkus.dynamodb.endpoint-override",
+                        "localhost:8000",
+                        "quarkus.dynamodb.aws.region",
+                        "us-east-1")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("localhost:8000");
     }
 
     @Test

@@ -16,8 +16,7 @@ import java.util.stream.Stream;
  */
 public final class Artifact {
 
-    private Artifact() {
-    }
+    private Artifact() {}
 
     public static boolean isNative() {
         return "native".equals(System.getProperty("sagewatch-test.artifact"));
@@ -39,8 +38,8 @@ public final class Artifact {
      * variables, as an ECS task definition gives them.
      */
     public static List<String> containerCommand(String name, List<String> systemProperties) {
-        List<String> command = new ArrayList<>(List.of("podman", "run", "--rm", "--name", name, "--network", "host",
-                "--memory", containerMemory()));
+        List<String> command = new ArrayList<>(
+                List.of("podman", "run", "--rm", "--name", name, "--network", "host", "--memory", containerMemory()));
         for (String property : systemProperties) {
             String[] setting = property.substring(2).split("=", 2);
             command.add("-e");

@@ -8,5 +8,4 @@ import java.lang.annotation.Target;
 /** Only for the test that proves {@link NoBlockedEventLoop} sees a blocked event loop. */
 @Retention(RetentionPolicy.RUNTIME)
 @Target(ElementType.METHOD)
-public @interface BlocksEventLoopOnPurpose {
-}
+public @interface BlocksEventLoopOnPurpose {}

@@ -29,16 +29,23 @@ public final class CapturedLog extends Handler implements AutoCloseable {
 
     /** Where {@code @QuarkusIntegrationTest} has the launched artifact write its log. */
     private static final Path PROCESS_LOG = Path.of("target", "quarkus.log");
-    private static final Path JSON_LINES_COPY = Path.of("target", "stdout-json-lines.log").toAbsolutePath();
-    private static final List<String> JSON_LINE_CATEGORIES = List.of("sagewatch.inference", "sagewatch.emf",
-            "sagewatch.dead-letter", "sagewatch.model-health");
+
+    private static final Path JSON_LINES_COPY =
+            Path.of("target", "stdout-json-lines.log").toAbsolutePath();
+    private static final List<String> JSON_LINE_CATEGORIES =
+            List.of("sagewatch.inference", "sagewatch.emf", "sagewatch.dead-letter", "sagewatch.model-health");
     private static final Map<String, Predicate<String>> PROCESS_LINES = Map.of(
-            "sagewatch.inference", line -> line.startsWith("{") && line.contains("\"message\":\"inference\""),
-            "sagewatch.emf", line -> line.startsWith("{") && line.contains("\"_aws\":"),
-            "sagewatch.dead-letter", line -> line.startsWith("{\"dead_letter\""),
-            "sagewatch.model-health", line -> line.startsWith("{") && line.contains("\"message\":\"model_health_window\""),
+            "sagewatch.inference",
+            line -> line.startsWith("{") && line.contains("\"message\":\"inference\""),
+            "sagewatch.emf",
+            line -> line.startsWith("{") && line.contains("\"_aws\":"),
+            "sagewatch.dead-letter",
+            line -> line.startsWith("{\"dead_letter\""),
+            "sagewatch.model-health",
+            line -> line.startsWith("{") && line.contains("\"message\":\"model_health_window\""),
             // the log file's format abbreviates the category: [io.ver.cor.imp.BlockedThreadChecker]
-            NoBlockedEventLoop.CHECKER, line -> line.contains("BlockedThreadChecker]"));
+            NoBlockedEventLoop.CHECKER,
+            line -> line.contains("BlockedThreadChecker]"));
 
     private final Logger logger;
     private final List<String> messages = new CopyOnWriteArrayList<>();
@@ -113,8 +120,7 @@ public final class CapturedLog extends Handler implements AutoCloseable {
     }
 
     @Override
-    public void flush() {
-    }
+    public void flush() {}
 
     @Override
     public void close() {

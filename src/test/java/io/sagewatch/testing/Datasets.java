@@ -14,8 +14,7 @@ public final class Datasets {
     public static final List<String> COLUMNS = List.of("age", "income", "color");
     private static final CsvRows ROWS = new CsvRows(COLUMNS);
 
-    private Datasets() {
-    }
+    private Datasets() {}
 
     /** Rows of: age ~ N(45 + ageShift, 10) rounded (never below 0), income ~ e^N(10, 1) (one in 50 empty), colour 50/30/20 %. */
     public static String csv(int rows, long seed, double ageShift) {
@@ -25,7 +24,11 @@ public final class Datasets {
         for (int i = 0; i < rows; i++) {
             long age = Math.max(0, Math.round(45 + ageShift + 10 * random.nextGaussian()));
             String income = random.nextInt(50) == 0 ? "" : Double.toString(Math.exp(10 + random.nextGaussian()));
-            csv.append(age).append(',').append(income).append(',').append(colors[random.nextInt(colors.length)])
+            csv.append(age)
+                    .append(',')
+                    .append(income)
+                    .append(',')
+                    .append(colors[random.nextInt(colors.length)])
                     .append('\n');
         }
         return csv.toString();
@@ -39,10 +42,12 @@ public final class Datasets {
 
     /** One column's values, NaN where the cell is empty. */
     public static double[] column(String csv, int column) {
-        return csv.lines().mapToDouble(line -> {
-            String cell = line.split(",", -1)[column];
-            return cell.isEmpty() ? Double.NaN : Double.parseDouble(cell);
-        }).toArray();
+        return csv.lines()
+                .mapToDouble(line -> {
+                    String cell = line.split(",", -1)[column];
+                    return cell.isEmpty() ? Double.NaN : Double.parseDouble(cell);
+                })
+                .toArray();
     }
 
     public static double[] present(double[] values) {

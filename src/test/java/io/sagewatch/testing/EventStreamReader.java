@@ -19,7 +19,8 @@ import io.sagewatch.aws.EventStreamMessage;
  */
 public final class EventStreamReader implements AutoCloseable {
 
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private static final HttpClient HTTP =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private static final Object END = new Object();
 
     private final HttpResponse<InputStream> response;
@@ -40,8 +41,8 @@ public final class EventStreamReader implements AutoCloseable {
     }
 
     /** With more request headers. */
-    public static EventStreamReader open(String url, String inferenceId, String body,
-            java.util.Map<String, String> headers) throws Exception {
+    public static EventStreamReader open(
+            String url, String inferenceId, String body, java.util.Map<String, String> headers) throws Exception {
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url))
                 .header("Content-Type", "application/json")
                 .header("X-Amzn-SageMaker-Inference-Id", inferenceId)

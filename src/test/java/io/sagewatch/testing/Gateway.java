@@ -1,8 +1,5 @@
 package io.sagewatch.testing;
 
-import static io.restassured.RestAssured.given;
-import static org.awaitility.Awaitility.await;
-
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -18,13 +15,16 @@ import org.eclipse.microprofile.config.ConfigProvider;
 import io.restassured.path.json.JsonPath;
 import io.restassured.response.Response;
 
+import static io.restassured.RestAssured.given;
+import static org.awaitility.Awaitility.await;
+
 /** What tests ask of the running gateway and of the parts behind it (the fake's and the gate's counters). */
 public final class Gateway {
 
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private static final HttpClient HTTP =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
-    private Gateway() {
-    }
+    private Gateway() {}
 
     public static boolean isLambdaBuild() {
         return "lambda".equals(System.getProperty("sagewatch-test.build"));
@@ -42,19 +42,21 @@ public final class Gateway {
     /** The same, reading with an API key. */
     public static JsonPath awaitFinalRecord(String inferenceId, String apiKey) {
         AtomicReference<JsonPath> record = new AtomicReference<>();
-        await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(25)).until(() -> {
-            var request = given();
-            if (apiKey != null) {
-                request.header("X-Api-Key", apiKey);
-            }
-            Response response = request.get("/inferences/{id}", inferenceId);
-            if (response.statusCode() != 200) {
-                return false;
-            }
-            JsonPath json = response.jsonPath();
-            record.set(json);
-            return !"IN_PROGRESS".equals(json.getString("status"));
-        });
+        await().atMost(Duration.ofSeconds(15))
+                .pollInterval(Duration.ofMillis(25))
+                .until(() -> {
+                    var request = given();
+                    if (apiKey != null) {
+                        request.header("X-Api-Key", apiKey);
+                    }
+                    Response response = request.get("/inferences/{id}", inferenceId);
+                    if (response.statusCode() != 200) {
+                        return false;
+                    }
+                    JsonPath json = response.jsonPath();
+                    record.set(json);
+                    return !"IN_PROGRESS".equals(json.getString("status"));
+                });
         return record.get();
     }
 
@@ -111,8 +113,8 @@ public final class Gateway {
      * {@code signature_matches}, {@code signed_headers} and {@code scope}.
      */
     public static JsonPath botocoreSignatureCheck(String capturedRequest, String authority, String service) {
-        return JsonPath.from(PythonScript.run("sigv4_check.py", capturedRequest, authority, "sagewatch", "sagewatch",
-                "us-east-1", service));
+        return JsonPath.from(PythonScript.run(
+                "sigv4_check.py", capturedRequest, authority, "sagewatch", "sagewatch", "us-east-1", service));
     }
 
     /** Final-record writes that reached the table gate for an inference (failed ones included). */
@@ -160,8 +162,11 @@ public final class Gateway {
 
     private static String get(String url) {
         try {
-            HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(url))
-                    .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> response = HTTP.send(
+                    HttpRequest.newBuilder(URI.create(url))
+                            .timeout(Duration.ofSeconds(10))
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
             if (response.statusCode() != 200) {
                 throw new IllegalStateException(url + " answered " + response.statusCode());
             }

@@ -54,9 +54,12 @@ public class GatewayTestResource implements QuarkusTestResourceLifecycleManager 
             throw new IllegalStateException(e);
         }
         Map<String, String> settings = new HashMap<>(Map.of(
-                "quarkus.dynamodb.endpoint-override", gate.url(),
-                "sagewatch.sagemaker.endpoint-override", sagemaker.url(),
-                DYNAMODB_DIRECT, "http://127.0.0.1:" + dynamo.port()));
+                "quarkus.dynamodb.endpoint-override",
+                gate.url(),
+                "sagewatch.sagemaker.endpoint-override",
+                sagemaker.url(),
+                DYNAMODB_DIRECT,
+                "http://127.0.0.1:" + dynamo.port()));
         if (Artifact.isNative()) {
             settings.putAll(CapturedLog.jsonLinesCopy());
         }
@@ -69,9 +72,12 @@ public class GatewayTestResource implements QuarkusTestResourceLifecycleManager 
             settings.put(sdkTrust + "file-store.password", SelfSignedCertificate.PASSWORD);
             // the SageMaker calls, through a named Quarkus TLS configuration or the default one
             if ("default".equals(tls)) {
-                settings.put("quarkus.tls.trust-store.pem.certs", certificate.pem().toString());
+                settings.put(
+                        "quarkus.tls.trust-store.pem.certs", certificate.pem().toString());
             } else {
-                settings.put("quarkus.tls." + TLS_CONFIGURATION + ".trust-store.pem.certs", certificate.pem().toString());
+                settings.put(
+                        "quarkus.tls." + TLS_CONFIGURATION + ".trust-store.pem.certs",
+                        certificate.pem().toString());
                 settings.put("sagewatch.sagemaker.tls-configuration-name", TLS_CONFIGURATION);
             }
         }
@@ -82,7 +88,7 @@ public class GatewayTestResource implements QuarkusTestResourceLifecycleManager 
     @Override
     public void stop() {
         System.getProperties().keySet().removeIf(key -> key.toString().startsWith(PUBLISHED));
-        AutoCloseable[] started = { sagemaker, gate, dynamo };
+        AutoCloseable[] started = {sagemaker, gate, dynamo};
         for (AutoCloseable part : started) {
             if (part != null) {
                 try {
@@ -93,5 +99,4 @@ public class GatewayTestResource implements QuarkusTestResourceLifecycleManager 
             }
         }
     }
-
 }

@@ -13,5 +13,4 @@ import org.junit.jupiter.api.condition.DisabledIfSystemProperty;
 @Tag("http")
 @Retention(RetentionPolicy.RUNTIME)
 @DisabledIfSystemProperty(named = "sagewatch-test.build", matches = "lambda")
-public @interface HttpBuild {
-}
+public @interface HttpBuild {}

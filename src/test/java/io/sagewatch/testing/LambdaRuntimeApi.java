@@ -34,11 +34,9 @@ public final class LambdaRuntimeApi implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** What the function answered for one event: a response, or an error ({@code error} set). */
-    public record Answer(String body, String error, long answeredAtNanos) {
-    }
+    public record Answer(String body, String error, long answeredAtNanos) {}
 
-    private record Event(String requestId, String body) {
-    }
+    private record Event(String requestId, String body) {}
 
     private final HttpServer server;
     private final ExecutorService executor = Executors.newCachedThreadPool();
@@ -46,8 +44,7 @@ public final class LambdaRuntimeApi implements AutoCloseable {
     private final Map<String, CompletableFuture<Answer>> answers = new ConcurrentHashMap<>();
     private final CompletableFuture<Long> firstNextAtNanos = new CompletableFuture<>();
     private final CompletableFuture<String> initError = new CompletableFuture<>();
-    private volatile Consumer<String> onAnswer = id -> {
-    };
+    private volatile Consumer<String> onAnswer = id -> {};
 
     public LambdaRuntimeApi() throws IOException {
         server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 16);
@@ -161,11 +158,14 @@ public final class LambdaRuntimeApi implements AutoCloseable {
                     return;
                 }
                 exchange.getResponseHeaders().add("Lambda-Runtime-Aws-Request-Id", event.requestId());
-                exchange.getResponseHeaders().add("Lambda-Runtime-Deadline-Ms",
-                        Long.toString(System.currentTimeMillis() + 30_000));
-                exchange.getResponseHeaders().add("Lambda-Runtime-Invoked-Function-Arn",
-                        "arn:aws:lambda:us-east-1:123456789012:function:sagewatch");
-                exchange.getResponseHeaders().add("Lambda-Runtime-Trace-Id", "Root=1-00000000-000000000000000000000000");
+                exchange.getResponseHeaders()
+                        .add("Lambda-Runtime-Deadline-Ms", Long.toString(System.currentTimeMillis() + 30_000));
+                exchange.getResponseHeaders()
+                        .add(
+                                "Lambda-Runtime-Invoked-Function-Arn",
+                                "arn:aws:lambda:us-east-1:123456789012:function:sagewatch");
+                exchange.getResponseHeaders()
+                        .add("Lambda-Runtime-Trace-Id", "Root=1-00000000-000000000000000000000000");
                 send(exchange, 200, event.body());
             } else if (path.startsWith("invocation/") && path.endsWith("/response")) {
                 String id = path.substring("invocation/".length(), path.length() - "/response".length());

@@ -34,8 +34,8 @@ public final class MotoServer implements AutoCloseable {
                 throw new IllegalStateException("moto_server exited with " + process.exitValue());
             }
             try {
-                HttpURLConnection connection = (HttpURLConnection) URI.create(moto.url() + "/moto-api/").toURL()
-                        .openConnection();
+                HttpURLConnection connection = (HttpURLConnection)
+                        URI.create(moto.url() + "/moto-api/").toURL().openConnection();
                 connection.setConnectTimeout(500);
                 if (connection.getResponseCode() > 0) {
                     return moto;

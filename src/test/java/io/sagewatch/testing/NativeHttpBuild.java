@@ -18,5 +18,4 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 @Retention(RetentionPolicy.RUNTIME)
 @EnabledIfSystemProperty(named = "sagewatch-test.artifact", matches = "native")
 @DisabledIfSystemProperty(named = "sagewatch-test.build", matches = "lambda")
-public @interface NativeHttpBuild {
-}
+public @interface NativeHttpBuild {}

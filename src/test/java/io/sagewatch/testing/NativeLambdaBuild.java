@@ -14,5 +14,4 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 @Retention(RetentionPolicy.RUNTIME)
 @EnabledIfSystemProperty(named = "sagewatch-test.artifact", matches = "native")
 @EnabledIfSystemProperty(named = "sagewatch-test.build", matches = "lambda")
-public @interface NativeLambdaBuild {
-}
+public @interface NativeLambdaBuild {}

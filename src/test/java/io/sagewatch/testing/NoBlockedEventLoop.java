@@ -1,13 +1,13 @@
 package io.sagewatch.testing;
 
-import static org.junit.jupiter.api.Assertions.fail;
-
 import java.util.Arrays;
 import java.util.List;
 
 import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.BeforeEachCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
+
+import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * Fails any test during which Vert.x reported a blocked event loop (threshold: quarkus.vertx.max-event-loop-execute-time
@@ -16,7 +16,8 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 public class NoBlockedEventLoop implements BeforeEachCallback, AfterEachCallback {
 
     static final String CHECKER = "io.vertx.core.impl.BlockedThreadChecker";
-    private static final ExtensionContext.Namespace NAMESPACE = ExtensionContext.Namespace.create(NoBlockedEventLoop.class);
+    private static final ExtensionContext.Namespace NAMESPACE =
+            ExtensionContext.Namespace.create(NoBlockedEventLoop.class);
 
     @Override
     public void beforeEach(ExtensionContext context) {

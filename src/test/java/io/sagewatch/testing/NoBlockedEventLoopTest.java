@@ -1,8 +1,5 @@
 package io.sagewatch.testing;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
-
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -14,6 +11,9 @@ import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.vertx.core.AbstractVerticle;
 import io.vertx.core.Vertx;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /** The guard itself must see a blocked event loop, or its silence elsewhere proves nothing. */
 @QuarkusTest
@@ -30,17 +30,19 @@ class NoBlockedEventLoopTest {
             AtomicReference<String> blockedThread = new AtomicReference<>();
             // a verticle always gets an event-loop context of its own, whatever thread deploys it
             vertx.deployVerticle(new AbstractVerticle() {
-                @Override
-                public void start() {
-                    blockedThread.set(Thread.currentThread().getName());
-                    // Spin (an interrupt must not cut the block short) until the checker reports it, 8 s at most:
-                    // well over the test profile's 1 s limit and its 1 s check interval, however the two align.
-                    long until = System.nanoTime() + 8_000_000_000L;
-                    while (System.nanoTime() < until && !reported(log)) {
-                        Thread.onSpinWait();
-                    }
-                }
-            }).onSuccess(vertx::undeploy);
+                        @Override
+                        public void start() {
+                            blockedThread.set(Thread.currentThread().getName());
+                            // Spin (an interrupt must not cut the block short) until the checker reports it, 8 s at
+                            // most:
+                            // well over the test profile's 1 s limit and its 1 s check interval, however the two align.
+                            long until = System.nanoTime() + 8_000_000_000L;
+                            while (System.nanoTime() < until && !reported(log)) {
+                                Thread.onSpinWait();
+                            }
+                        }
+                    })
+                    .onSuccess(vertx::undeploy);
             await().atMost(Duration.ofSeconds(15)).until(() -> reported(log));
             assertThat(blockedThread.get()).startsWith("vert.x-eventloop-thread-");
         }

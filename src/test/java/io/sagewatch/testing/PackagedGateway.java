@@ -18,6 +18,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 import io.sagewatch.dev.EmbeddedDynamoDb;
+
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.regions.Region;
@@ -32,8 +33,7 @@ import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 public final class PackagedGateway implements AutoCloseable {
 
     /** One answered request: when it was sent (nanoTime), its status and ids. */
-    public record Answer(long sentAt, int status, String inferenceId, String requestId) {
-    }
+    public record Answer(long sentAt, int status, String inferenceId, String requestId) {}
 
     private final EmbeddedDynamoDb dynamo;
     private final int port;
@@ -41,8 +41,11 @@ public final class PackagedGateway implements AutoCloseable {
     private final Process process;
     /** The container's name, when the gateway runs as one. */
     private final String container;
-    private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(2)).build();
+
+    private final HttpClient client = HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(2))
+            .build();
     private final ConcurrentLinkedQueue<Answer> answers = new ConcurrentLinkedQueue<>();
     private final ConcurrentLinkedQueue<Long> brokenSentAt = new ConcurrentLinkedQueue<>();
     private final AtomicLong stopSentAt = new AtomicLong(Long.MAX_VALUE);
@@ -59,26 +62,33 @@ public final class PackagedGateway implements AutoCloseable {
     }
 
     /** With more settings ({@code -Dkey=value}) after the usual ones. */
-    public PackagedGateway(EmbeddedDynamoDb dynamo, String tableUrl, SageMakerFake model, String endpoint,
-            List<String> more) throws IOException {
+    public PackagedGateway(
+            EmbeddedDynamoDb dynamo, String tableUrl, SageMakerFake model, String endpoint, List<String> more)
+            throws IOException {
         this.dynamo = dynamo;
         this.port = FreePort.next();
         this.log = Files.createTempFile("sagewatch-gateway", ".log");
         List<String> settings = new ArrayList<>(List.of(
-                "-Dquarkus.http.port=" + port, "-Dquarkus.http.host=127.0.0.1",
+                "-Dquarkus.http.port=" + port,
+                "-Dquarkus.http.host=127.0.0.1",
                 "-Dquarkus.dynamodb.endpoint-override=" + tableUrl,
-                "-Dquarkus.dynamodb.aws.region=us-east-1", "-Dquarkus.dynamodb.aws.credentials.type=static",
+                "-Dquarkus.dynamodb.aws.region=us-east-1",
+                "-Dquarkus.dynamodb.aws.credentials.type=static",
                 "-Dquarkus.dynamodb.aws.credentials.static-provider.access-key-id=test",
                 "-Dquarkus.dynamodb.aws.credentials.static-provider.secret-access-key=test",
                 "-Dsagewatch.store.create-table=true",
-                "-Dsagewatch.sagemaker.endpoint-override=" + model.url(), "-Dsagewatch.sagemaker.region=us-east-1",
-                "-Dsagewatch.sagemaker.access-key-id=test", "-Dsagewatch.sagemaker.secret-access-key=test",
+                "-Dsagewatch.sagemaker.endpoint-override=" + model.url(),
+                "-Dsagewatch.sagemaker.region=us-east-1",
+                "-Dsagewatch.sagemaker.access-key-id=test",
+                "-Dsagewatch.sagemaker.secret-access-key=test",
                 "-Dsagewatch.endpoints.allowed=" + endpoint));
         settings.addAll(more);
         this.container = Artifact.image().map(image -> "sagewatch-it-" + port).orElse(null);
-        this.process = new ProcessBuilder(container != null ? Artifact.containerCommand(container, settings)
-                : Artifact.command(settings))
-                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        this.process = new ProcessBuilder(
+                        container != null ? Artifact.containerCommand(container, settings) : Artifact.command(settings))
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile())
+                .start();
     }
 
     public int port() {
@@ -92,8 +102,10 @@ public final class PackagedGateway implements AutoCloseable {
 
     /** The gateway's main process: the container's (as the host sees it), or the plain one. */
     public long pid() throws IOException, InterruptedException {
-        return container == null ? process.pid()
-                : Long.parseLong(podman("inspect", "--format", "{{.State.Pid}}", container).strip());
+        return container == null
+                ? process.pid()
+                : Long.parseLong(podman("inspect", "--format", "{{.State.Pid}}", container)
+                        .strip());
     }
 
     /** SIGTERM, as ECS stops a task ({@code podman stop}: SIGTERM, SIGKILL after 60 s), or to the process. */
@@ -101,8 +113,10 @@ public final class PackagedGateway implements AutoCloseable {
         if (container == null) {
             process.destroy();
         } else {
-            new ProcessBuilder("podman", "stop", "-t", "60", container).redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            new ProcessBuilder("podman", "stop", "-t", "60", container)
+                    .redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                    .start();
         }
     }
 
@@ -139,7 +153,9 @@ public final class PackagedGateway implements AutoCloseable {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (System.nanoTime() < deadline) {
             try {
-                if (client.send(invocation(endpoint), HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
+                if (client.send(invocation(endpoint), HttpResponse.BodyHandlers.discarding())
+                                .statusCode()
+                        == 200) {
                     return;
                 }
             } catch (IOException e) {
@@ -159,11 +175,17 @@ public final class PackagedGateway implements AutoCloseable {
                 for (int i = 0; i < callsEach && System.nanoTime() - stopSentAt.get() < 5_000_000_000L; i++) {
                     long sentAt = System.nanoTime();
                     try {
-                        HttpResponse<String> response = client.send(invocation(endpoint),
-                                HttpResponse.BodyHandlers.ofString());
-                        answers.add(new Answer(sentAt, response.statusCode(),
-                                response.headers().firstValue("X-Sagewatch-Inference-Id").orElse(null),
-                                response.headers().firstValue("x-amzn-RequestId").orElse(null)));
+                        HttpResponse<String> response =
+                                client.send(invocation(endpoint), HttpResponse.BodyHandlers.ofString());
+                        answers.add(new Answer(
+                                sentAt,
+                                response.statusCode(),
+                                response.headers()
+                                        .firstValue("X-Sagewatch-Inference-Id")
+                                        .orElse(null),
+                                response.headers()
+                                        .firstValue("x-amzn-RequestId")
+                                        .orElse(null)));
                     } catch (IOException e) {
                         brokenSentAt.add(sentAt);
                     } catch (InterruptedException e) {
@@ -204,24 +226,36 @@ public final class PackagedGateway implements AutoCloseable {
     public List<String> recordStatuses(List<Answer> of) throws Exception {
         List<String> statuses = new ArrayList<>();
         try (DynamoDbAsyncClient table = DynamoDbAsyncClient.builder()
-                .endpointOverride(URI.create("http://127.0.0.1:" + dynamo.port())).region(Region.US_EAST_1)
+                .endpointOverride(URI.create("http://127.0.0.1:" + dynamo.port()))
+                .region(Region.US_EAST_1)
                 .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("test", "test")))
                 .build()) {
             for (Answer answer : of) {
-                var item = table.getItem(b -> b.tableName("sagewatch-inferences").consistentRead(true)
-                        .key(Map.of("inference_id", AttributeValue.fromS(answer.inferenceId()),
-                                "request_id", AttributeValue.fromS(answer.requestId()))))
-                        .get(10, TimeUnit.SECONDS).item();
-                statuses.add(item != null && item.containsKey("status") ? item.get("status").s() : null);
+                var item = table.getItem(b -> b.tableName("sagewatch-inferences")
+                                .consistentRead(true)
+                                .key(Map.of(
+                                        "inference_id",
+                                        AttributeValue.fromS(answer.inferenceId()),
+                                        "request_id",
+                                        AttributeValue.fromS(answer.requestId()))))
+                        .get(10, TimeUnit.SECONDS)
+                        .item();
+                statuses.add(
+                        item != null && item.containsKey("status")
+                                ? item.get("status").s()
+                                : null);
             }
         }
         return statuses;
     }
 
     private HttpRequest invocation(String endpoint) {
-        return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/endpoints/" + endpoint
-                + "/invocations")).timeout(Duration.ofSeconds(30)).header("Content-Type", "text/plain")
-                .POST(HttpRequest.BodyPublishers.ofString("in flight")).build();
+        return HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + port + "/endpoints/" + endpoint + "/invocations"))
+                .timeout(Duration.ofSeconds(30))
+                .header("Content-Type", "text/plain")
+                .POST(HttpRequest.BodyPublishers.ofString("in flight"))
+                .build();
     }
 
     @Override
@@ -239,5 +273,4 @@ public final class PackagedGateway implements AutoCloseable {
             callers.shutdownNow();
         }
     }
-
 }

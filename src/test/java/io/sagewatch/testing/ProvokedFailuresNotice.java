@@ -11,8 +11,9 @@ public class ProvokedFailuresNotice implements TestExecutionListener {
 
     @Override
     public void testPlanExecutionStarted(TestPlan plan) {
-        System.out.println("[sagewatch] The tests provoke failures on purpose (model errors, throttles, table outages,"
-                + " drifted traffic): the gateway's own lines for them ({\"level\":\"ERROR\",\"message\":\"inference\"...},"
-                + " \"The record table is failing\", model_health_window WARN) are expected; a failed test says FAILURE.");
+        System.out.println(
+                "[sagewatch] The tests provoke failures on purpose (model errors, throttles, table outages,"
+                        + " drifted traffic): the gateway's own lines for them ({\"level\":\"ERROR\",\"message\":\"inference\"...},"
+                        + " \"The record table is failing\", model_health_window WARN) are expected; a failed test says FAILURE.");
     }
 }

@@ -13,8 +13,7 @@ import java.util.concurrent.TimeUnit;
  */
 public final class PythonScript {
 
-    private PythonScript() {
-    }
+    private PythonScript() {}
 
     /** The script's standard output; fails unless it exits 0 within 60 s. */
     public static String run(String script, String stdin, String... args) {
@@ -23,7 +22,9 @@ public final class PythonScript {
         command.add("src/test/python/" + script);
         command.addAll(List.of(args));
         try {
-            Process process = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+            Process process = new ProcessBuilder(command)
+                    .redirectError(ProcessBuilder.Redirect.INHERIT)
+                    .start();
             try (OutputStream in = process.getOutputStream()) {
                 in.write(stdin.getBytes(StandardCharsets.UTF_8));
             }

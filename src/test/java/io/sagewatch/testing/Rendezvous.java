@@ -23,8 +23,7 @@ public final class Rendezvous {
 
     private static final Map<String, Meeting> MEETINGS = new ConcurrentHashMap<>();
 
-    private Rendezvous() {
-    }
+    private Rendezvous() {}
 
     private static Meeting meeting(String inferenceId) {
         return MEETINGS.computeIfAbsent(inferenceId, id -> new Meeting());

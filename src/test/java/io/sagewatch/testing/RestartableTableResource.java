@@ -30,8 +30,11 @@ public class RestartableTableResource implements QuarkusTestResourceLifecycleMan
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        return Map.of("quarkus.dynamodb.endpoint-override", "http://127.0.0.1:" + port,
-                "sagewatch.sagemaker.endpoint-override", sagemaker.url());
+        return Map.of(
+                "quarkus.dynamodb.endpoint-override",
+                "http://127.0.0.1:" + port,
+                "sagewatch.sagemaker.endpoint-override",
+                sagemaker.url());
     }
 
     /** Stops DynamoDB Local: connections are refused until {@link #startTable()}. */

@@ -21,6 +21,11 @@ public class RouteCatalog {
 
     /** The paths of the routes registered with a fixed path, deduplicated. */
     public static List<String> paths() {
-        return router.getRoutes().stream().map(Route::getPath).filter(Objects::nonNull).distinct().sorted().toList();
+        return router.getRoutes().stream()
+                .map(Route::getPath)
+                .filter(Objects::nonNull)
+                .distinct()
+                .sorted()
+                .toList();
     }
 }

@@ -14,9 +14,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
 
 import io.sagewatch.aws.EventStreamMessage;
-import com.sun.net.httpserver.HttpServer;
 
 /**
  * A server speaking the SageMaker runtime protocol, with behaviour scripted by endpoint name (see {@link #answer}).
@@ -40,6 +40,7 @@ public final class SageMakerFake implements AutoCloseable {
     private final Map<String, String> lastRequestByInferenceId = new ConcurrentHashMap<>();
     /** The "breaker" endpoint answers 500 while this is set ({@code /_fake/breaker/fail}, {@code /_fake/breaker/heal}). */
     private volatile boolean breakerFailing;
+
     private final Map<String, CountDownLatch> releases = new ConcurrentHashMap<>();
     private final Map<String, Boolean> cutStreams = new ConcurrentHashMap<>();
     private final Map<String, AtomicLong> writtenBytes = new ConcurrentHashMap<>();
@@ -66,7 +67,12 @@ public final class SageMakerFake implements AutoCloseable {
             String[] path = exchange.getRequestURI().getPath().split("/");
             boolean streaming = path.length == 4 && "invocations-response-stream".equals(path[3]);
             if (path.length != 4 || !("invocations".equals(path[3]) || streaming)) {
-                send(exchange, 404, "application/json", "{\"message\":\"unknown operation\"}", "UnknownOperationException");
+                send(
+                        exchange,
+                        404,
+                        "application/json",
+                        "{\"message\":\"unknown operation\"}",
+                        "UnknownOperationException");
                 return;
             }
             String endpoint = path[2];
@@ -78,7 +84,9 @@ public final class SageMakerFake implements AutoCloseable {
             callsByEndpoint.computeIfAbsent(endpoint, e -> new AtomicInteger()).incrementAndGet();
             int call = 1;
             if (inferenceId != null) {
-                call = callsByInferenceId.computeIfAbsent(inferenceId, e -> new AtomicInteger()).incrementAndGet();
+                call = callsByInferenceId
+                        .computeIfAbsent(inferenceId, e -> new AtomicInteger())
+                        .incrementAndGet();
                 lastHeadersByInferenceId.put(inferenceId, headersAsJson(exchange));
                 lastRequestByInferenceId.put(inferenceId, requestAsJson(exchange, body));
             }
@@ -99,32 +107,63 @@ public final class SageMakerFake implements AutoCloseable {
             case "error-model" -> send(exchange, 424, "application/json", """
                     {"ErrorCode":"CLIENT_ERROR_FROM_MODEL","Message":"Received client error (400) from primary with \
                     message \\"bad tensor shape\\".","OriginalStatusCode":400,"OriginalMessage":"bad tensor shape",\
-                    "LogStreamArn":"arn:aws:logs:us-east-1:000000000000:log-group:/aws/sagemaker/Endpoints/error-model"}""",
-                    "ModelError");
-            case "error-validation", "not-deployed" -> send(exchange, 400, "application/json",
-                    "{\"message\":\"Endpoint " + endpoint + " of account 000000000000 not found.\"}", "ValidationError");
-            case "error-not-ready" -> send(exchange, 429, "application/json",
-                    "{\"message\":\"Model is not ready to serve inference requests.\"}", "ModelNotReadyException");
-            case "error-internal" -> send(exchange, 500, "application/json",
-                    "{\"message\":\"An internal failure occurred.\"}", "InternalFailure");
-            case "error-unavailable" -> send(exchange, 503, "application/json",
-                    "{\"message\":\"Service is unavailable. Try again later.\"}", "ServiceUnavailable");
-            case "error-dependency" -> send(exchange, 530, "application/json",
-                    "{\"message\":\"Your request caused an exception with an internal dependency.\"}",
-                    "InternalDependencyException");
+                    "LogStreamArn":"arn:aws:logs:us-east-1:000000000000:log-group:/aws/sagemaker/Endpoints/error-model"}""", "ModelError");
+            case "error-validation", "not-deployed" ->
+                send(
+                        exchange,
+                        400,
+                        "application/json",
+                        "{\"message\":\"Endpoint " + endpoint + " of account 000000000000 not found.\"}",
+                        "ValidationError");
+            case "error-not-ready" ->
+                send(
+                        exchange,
+                        429,
+                        "application/json",
+                        "{\"message\":\"Model is not ready to serve inference requests.\"}",
+                        "ModelNotReadyException");
+            case "error-internal" ->
+                send(
+                        exchange,
+                        500,
+                        "application/json",
+                        "{\"message\":\"An internal failure occurred.\"}",
+                        "InternalFailure");
+            case "error-unavailable" ->
+                send(
+                        exchange,
+                        503,
+                        "application/json",
+                        "{\"message\":\"Service is unavailable. Try again later.\"}",
+                        "ServiceUnavailable");
+            case "error-dependency" ->
+                send(
+                        exchange,
+                        530,
+                        "application/json",
+                        "{\"message\":\"Your request caused an exception with an internal dependency.\"}",
+                        "InternalDependencyException");
             case "error-unknown" -> send(exchange, 502, "text/html", "<html>Bad Gateway</html>", null);
             case "throttled" -> throttle(exchange);
             case "unavailable-once" -> {
                 if (call == 1) {
-                    send(exchange, 503, "application/json",
-                            "{\"message\":\"Service is unavailable. Try again later.\"}", "ServiceUnavailable");
+                    send(
+                            exchange,
+                            503,
+                            "application/json",
+                            "{\"message\":\"Service is unavailable. Try again later.\"}",
+                            "ServiceUnavailable");
                 } else {
                     echo(exchange, body);
                 }
             }
             case "breaker" -> {
                 if (breakerFailing) {
-                    send(exchange, 500, "application/json", "{\"message\":\"An internal failure occurred.\"}",
+                    send(
+                            exchange,
+                            500,
+                            "application/json",
+                            "{\"message\":\"An internal failure occurred.\"}",
                             "InternalFailure");
                 } else {
                     echo(exchange, body);
@@ -149,7 +188,10 @@ public final class SageMakerFake implements AutoCloseable {
                 if (Rendezvous.modelArrived(inferenceId)) {
                     echo(exchange, body);
                 } else {
-                    send(exchange, 500, "application/json",
+                    send(
+                            exchange,
+                            500,
+                            "application/json",
                             "{\"message\":\"no overlap: the record write was not in flight during the model call\"}",
                             "InternalFailure");
                 }
@@ -175,12 +217,15 @@ public final class SageMakerFake implements AutoCloseable {
         int parts = request.path("parts").asInt(3);
         long pace = request.path("pace_ms").asLong(0);
         int padding = request.path("part_bytes").asInt(0);
-        AtomicLong written = inferenceId == null ? new AtomicLong()
+        AtomicLong written = inferenceId == null
+                ? new AtomicLong()
                 : writtenBytes.computeIfAbsent(inferenceId, id -> new AtomicLong());
         var response = exchange.getResponseHeaders();
         response.add("Content-Type", "application/vnd.amazon.eventstream");
-        response.add("X-Amzn-SageMaker-Content-Type",
-                endpoint.equals("stream-tgi") || endpoint.equals("stream-openai") ? "text/event-stream"
+        response.add(
+                "X-Amzn-SageMaker-Content-Type",
+                endpoint.equals("stream-tgi") || endpoint.equals("stream-openai")
+                        ? "text/event-stream"
                         : "application/octet-stream");
         String variant = exchange.getRequestHeaders().getFirst("X-Amzn-SageMaker-Target-Variant");
         response.add("x-Amzn-Invoked-Production-Variant", variant != null ? variant : "AllTraffic");
@@ -190,7 +235,8 @@ public final class SageMakerFake implements AutoCloseable {
         }
         exchange.sendResponseHeaders(200, 0);
         OutputStream out = exchange.getResponseBody();
-        CountDownLatch release = inferenceId == null ? new CountDownLatch(0)
+        CountDownLatch release = inferenceId == null
+                ? new CountDownLatch(0)
                 : releases.computeIfAbsent(inferenceId, id -> new CountDownLatch(1));
         try {
             switch (endpoint) {
@@ -202,27 +248,35 @@ public final class SageMakerFake implements AutoCloseable {
                 case "stream-error" -> {
                     part(out, "part-1;");
                     part(out, "part-2;");
-                    event(out, EventStreamMessage.exception("ModelStreamError",
-                            "{\"Message\":\"Model container crashed mid-stream\",\"ErrorCode\":\"ModelError\"}"
-                                    .getBytes(StandardCharsets.UTF_8)));
+                    event(
+                            out,
+                            EventStreamMessage.exception(
+                                    "ModelStreamError",
+                                    "{\"Message\":\"Model container crashed mid-stream\",\"ErrorCode\":\"ModelError\"}"
+                                            .getBytes(StandardCharsets.UTF_8)));
                     return;
                 }
                 case "stream-internal-failure" -> {
                     part(out, "part-1;");
-                    event(out, EventStreamMessage.exception("InternalStreamFailure",
-                            "{\"Message\":\"Internal stream failure\"}".getBytes(StandardCharsets.UTF_8)));
+                    event(
+                            out,
+                            EventStreamMessage.exception(
+                                    "InternalStreamFailure",
+                                    "{\"Message\":\"Internal stream failure\"}".getBytes(StandardCharsets.UTF_8)));
                     return;
                 }
                 case "stream-broken" -> {
                     part(out, "part-1;");
-                    byte[] next = EventStreamMessage.event("PayloadPart", "application/octet-stream",
-                            "part-2;".getBytes(StandardCharsets.UTF_8)).encode();
+                    byte[] next = EventStreamMessage.event(
+                                    "PayloadPart",
+                                    "application/octet-stream",
+                                    "part-2;".getBytes(StandardCharsets.UTF_8))
+                            .encode();
                     out.write(next, 0, next.length / 2);
                     out.flush();
                     return; // the body ends mid-event
                 }
-                default -> {
-                }
+                default -> {}
             }
             for (int i = 1; i <= parts; i++) {
                 if (i > 1 && pace > 0) {
@@ -253,19 +307,25 @@ public final class SageMakerFake implements AutoCloseable {
     /** Part {@code i} of {@code n} in the endpoint's shape. */
     static String partText(String endpoint, int i, int n) {
         return switch (endpoint) {
-            case "stream-tgi" -> "data:{\"token\":{\"id\":" + i + ",\"text\":\"t" + i + " \",\"special\":false},"
-                    + "\"generated_text\":" + (i == n ? "\"done\"" : "null") + ",\"details\":"
-                    + (i == n ? "{\"finish_reason\":\"length\",\"generated_tokens\":" + n + "}" : "null") + "}\n\n";
-            case "stream-openai" -> "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"t" + i + " \"}}]}\n\n"
-                    + (i == n ? "data: {\"choices\":[],\"usage\":{\"prompt_tokens\":7,\"completion_tokens\":" + n
-                            + "}}\n\ndata: [DONE]\n\n" : "");
+            case "stream-tgi" ->
+                "data:{\"token\":{\"id\":" + i + ",\"text\":\"t" + i + " \",\"special\":false},"
+                        + "\"generated_text\":" + (i == n ? "\"done\"" : "null") + ",\"details\":"
+                        + (i == n ? "{\"finish_reason\":\"length\",\"generated_tokens\":" + n + "}" : "null") + "}\n\n";
+            case "stream-openai" ->
+                "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"t" + i + " \"}}]}\n\n"
+                        + (i == n
+                                ? "data: {\"choices\":[],\"usage\":{\"prompt_tokens\":7,\"completion_tokens\":" + n
+                                        + "}}\n\ndata: [DONE]\n\n"
+                                : "");
             default -> "part-" + i + ";";
         };
     }
 
     private static void part(OutputStream out, String text) throws IOException {
-        event(out, EventStreamMessage.event("PayloadPart", "application/octet-stream",
-                text.getBytes(StandardCharsets.UTF_8)));
+        event(
+                out,
+                EventStreamMessage.event(
+                        "PayloadPart", "application/octet-stream", text.getBytes(StandardCharsets.UTF_8)));
     }
 
     private static void event(OutputStream out, EventStreamMessage message) throws IOException {
@@ -297,7 +357,10 @@ public final class SageMakerFake implements AutoCloseable {
         byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
         exchange.getResponseHeaders().add("Content-Type", contentType);
         if (errorType != null) {
-            exchange.getResponseHeaders().add("x-amzn-ErrorType", errorType + ":http://internal.amazon.com/coral/com.amazon.sagemaker.runtime/");
+            exchange.getResponseHeaders()
+                    .add(
+                            "x-amzn-ErrorType",
+                            errorType + ":http://internal.amazon.com/coral/com.amazon.sagemaker.runtime/");
         }
         exchange.sendResponseHeaders(status, bytes.length);
         exchange.getResponseBody().write(bytes);
@@ -309,8 +372,11 @@ public final class SageMakerFake implements AutoCloseable {
             if (json.length() > 1) {
                 json.append(',');
             }
-            json.append('"').append(name.toLowerCase()).append("\":\"")
-                    .append(values.get(0).replace("\\", "\\\\").replace("\"", "\\\"")).append('"');
+            json.append('"')
+                    .append(name.toLowerCase())
+                    .append("\":\"")
+                    .append(values.get(0).replace("\\", "\\\\").replace("\"", "\\\""))
+                    .append('"');
         });
         return json.append('}').toString();
     }
@@ -321,8 +387,9 @@ public final class SageMakerFake implements AutoCloseable {
         request.put("method", exchange.getRequestMethod());
         request.put("path", exchange.getRequestURI().getRawPath());
         var headers = request.putArray("headers");
-        exchange.getRequestHeaders().forEach((name, values) -> values.forEach(value -> headers.addArray()
-                .add(name.toLowerCase()).add(value)));
+        exchange.getRequestHeaders()
+                .forEach((name, values) -> values.forEach(
+                        value -> headers.addArray().add(name.toLowerCase()).add(value)));
         request.put("body_base64", java.util.Base64.getEncoder().encodeToString(body));
         return request.toString();
     }
@@ -333,9 +400,13 @@ public final class SageMakerFake implements AutoCloseable {
             String[] path = exchange.getRequestURI().getPath().split("/");
             String answer;
             if (path.length == 4 && "calls".equals(path[2])) {
-                answer = Integer.toString(callsByEndpoint.getOrDefault(path[3], new AtomicInteger()).get());
+                answer = Integer.toString(callsByEndpoint
+                        .getOrDefault(path[3], new AtomicInteger())
+                        .get());
             } else if (path.length == 5 && "inference".equals(path[2]) && "calls".equals(path[4])) {
-                answer = Integer.toString(callsByInferenceId.getOrDefault(path[3], new AtomicInteger()).get());
+                answer = Integer.toString(callsByInferenceId
+                        .getOrDefault(path[3], new AtomicInteger())
+                        .get());
             } else if (path.length == 5 && "inference".equals(path[2]) && "headers".equals(path[4])) {
                 answer = lastHeadersByInferenceId.getOrDefault(path[3], "{}");
             } else if (path.length == 5 && "inference".equals(path[2]) && "request".equals(path[4])) {
@@ -344,7 +415,8 @@ public final class SageMakerFake implements AutoCloseable {
                 releases.computeIfAbsent(path[3], id -> new CountDownLatch(1)).countDown();
                 answer = "true";
             } else if (path.length == 5 && "stream".equals(path[2]) && "written".equals(path[4])) {
-                answer = Long.toString(writtenBytes.getOrDefault(path[3], new AtomicLong()).get());
+                answer = Long.toString(
+                        writtenBytes.getOrDefault(path[3], new AtomicLong()).get());
             } else if (path.length == 5 && "stream".equals(path[2]) && "cut".equals(path[4])) {
                 answer = Boolean.toString(cutStreams.containsKey(path[3]));
             } else if (path.length == 4 && "breaker".equals(path[2])) {

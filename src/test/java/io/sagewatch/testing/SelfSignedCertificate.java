@@ -10,7 +10,6 @@ import java.security.KeyStore;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 
@@ -38,13 +37,50 @@ public final class SelfSignedCertificate {
 
     public static SelfSignedCertificate create() throws IOException, InterruptedException {
         SelfSignedCertificate made = new SelfSignedCertificate(Files.createTempDirectory("sagewatch-tls"));
-        made.keytool("-genkeypair", "-alias", "server", "-keyalg", "EC", "-groupname", "secp256r1",
-                "-dname", "CN=localhost", "-ext", "SAN=dns:localhost,ip:127.0.0.1", "-validity", "2",
-                "-keystore", made.keyStore.toString(), "-storetype", "PKCS12", "-storepass", PASSWORD);
-        made.keytool("-exportcert", "-rfc", "-alias", "server", "-keystore", made.keyStore.toString(),
-                "-storepass", PASSWORD, "-file", made.pem.toString());
-        made.keytool("-importcert", "-noprompt", "-alias", "server", "-file", made.pem.toString(),
-                "-keystore", made.trustStore.toString(), "-storetype", "PKCS12", "-storepass", PASSWORD);
+        made.keytool(
+                "-genkeypair",
+                "-alias",
+                "server",
+                "-keyalg",
+                "EC",
+                "-groupname",
+                "secp256r1",
+                "-dname",
+                "CN=localhost",
+                "-ext",
+                "SAN=dns:localhost,ip:127.0.0.1",
+                "-validity",
+                "2",
+                "-keystore",
+                made.keyStore.toString(),
+                "-storetype",
+                "PKCS12",
+                "-storepass",
+                PASSWORD);
+        made.keytool(
+                "-exportcert",
+                "-rfc",
+                "-alias",
+                "server",
+                "-keystore",
+                made.keyStore.toString(),
+                "-storepass",
+                PASSWORD,
+                "-file",
+                made.pem.toString());
+        made.keytool(
+                "-importcert",
+                "-noprompt",
+                "-alias",
+                "server",
+                "-file",
+                made.pem.toString(),
+                "-keystore",
+                made.trustStore.toString(),
+                "-storetype",
+                "PKCS12",
+                "-storepass",
+                PASSWORD);
         return made;
     }
 
@@ -69,7 +105,8 @@ public final class SelfSignedCertificate {
 
     /** The URL of a server made by {@link #loopbackServer}. */
     public static String url(HttpServer server) {
-        return (server instanceof HttpsServer ? "https" : "http") + "://127.0.0.1:" + server.getAddress().getPort();
+        return (server instanceof HttpsServer ? "https" : "http") + "://127.0.0.1:"
+                + server.getAddress().getPort();
     }
 
     /** For a JDK HttpsServer serving with this certificate. */

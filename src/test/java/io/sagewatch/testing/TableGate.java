@@ -44,15 +44,17 @@ public final class TableGate implements AutoCloseable {
     static final long SLOW_WRITE_MILLIS = 3_000;
     static final long LAG_MILLIS = 300;
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final Set<String> NOT_FORWARDED = Set.of("host", "connection", "content-length", "expect",
-            "upgrade", "transfer-encoding", "keep-alive");
+    private static final Set<String> NOT_FORWARDED =
+            Set.of("host", "connection", "content-length", "expect", "upgrade", "transfer-encoding", "keep-alive");
     private static final String VALIDATION_ERROR = "{\"__type\":\"com.amazon.coral.validate#ValidationException\","
             + "\"message\":\"the test gate refuses this item\"}";
 
     private final HttpServer server;
     private final ExecutorService executor = Executors.newFixedThreadPool(64);
-    private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(5)).build();
+    private final HttpClient client = HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5))
+            .build();
     private final URI target;
     private final Map<String, AtomicInteger> finalWrites = new ConcurrentHashMap<>();
     private volatile boolean outage;
@@ -83,7 +85,12 @@ public final class TableGate implements AutoCloseable {
             String path = exchange.getRequestURI().getPath();
             if (path.startsWith("/_gate/writes/")) {
                 String id = path.substring("/_gate/writes/".length());
-                reply(exchange, 200, Integer.toString(finalWrites.getOrDefault(id, new AtomicInteger()).get()));
+                reply(
+                        exchange,
+                        200,
+                        Integer.toString(finalWrites
+                                .getOrDefault(id, new AtomicInteger())
+                                .get()));
                 return;
             }
             if (path.equals("/_gate/last-batch")) {
@@ -138,9 +145,12 @@ public final class TableGate implements AutoCloseable {
         boolean lag = false;
         for (JsonNode write : tables.path(tableName)) {
             JsonNode item = write.path("PutRequest").path("Item");
-            boolean inProgress = "IN_PROGRESS".equals(item.path("status").path("S").asText());
-            lag |= !inProgress && "table-lag".equals(item.path("endpoint").path("S").asText());
-            if (inProgress && "rendezvous".equals(item.path("endpoint").path("S").asText())) {
+            boolean inProgress =
+                    "IN_PROGRESS".equals(item.path("status").path("S").asText());
+            lag |= !inProgress
+                    && "table-lag".equals(item.path("endpoint").path("S").asText());
+            if (inProgress
+                    && "rendezvous".equals(item.path("endpoint").path("S").asText())) {
                 Rendezvous.holdWrite(item.path("inference_id").path("S").asText());
             }
             if ("table-down".equals(item.path("endpoint").path("S").asText())) {
@@ -148,7 +158,8 @@ public final class TableGate implements AutoCloseable {
                     reply(exchange, 400, VALIDATION_ERROR);
                     return;
                 }
-                finalWrites.computeIfAbsent(item.path("inference_id").path("S").asText(), id -> new AtomicInteger())
+                finalWrites
+                        .computeIfAbsent(item.path("inference_id").path("S").asText(), id -> new AtomicInteger())
                         .incrementAndGet();
                 reply(exchange, 400, VALIDATION_ERROR);
                 return;
@@ -160,8 +171,11 @@ public final class TableGate implements AutoCloseable {
             Thread.sleep(LAG_MILLIS);
         }
         if (forwarded.isEmpty()) {
-            reply(exchange, 200, JSON.writeValueAsString(JSON.createObjectNode()
-                    .set("UnprocessedItems", JSON.createObjectNode().set(tableName, unprocessed))));
+            reply(
+                    exchange,
+                    200,
+                    JSON.writeValueAsString(JSON.createObjectNode()
+                            .set("UnprocessedItems", JSON.createObjectNode().set(tableName, unprocessed))));
             return;
         }
         tables.set(tableName, forwarded);
@@ -180,8 +194,9 @@ public final class TableGate implements AutoCloseable {
     /** The rule for one final record: false means not taken this time. */
     private boolean admitFinal(JsonNode item) throws InterruptedException {
         String endpoint = item.path("endpoint").path("S").asText();
-        int attempt = finalWrites.computeIfAbsent(item.path("inference_id").path("S").asText(),
-                id -> new AtomicInteger()).incrementAndGet();
+        int attempt = finalWrites
+                .computeIfAbsent(item.path("inference_id").path("S").asText(), id -> new AtomicInteger())
+                .incrementAndGet();
         if ("table-slow".equals(endpoint) && attempt == 1) {
             Thread.sleep(SLOW_WRITE_MILLIS);
         }
@@ -203,7 +218,8 @@ public final class TableGate implements AutoCloseable {
     }
 
     private HttpResponse<byte[]> send(HttpExchange exchange, byte[] body) throws IOException, InterruptedException {
-        HttpRequest.Builder request = HttpRequest.newBuilder(target.resolve(exchange.getRequestURI().getRawPath()))
+        HttpRequest.Builder request = HttpRequest.newBuilder(
+                        target.resolve(exchange.getRequestURI().getRawPath()))
                 .timeout(Duration.ofSeconds(30))
                 .method(exchange.getRequestMethod(), HttpRequest.BodyPublishers.ofByteArray(body));
         exchange.getRequestHeaders().forEach((name, values) -> {

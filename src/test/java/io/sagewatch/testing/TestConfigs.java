@@ -9,13 +9,13 @@ import io.quarkus.runtime.configuration.DurationConverter;
 import io.sagewatch.config.SagewatchConfig;
 import io.smallrye.config.PropertiesConfigSource;
 import io.smallrye.config.SmallRyeConfigBuilder;
+
 import software.amazon.awssdk.regions.Region;
 
 /** A {@link SagewatchConfig} from a few properties, read the way the application reads them, for plain unit tests. */
 public final class TestConfigs {
 
-    private TestConfigs() {
-    }
+    private TestConfigs() {}
 
     public static SagewatchConfig sagewatch(Map<String, String> properties) {
         return new SmallRyeConfigBuilder()

@@ -35,14 +35,12 @@ public final class ConstraintEvaluator {
      *     violation ("not enough data")
      * @param bucketDistances also compute PSI and Jensen–Shannon over the baseline's buckets
      */
-    public record Options(long minSamples, boolean bucketDistances) {
-    }
+    public record Options(long minSamples, boolean bucketDistances) {}
 
-    private ConstraintEvaluator() {
-    }
+    private ConstraintEvaluator() {}
 
-    public static WindowEvaluation evaluate(DatasetStatistics baseline, Constraints constraints,
-            WindowAccumulator window, Options options) {
+    public static WindowEvaluation evaluate(
+            DatasetStatistics baseline, Constraints constraints, WindowAccumulator window, Options options) {
         boolean enoughData = window.rows() >= Math.max(1, options.minSamples());
         List<ConstraintViolation> violations = new ArrayList<>();
         List<FeatureResult> results = new ArrayList<>();
@@ -66,8 +64,12 @@ public final class ConstraintEvaluator {
                 }
             }
         }
-        if (enoughData && window.rowsWithExtraColumns() > 0 && constraints.monitoringConfig().evaluateConstraints()) {
-            violations.add(new ConstraintViolation("_c" + names.size(), ConstraintViolation.EXTRA_COLUMN_CHECK,
+        if (enoughData
+                && window.rowsWithExtraColumns() > 0
+                && constraints.monitoringConfig().evaluateConstraints()) {
+            violations.add(new ConstraintViolation(
+                    "_c" + names.size(),
+                    ConstraintViolation.EXTRA_COLUMN_CHECK,
                     "Extra column check failed. Expected: " + names.size() + " columns. Observed: "
                             + window.rowsWithExtraColumns() + " of " + window.rows() + " rows had up to "
                             + window.mostExtraColumns() + " more."));
@@ -75,21 +77,31 @@ public final class ConstraintEvaluator {
         return new WindowEvaluation(window.rows(), enoughData, List.copyOf(results), List.copyOf(violations));
     }
 
-    private static void check(String name, FeatureType type, FeatureConstraints constraint,
-            FeatureAccumulator observed, MonitoringConfig config, long rows, boolean baselineHadIt,
+    private static void check(
+            String name,
+            FeatureType type,
+            FeatureConstraints constraint,
+            FeatureAccumulator observed,
+            MonitoringConfig config,
+            long rows,
+            boolean baselineHadIt,
             List<ConstraintViolation> violations) {
         if (observed.absent() == rows && !baselineHadIt) {
             return;
         }
         if (observed.absent() == rows) {
-            violations.add(new ConstraintViolation(name, ConstraintViolation.MISSING_COLUMN_CHECK,
+            violations.add(new ConstraintViolation(
+                    name,
+                    ConstraintViolation.MISSING_COLUMN_CHECK,
                     "Missing column check failed. The baseline's column '" + name + "' is not in the data."));
             return;
         }
         if (observed.present() > 0 && type != FeatureType.UNKNOWN) {
             double match = (double) observed.matching(type) / observed.present();
             if (match < config.datatypeCheckThreshold()) {
-                violations.add(new ConstraintViolation(name, ConstraintViolation.DATA_TYPE_CHECK,
+                violations.add(new ConstraintViolation(
+                        name,
+                        ConstraintViolation.DATA_TYPE_CHECK,
                         "Data type match requirement is not met. Expected data type: " + type.modelMonitorName()
                                 + ", Expected match: " + percent(config.datatypeCheckThreshold())
                                 + "%. Observed: Only " + percent(match) + "% of data is " + type.modelMonitorName()
@@ -102,13 +114,17 @@ public final class ConstraintEvaluator {
         if (constraint.completeness() != null && observed.rows() > 0) {
             double completeness = (double) observed.present() / observed.rows();
             if (completeness < constraint.completeness()) {
-                violations.add(new ConstraintViolation(name, ConstraintViolation.COMPLETENESS_CHECK,
+                violations.add(new ConstraintViolation(
+                        name,
+                        ConstraintViolation.COMPLETENESS_CHECK,
                         "Data completeness requirement is not met. Expected: " + percent(constraint.completeness())
                                 + "%. Observed: Only " + percent(completeness) + "%."));
             }
         }
         if (Boolean.TRUE.equals(constraint.isNonNegative()) && observed.min() < 0) {
-            violations.add(new ConstraintViolation(name, ConstraintViolation.NON_NEGATIVE_CHECK,
+            violations.add(new ConstraintViolation(
+                    name,
+                    ConstraintViolation.NON_NEGATIVE_CHECK,
                     "Non-negativity requirement is not met. Observed minimum: " + observed.min()));
         }
         if (constraint.domains() != null && type == FeatureType.STRING && observed.present() > 0) {
@@ -121,7 +137,9 @@ public final class ConstraintEvaluator {
             }
             double share = Math.min(1, inDomain / observed.present());
             if (share < config.domainContentThreshold()) {
-                violations.add(new ConstraintViolation(name, ConstraintViolation.CATEGORICAL_VALUES_CHECK,
+                violations.add(new ConstraintViolation(
+                        name,
+                        ConstraintViolation.CATEGORICAL_VALUES_CHECK,
                         "Value: " + share + " does not meet the constraint requirement! Only " + percent(share)
                                 + "% of values are in the baseline's domain; expected at least "
                                 + percent(config.domainContentThreshold()) + "%."));
@@ -129,8 +147,13 @@ public final class ConstraintEvaluator {
         }
     }
 
-    private static FeatureResult drift(String name, FeatureType type, FeatureStatistics expected,
-            FeatureAccumulator observed, MonitoringConfig config, Options options) {
+    private static FeatureResult drift(
+            String name,
+            FeatureType type,
+            FeatureStatistics expected,
+            FeatureAccumulator observed,
+            MonitoringConfig config,
+            Options options) {
         double completeness = observed.rows() == 0 ? Double.NaN : (double) observed.present() / observed.rows();
         DriftStatus status;
         double drift = Double.NaN;
@@ -155,7 +178,8 @@ public final class ConstraintEvaluator {
                 double simple = WeightedValues.linfDistance(baseline.sketch(), values);
                 method = config.comparisonMethod().modelMonitorName();
                 drift = config.comparisonMethod() == ComparisonMethod.ROBUST
-                        ? Distances.robust(simple, baseline.sketch().total(), values.total()) : simple;
+                        ? Distances.robust(simple, baseline.sketch().total(), values.total())
+                        : simple;
                 if (options.bucketDistances() && !baseline.buckets().isEmpty()) {
                     double[][] cells = bucketCells(baseline, values);
                     psi = Distances.psi(cells[0], cells[1]);
@@ -163,7 +187,8 @@ public final class ConstraintEvaluator {
                 }
             }
         } else if (type == FeatureType.STRING) {
-            Map<String, Double> baseline = expected.string() == null ? null : expected.string().categories();
+            Map<String, Double> baseline =
+                    expected.string() == null ? null : expected.string().categories();
             if (baseline == null || baseline.isEmpty()) {
                 status = DriftStatus.NO_BASELINE_DISTRIBUTION;
             } else if (observed.present() < Math.max(1, options.minSamples())) {
@@ -181,7 +206,8 @@ public final class ConstraintEvaluator {
                     double simple = Distances.categoricalLinf(baseline, categories);
                     method = config.comparisonMethod().modelMonitorName();
                     drift = config.comparisonMethod() == ComparisonMethod.ROBUST
-                            ? Distances.robust(simple, Math.round(sum(baseline)), observed.present()) : simple;
+                            ? Distances.robust(simple, Math.round(sum(baseline)), observed.present())
+                            : simple;
                 }
                 if (options.bucketDistances()) {
                     double[][] cells = Distances.alignedCategories(baseline, categories);
@@ -192,8 +218,18 @@ public final class ConstraintEvaluator {
         } else {
             status = DriftStatus.NO_BASELINE_DISTRIBUTION;
         }
-        return new FeatureResult(name, type, observed.present(), observed.missing(), completeness, status, drift,
-                method, psi, js, config.emitMetrics());
+        return new FeatureResult(
+                name,
+                type,
+                observed.present(),
+                observed.missing(),
+                completeness,
+                status,
+                drift,
+                method,
+                psi,
+                js,
+                config.emitMetrics());
     }
 
     /** The baseline's ten buckets plus one below its min and one above its max, where the baseline has nothing. */
@@ -221,16 +257,20 @@ public final class ConstraintEvaluator {
         return result.drift() > config.comparisonThreshold();
     }
 
-    private static ConstraintViolation driftViolation(String name, FeatureResult result, FeatureType type,
-            MonitoringConfig config) {
+    private static ConstraintViolation driftViolation(
+            String name, FeatureResult result, FeatureType type, MonitoringConfig config) {
         if (type == FeatureType.STRING && config.categoricalDriftMethod() == CategoricalDriftMethod.CHI_SQUARED) {
-            return new ConstraintViolation(name, ConstraintViolation.BASELINE_DRIFT_CHECK,
+            return new ConstraintViolation(
+                    name,
+                    ConstraintViolation.BASELINE_DRIFT_CHECK,
                     "Baseline drift chi-squared p-value: " + result.drift() + " is below threshold: "
                             + config.categoricalComparisonThreshold());
         }
-        double threshold = type == FeatureType.STRING ? config.categoricalComparisonThreshold()
-                : config.comparisonThreshold();
-        return new ConstraintViolation(name, ConstraintViolation.BASELINE_DRIFT_CHECK,
+        double threshold =
+                type == FeatureType.STRING ? config.categoricalComparisonThreshold() : config.comparisonThreshold();
+        return new ConstraintViolation(
+                name,
+                ConstraintViolation.BASELINE_DRIFT_CHECK,
                 "Baseline drift distance: " + result.drift() + " exceeds threshold: " + threshold);
     }
 

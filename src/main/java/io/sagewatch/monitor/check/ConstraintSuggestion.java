@@ -19,8 +19,7 @@ import io.sagewatch.monitor.format.MonitoringConfig;
  */
 public final class ConstraintSuggestion {
 
-    private ConstraintSuggestion() {
-    }
+    private ConstraintSuggestion() {}
 
     public static Constraints suggest(DatasetStatistics statistics) {
         List<FeatureConstraints> features = new ArrayList<>();
@@ -30,13 +29,20 @@ public final class ConstraintSuggestion {
             if (feature.numeric() != null && feature.numPresent() > 0) {
                 nonNegative = feature.numeric().min() >= 0;
             }
-            if (feature.inferredType() == FeatureType.STRING && feature.string() != null
+            if (feature.inferredType() == FeatureType.STRING
+                    && feature.string() != null
                     && feature.string().categories() != null) {
                 Map<String, Double> categories = feature.string().categories();
                 domains = List.copyOf(categories.keySet());
             }
-            features.add(new FeatureConstraints(feature.name(), feature.inferredType(), completeness(feature),
-                    nonNegative, domains, Map.of(), MonitoringConfig.DEFAULTS));
+            features.add(new FeatureConstraints(
+                    feature.name(),
+                    feature.inferredType(),
+                    completeness(feature),
+                    nonNegative,
+                    domains,
+                    Map.of(),
+                    MonitoringConfig.DEFAULTS));
         }
         return new Constraints(List.copyOf(features), MonitoringConfig.DEFAULTS);
     }

@@ -11,8 +11,8 @@ import io.sagewatch.monitor.format.FeatureType;
  * @param enoughData false when the window had fewer rows than the minimum sample: then there is no violation and no
  *     drift value, only counts
  */
-public record WindowEvaluation(long rows, boolean enoughData, List<FeatureResult> features,
-        List<ConstraintViolation> violations) {
+public record WindowEvaluation(
+        long rows, boolean enoughData, List<FeatureResult> features, List<ConstraintViolation> violations) {
 
     /** Why a feature has no drift value. */
     public enum DriftStatus {
@@ -35,11 +35,22 @@ public record WindowEvaluation(long rows, boolean enoughData, List<FeatureResult
      * @param psi Population Stability Index over the baseline's buckets; NaN unless asked for and measured
      * @param jensenShannon Jensen–Shannon distance over the baseline's buckets; NaN unless asked for and measured
      */
-    public record FeatureResult(String name, FeatureType baselineType, long present, long missing, double completeness,
-            DriftStatus status, double drift, String driftMethod, double psi, double jensenShannon, boolean emitMetrics) {
-    }
+    public record FeatureResult(
+            String name,
+            FeatureType baselineType,
+            long present,
+            long missing,
+            double completeness,
+            DriftStatus status,
+            double drift,
+            String driftMethod,
+            double psi,
+            double jensenShannon,
+            boolean emitMetrics) {}
 
     public long violations(String checkType) {
-        return violations.stream().filter(v -> v.constraintCheckType().equals(checkType)).count();
+        return violations.stream()
+                .filter(v -> v.constraintCheckType().equals(checkType))
+                .count();
     }
 }

@@ -8,10 +8,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-import io.sagewatch.json.Json;
 import com.fasterxml.jackson.core.JsonPointer;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.sagewatch.json.Json;
 
 /**
  * {@code application/json} (one document) or {@code application/jsonlines} (one per line): each record's features at
@@ -95,7 +96,7 @@ public final class JsonRows implements RowExtractor {
 
     private static void putAll(JsonNode row, FeatureSink sink) {
         if (row.isObject()) {
-            for (Iterator<Map.Entry<String, JsonNode>> fields = row.fields(); fields.hasNext();) {
+            for (Iterator<Map.Entry<String, JsonNode>> fields = row.fields(); fields.hasNext(); ) {
                 Map.Entry<String, JsonNode> field = fields.next();
                 if (!field.getValue().isContainerNode()) {
                     put(sink, field.getKey(), field.getValue());

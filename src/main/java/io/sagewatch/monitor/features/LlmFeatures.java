@@ -4,9 +4,10 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.regex.Pattern;
 
-import io.sagewatch.json.Json;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.sagewatch.json.Json;
 
 /**
  * The LLM preset: features every text-generation endpoint has, with no schema to configure. One row per inference:
@@ -94,7 +95,10 @@ public final class LlmFeatures implements SampleFeatures {
             if (value != null && value.isTextual()) {
                 return value.textValue();
             }
-            if (value != null && value.isArray() && !value.isEmpty() && value.get(0).isTextual()) {
+            if (value != null
+                    && value.isArray()
+                    && !value.isEmpty()
+                    && value.get(0).isTextual()) {
                 return value.get(0).textValue();
             }
         }
@@ -125,8 +129,7 @@ public final class LlmFeatures implements SampleFeatures {
     }
 
     /** What the model answered, and why it stopped (null when it did not say). */
-    record Answer(String text, String finishReason) {
-    }
+    record Answer(String text, String finishReason) {}
 
     static Answer answer(byte[] output) {
         JsonNode response = parse(output);

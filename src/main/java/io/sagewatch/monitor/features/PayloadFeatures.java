@@ -34,7 +34,8 @@ public final class PayloadFeatures implements SampleFeatures {
         return in.extract(sample.input(), new JoiningSink(sink, outputRows));
     }
 
-    private static RowExtractor extractor(Map<PayloadFormat, RowExtractor> extractors, String contentType, String side) {
+    private static RowExtractor extractor(
+            Map<PayloadFormat, RowExtractor> extractors, String contentType, String side) {
         PayloadFormat format = PayloadFormat.ofContentType(contentType);
         RowExtractor extractor = format == null ? null : extractors.get(format);
         if (extractor == null) {

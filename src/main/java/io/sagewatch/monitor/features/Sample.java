@@ -6,6 +6,11 @@ package io.sagewatch.monitor.features;
  *
  * @param streamed the output is a stream's parts reassembled (server-sent events or JSON lines)
  */
-public record Sample(byte[] input, String inputContentType, byte[] output, String outputContentType,
-        Long inputTokens, Long outputTokens, boolean streamed) {
-}
+public record Sample(
+        byte[] input,
+        String inputContentType,
+        byte[] output,
+        String outputContentType,
+        Long inputTokens,
+        Long outputTokens,
+        boolean streamed) {}

@@ -3,8 +3,7 @@ package io.sagewatch.monitor.features;
 /** Puts one textual value (a CSV cell) into a sink as Model Monitor would type it. */
 final class ScalarValue {
 
-    private ScalarValue() {
-    }
+    private ScalarValue() {}
 
     static void put(FeatureSink sink, String feature, String raw) {
         String value = raw.strip();

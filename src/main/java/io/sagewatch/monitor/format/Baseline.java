@@ -9,7 +9,12 @@ import java.time.Instant;
  * @param version increases by one with every baseline stored for the endpoint
  * @param source how it was made: {@code uploaded}, {@code dataset} or {@code learned}
  */
-public record Baseline(String endpoint, int version, String source, Instant createdAt, DatasetStatistics statistics,
+public record Baseline(
+        String endpoint,
+        int version,
+        String source,
+        Instant createdAt,
+        DatasetStatistics statistics,
         Constraints constraints) {
 
     public static final String UPLOADED = "uploaded";

@@ -12,6 +12,11 @@ import java.util.Map;
  * @param overrides the feature's {@code monitoringConfigOverrides} as written (kept to write the file back)
  * @param monitoring the monitoring config that applies to this feature: the file's, with its overrides applied
  */
-public record FeatureConstraints(String name, FeatureType inferredType, Double completeness, Boolean isNonNegative,
-        List<String> domains, Map<String, Object> overrides, MonitoringConfig monitoring) {
-}
+public record FeatureConstraints(
+        String name,
+        FeatureType inferredType,
+        Double completeness,
+        Boolean isNonNegative,
+        List<String> domains,
+        Map<String, Object> overrides,
+        MonitoringConfig monitoring) {}

@@ -10,12 +10,12 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.BiFunction;
 
-import io.sagewatch.json.Json;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import io.sagewatch.json.Json;
 import io.sagewatch.monitor.format.MonitoringConfig.CategoricalDriftMethod;
 import io.sagewatch.monitor.format.MonitoringConfig.ComparisonMethod;
 import io.sagewatch.monitor.stats.WeightedValues;
@@ -31,13 +31,21 @@ public final class ModelMonitorJson {
     public static final String CONSTRAINTS = "constraints.json";
 
     private static final ObjectMapper JSON = Json.MAPPER;
-    private static final Set<String> MONITORING_KEYS = Set.of("evaluate_constraints", "emit_metrics",
-            "datatype_check_threshold", "domain_content_threshold", "distribution_constraints");
-    private static final Set<String> DISTRIBUTION_KEYS = Set.of("perform_comparison", "comparison_threshold",
-            "comparison_method", "comparion_method", "categorical_comparison_threshold", "categorical_drift_method");
+    private static final Set<String> MONITORING_KEYS = Set.of(
+            "evaluate_constraints",
+            "emit_metrics",
+            "datatype_check_threshold",
+            "domain_content_threshold",
+            "distribution_constraints");
+    private static final Set<String> DISTRIBUTION_KEYS = Set.of(
+            "perform_comparison",
+            "comparison_threshold",
+            "comparison_method",
+            "comparion_method",
+            "categorical_comparison_threshold",
+            "categorical_drift_method");
 
-    private ModelMonitorJson() {
-    }
+    private ModelMonitorJson() {}
 
     // ---- statistics.json --------------------------------------------------------------------------------------------
 
@@ -48,8 +56,8 @@ public final class ModelMonitorJson {
             throw new InvalidBaselineException(STATISTICS, List.of("$: expected a JSON object"));
         }
         long itemCount = problems.count(root.path("dataset"), "item_count", "$.dataset");
-        List<FeatureStatistics> features = eachFeature(root, problems,
-                (node, path) -> readFeatureStatistics(node, path, problems));
+        List<FeatureStatistics> features =
+                eachFeature(root, problems, (node, path) -> readFeatureStatistics(node, path, problems));
         problems.throwIfAny(STATISTICS);
         return new DatasetStatistics(itemCount, List.copyOf(features));
     }
@@ -127,8 +135,8 @@ public final class ModelMonitorJson {
                     }
                 }
             }
-            return new FeatureStatistics(name, type, present, missing, null,
-                    new StringStatistics(distinct, categories));
+            return new FeatureStatistics(
+                    name, type, present, missing, null, new StringStatistics(distinct, categories));
         }
         // Unknown: no value was present, so there is nothing but the counts (when written at all)
         JsonNode common = node.path("numerical_statistics").path("common");
@@ -152,8 +160,8 @@ public final class ModelMonitorJson {
             if (present > 0) {
                 problems.add(kllPath, "required when num_present > 0: drift is measured against this sketch");
             }
-            return new NumericStatistics(mean, sum, stdDev, min, max, List.of(), WeightedValues.EMPTY, Double.NaN,
-                    Double.NaN);
+            return new NumericStatistics(
+                    mean, sum, stdDev, min, max, List.of(), WeightedValues.EMPTY, Double.NaN, Double.NaN);
         }
         List<NumericStatistics.Bucket> buckets = new ArrayList<>();
         JsonNode bucketList = kll.path("buckets");
@@ -163,8 +171,10 @@ public final class ModelMonitorJson {
             for (int i = 0; i < bucketList.size(); i++) {
                 JsonNode bucket = bucketList.get(i);
                 String bucketPath = kllPath + ".buckets[" + i + "]";
-                buckets.add(new NumericStatistics.Bucket(problems.number(bucket, "lower_bound", bucketPath),
-                        problems.number(bucket, "upper_bound", bucketPath), problems.number(bucket, "count", bucketPath)));
+                buckets.add(new NumericStatistics.Bucket(
+                        problems.number(bucket, "lower_bound", bucketPath),
+                        problems.number(bucket, "upper_bound", bucketPath),
+                        problems.number(bucket, "count", bucketPath)));
             }
         }
         JsonNode sketch = kll.path("sketch");
@@ -198,8 +208,10 @@ public final class ModelMonitorJson {
             if (valid) {
                 values = WeightedValues.ofLevels(levels);
                 if (values.total() != present) {
-                    problems.add(sketchPath + ".data", "stands for " + values.total()
-                            + " values (each item of level h weighs 2^h) but num_present is " + present);
+                    problems.add(
+                            sketchPath + ".data",
+                            "stands for " + values.total()
+                                    + " values (each item of level h weighs 2^h) but num_present is " + present);
                 }
             }
         }
@@ -228,7 +240,9 @@ public final class ModelMonitorJson {
                     ObjectNode kll = stats.putObject("distribution").putObject("kll");
                     ArrayNode buckets = kll.putArray("buckets");
                     for (NumericStatistics.Bucket bucket : numeric.buckets()) {
-                        buckets.addObject().put("lower_bound", bucket.lowerBound()).put("upper_bound", bucket.upperBound())
+                        buckets.addObject()
+                                .put("lower_bound", bucket.lowerBound())
+                                .put("upper_bound", bucket.upperBound())
                                 .put("count", bucket.count());
                     }
                     ObjectNode sketch = kll.putObject("sketch");
@@ -246,9 +260,13 @@ public final class ModelMonitorJson {
                 common(stats, feature);
                 putNumber(stats, "distinct_count", feature.string().distinctCount());
                 if (feature.string().categories() != null) {
-                    ArrayNode buckets = stats.putObject("distribution").putObject("categorical").putArray("buckets");
-                    feature.string().categories().forEach((value, count) -> buckets.addObject().put("value", value)
-                            .put("count", count));
+                    ArrayNode buckets = stats.putObject("distribution")
+                            .putObject("categorical")
+                            .putArray("buckets");
+                    feature.string()
+                            .categories()
+                            .forEach((value, count) ->
+                                    buckets.addObject().put("value", value).put("count", count));
                 }
             }
         }
@@ -273,14 +291,14 @@ public final class ModelMonitorJson {
             global = monitoringConfig(monitoring, "$.monitoring_config", MonitoringConfig.DEFAULTS, problems);
         }
         MonitoringConfig base = global;
-        List<FeatureConstraints> features = eachFeature(root, problems,
-                (node, path) -> readFeatureConstraints(node, path, base, problems));
+        List<FeatureConstraints> features =
+                eachFeature(root, problems, (node, path) -> readFeatureConstraints(node, path, base, problems));
         problems.throwIfAny(CONSTRAINTS);
         return new Constraints(List.copyOf(features), global);
     }
 
-    private static FeatureConstraints readFeatureConstraints(JsonNode node, String path, MonitoringConfig global,
-            Problems problems) {
+    private static FeatureConstraints readFeatureConstraints(
+            JsonNode node, String path, MonitoringConfig global, Problems problems) {
         if (!node.isObject()) {
             problems.add(path, "expected a JSON object");
             return null;
@@ -341,7 +359,8 @@ public final class ModelMonitorJson {
     }
 
     /** A monitoring_config (or a feature's overrides: the same keys, flat or nested) over the given base. */
-    private static MonitoringConfig monitoringConfig(JsonNode node, String path, MonitoringConfig base, Problems problems) {
+    private static MonitoringConfig monitoringConfig(
+            JsonNode node, String path, MonitoringConfig base, Problems problems) {
         if (!node.isObject()) {
             problems.add(path, "expected a JSON object");
             return base;
@@ -358,11 +377,14 @@ public final class ModelMonitorJson {
             problems.add(path + ".distribution_constraints", "expected a JSON object");
         }
         String distributionPath = path + ".distribution_constraints";
-        double comparison = problems.optionalNumber(first(distribution, node, "comparison_threshold"),
-                distributionPath + ".comparison_threshold", base.comparisonThreshold());
+        double comparison = problems.optionalNumber(
+                first(distribution, node, "comparison_threshold"),
+                distributionPath + ".comparison_threshold",
+                base.comparisonThreshold());
         // Documented: the categorical threshold defaults to the comparison threshold
         double categoricalDefault = first(distribution, node, "comparison_threshold") != null
-                ? comparison : base.categoricalComparisonThreshold();
+                ? comparison
+                : base.categoricalComparisonThreshold();
         JsonNode methodNode = first(distribution, node, "comparison_method");
         if (methodNode == null) {
             methodNode = first(distribution, node, "comparion_method"); // the misspelling the docs carried until 2020
@@ -371,7 +393,8 @@ public final class ModelMonitorJson {
         if (methodNode != null) {
             method = ComparisonMethod.parse(methodNode.asText());
             if (method == null) {
-                problems.add(distributionPath + ".comparison_method",
+                problems.add(
+                        distributionPath + ".comparison_method",
                         "expected \"Simple\" or \"Robust\", was " + methodNode);
                 method = base.comparisonMethod();
             }
@@ -381,25 +404,34 @@ public final class ModelMonitorJson {
         if (categoricalNode != null) {
             categoricalMethod = CategoricalDriftMethod.parse(categoricalNode.asText());
             if (categoricalMethod == null) {
-                problems.add(distributionPath + ".categorical_drift_method",
+                problems.add(
+                        distributionPath + ".categorical_drift_method",
                         "expected \"LInfinity\" or \"ChiSquared\", was " + categoricalNode);
                 categoricalMethod = base.categoricalDriftMethod();
             }
         }
         return new MonitoringConfig(
-                problems.enabled(node.get("evaluate_constraints"), path + ".evaluate_constraints",
-                        base.evaluateConstraints()),
+                problems.enabled(
+                        node.get("evaluate_constraints"), path + ".evaluate_constraints", base.evaluateConstraints()),
                 problems.enabled(node.get("emit_metrics"), path + ".emit_metrics", base.emitMetrics()),
-                problems.optionalNumber(node.get("datatype_check_threshold"), path + ".datatype_check_threshold",
+                problems.optionalNumber(
+                        node.get("datatype_check_threshold"),
+                        path + ".datatype_check_threshold",
                         base.datatypeCheckThreshold()),
-                problems.optionalNumber(node.get("domain_content_threshold"), path + ".domain_content_threshold",
+                problems.optionalNumber(
+                        node.get("domain_content_threshold"),
+                        path + ".domain_content_threshold",
                         base.domainContentThreshold()),
-                problems.enabled(first(distribution, node, "perform_comparison"), distributionPath + ".perform_comparison",
+                problems.enabled(
+                        first(distribution, node, "perform_comparison"),
+                        distributionPath + ".perform_comparison",
                         base.performComparison()),
                 comparison,
                 method,
-                problems.optionalNumber(first(distribution, node, "categorical_comparison_threshold"),
-                        distributionPath + ".categorical_comparison_threshold", categoricalDefault),
+                problems.optionalNumber(
+                        first(distribution, node, "categorical_comparison_threshold"),
+                        distributionPath + ".categorical_comparison_threshold",
+                        categoricalDefault),
                 categoricalMethod);
     }
 
@@ -411,7 +443,7 @@ public final class ModelMonitorJson {
     }
 
     private static void unknownKeys(JsonNode node, Set<String> allowed, String path, Problems problems) {
-        for (Iterator<String> names = node.fieldNames(); names.hasNext();) {
+        for (Iterator<String> names = node.fieldNames(); names.hasNext(); ) {
             String name = names.next();
             if (!allowed.contains(name)) {
                 problems.add(path + "." + name, "unknown setting (a misspelt one would be ignored silently)");
@@ -447,7 +479,8 @@ public final class ModelMonitorJson {
         monitoring.put("emit_metrics", enabled(config.emitMetrics()));
         monitoring.put("datatype_check_threshold", config.datatypeCheckThreshold());
         monitoring.put("domain_content_threshold", config.domainContentThreshold());
-        monitoring.putObject("distribution_constraints")
+        monitoring
+                .putObject("distribution_constraints")
                 .put("perform_comparison", enabled(config.performComparison()))
                 .put("comparison_threshold", config.comparisonThreshold())
                 .put("comparison_method", config.comparisonMethod().modelMonitorName())
@@ -462,7 +495,8 @@ public final class ModelMonitorJson {
         ObjectNode root = JSON.createObjectNode();
         ArrayNode list = root.putArray("violations");
         for (ConstraintViolation violation : violations) {
-            list.addObject().put("feature_name", violation.featureName())
+            list.addObject()
+                    .put("feature_name", violation.featureName())
                     .put("constraint_check_type", violation.constraintCheckType())
                     .put("description", violation.description());
         }
@@ -473,8 +507,10 @@ public final class ModelMonitorJson {
         JsonNode root = parse(json, "constraint_violations.json");
         List<ConstraintViolation> violations = new ArrayList<>();
         for (JsonNode node : root.path("violations")) {
-            violations.add(new ConstraintViolation(node.path("feature_name").asText(),
-                    node.path("constraint_check_type").asText(), node.path("description").asText()));
+            violations.add(new ConstraintViolation(
+                    node.path("feature_name").asText(),
+                    node.path("constraint_check_type").asText(),
+                    node.path("description").asText()));
         }
         return violations;
     }
@@ -499,8 +535,11 @@ public final class ModelMonitorJson {
     public static Baseline readBaseline(byte[] json) {
         JsonNode root = parse(json, "baseline");
         try {
-            return new Baseline(root.path("endpoint").asText(), root.path("version").asInt(),
-                    root.path("source").asText(), java.time.Instant.parse(root.path("created_at").asText()),
+            return new Baseline(
+                    root.path("endpoint").asText(),
+                    root.path("version").asInt(),
+                    root.path("source").asText(),
+                    java.time.Instant.parse(root.path("created_at").asText()),
                     readStatistics(JSON.writeValueAsBytes(root.get("statistics"))),
                     readConstraints(JSON.writeValueAsBytes(root.get("constraints"))));
         } catch (IOException e) {
@@ -606,7 +645,10 @@ public final class ModelMonitorJson {
 
         long count(JsonNode node, String key, String path) {
             JsonNode value = node.get(key);
-            if (value == null || !value.isNumber() || value.asDouble() < 0 || value.asDouble() != Math.rint(value.asDouble())) {
+            if (value == null
+                    || !value.isNumber()
+                    || value.asDouble() < 0
+                    || value.asDouble() != Math.rint(value.asDouble())) {
                 add(path + "." + key, "expected a whole number ≥ 0" + (value == null ? "" : ", was " + value));
                 return 0;
             }

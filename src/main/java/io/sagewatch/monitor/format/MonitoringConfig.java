@@ -4,13 +4,19 @@ package io.sagewatch.monitor.format;
  * A {@code constraints.json}'s {@code monitoring_config}, with every key resolved: a missing key takes the value the
  * Model Monitor container writes (its datatype and domain thresholds are 1.0, where its documentation says 0.1).
  */
-public record MonitoringConfig(boolean evaluateConstraints, boolean emitMetrics, double datatypeCheckThreshold,
-        double domainContentThreshold, boolean performComparison, double comparisonThreshold,
-        ComparisonMethod comparisonMethod, double categoricalComparisonThreshold,
+public record MonitoringConfig(
+        boolean evaluateConstraints,
+        boolean emitMetrics,
+        double datatypeCheckThreshold,
+        double domainContentThreshold,
+        boolean performComparison,
+        double comparisonThreshold,
+        ComparisonMethod comparisonMethod,
+        double categoricalComparisonThreshold,
         CategoricalDriftMethod categoricalDriftMethod) {
 
-    public static final MonitoringConfig DEFAULTS = new MonitoringConfig(true, true, 1.0, 1.0, true, 0.1,
-            ComparisonMethod.ROBUST, 0.1, CategoricalDriftMethod.L_INFINITY);
+    public static final MonitoringConfig DEFAULTS = new MonitoringConfig(
+            true, true, 1.0, 1.0, true, 0.1, ComparisonMethod.ROBUST, 0.1, CategoricalDriftMethod.L_INFINITY);
 
     /** Numeric distance: {@code Simple} (linf_simple) or {@code Robust} (linf_robust, the default). */
     public enum ComparisonMethod {

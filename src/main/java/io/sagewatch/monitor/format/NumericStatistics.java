@@ -11,14 +11,21 @@ import io.sagewatch.monitor.stats.WeightedValues;
  * @param sketchC the sketch's {@code parameters.c} as written (its compactors' shrink factor)
  * @param sketchK the sketch's {@code parameters.k} as written (its size parameter)
  */
-public record NumericStatistics(double mean, double sum, double stdDev, double min, double max, List<Bucket> buckets,
-        WeightedValues sketch, double sketchC, double sketchK) {
+public record NumericStatistics(
+        double mean,
+        double sum,
+        double stdDev,
+        double min,
+        double max,
+        List<Bucket> buckets,
+        WeightedValues sketch,
+        double sketchC,
+        double sketchK) {
 
     /** Model Monitor always materialises this many buckets. */
     public static final int BUCKETS = 10;
 
-    public record Bucket(double lowerBound, double upperBound, double count) {
-    }
+    public record Bucket(double lowerBound, double upperBound, double count) {}
 
     /**
      * The ten buckets of a distribution, as Deequ counts them: [lower, upper) except the last, which includes max.

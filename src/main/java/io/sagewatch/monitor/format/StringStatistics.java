@@ -8,5 +8,4 @@ import java.util.Map;
  * @param categories the categorical buckets (value to count, in the file's order); null for a feature of too many
  *     distinct values, which Model Monitor writes without a distribution
  */
-public record StringStatistics(double distinctCount, Map<String, Double> categories) {
-}
+public record StringStatistics(double distinctCount, Map<String, Double> categories) {}

@@ -7,8 +7,7 @@ final class ChiSquaredDistribution {
     private static final double EPSILON = 1e-15;
     private static final double TINY = 1e-300;
 
-    private ChiSquaredDistribution() {
-    }
+    private ChiSquaredDistribution() {}
 
     /** P(X ≥ x) for X chi-squared with the given degrees of freedom. */
     static double survival(double x, int degreesOfFreedom) {
@@ -74,9 +73,17 @@ final class ChiSquaredDistribution {
             // reflection keeps the approximation in its accurate range
             return Math.log(Math.PI / Math.abs(Math.sin(Math.PI * a))) - logGamma(1 - a);
         }
-        double[] g = {0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313,
-            -176.61502916214059, 12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6,
-            1.5056327351493116e-7};
+        double[] g = {
+            0.99999999999980993,
+            676.5203681218851,
+            -1259.1392167224028,
+            771.32342877765313,
+            -176.61502916214059,
+            12.507343278686905,
+            -0.13857109526572012,
+            9.9843695780195716e-6,
+            1.5056327351493116e-7
+        };
         double z = a - 1;
         double sum = g[0];
         for (int i = 1; i < g.length; i++) {

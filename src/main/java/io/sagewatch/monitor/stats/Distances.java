@@ -16,8 +16,7 @@ public final class Distances {
     /** Deequ's default critical-value factor of the robust correction, a significance level of about 0.003. */
     public static final double ROBUST_C_ALPHA = 1.8;
 
-    private Distances() {
-    }
+    private Distances() {}
 
     /**
      * "Robust" ({@code linf_robust}): the simple distance less the two-sample Kolmogorov–Smirnov critical value for
@@ -67,7 +66,8 @@ public final class Distances {
      *
      * @return the test's p-value (low means drift), or NaN when fewer than two categories remain
      */
-    public static ChiSquaredTest chiSquared(Map<String, ? extends Number> baseline, Map<String, ? extends Number> window) {
+    public static ChiSquaredTest chiSquared(
+            Map<String, ? extends Number> baseline, Map<String, ? extends Number> window) {
         double expectedTotal = total(baseline);
         double sampleTotal = 0;
         for (String key : baseline.keySet()) {
@@ -100,8 +100,7 @@ public final class Distances {
     }
 
     /** A chi-squared test's outcome. */
-    public record ChiSquaredTest(double statistic, double pValue, int degreesOfFreedom) {
-    }
+    public record ChiSquaredTest(double statistic, double pValue, int degreesOfFreedom) {}
 
     /** Share given to an empty bucket by {@link #psi} and {@link #jensenShannon}, as is customary for PSI. */
     public static final double EMPTY_BUCKET_SHARE = 1e-4;
@@ -144,8 +143,8 @@ public final class Distances {
     }
 
     /** The window's counts in the baseline's categories, in the baseline's order, plus one bucket for any other. */
-    public static double[][] alignedCategories(Map<String, ? extends Number> baseline,
-            Map<String, ? extends Number> window) {
+    public static double[][] alignedCategories(
+            Map<String, ? extends Number> baseline, Map<String, ? extends Number> window) {
         Map<String, Integer> index = new LinkedHashMap<>();
         for (String key : baseline.keySet()) {
             index.put(key, index.size());

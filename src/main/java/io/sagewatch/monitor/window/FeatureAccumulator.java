@@ -29,6 +29,7 @@ public final class FeatureAccumulator {
     public static final int MAX_CATEGORIES = 120;
     /** The KLL sketches' shrink factor, written as {@code parameters.c} (DataSketches' compactors shrink by 2/3). */
     static final double KLL_C = 2.0 / 3.0;
+
     private static final int FREQUENT_ITEMS_MAP = 256; // exact counts for up to 192 distinct values
     private static final byte FORMAT = 2;
     /** The smallest KLL sketch size DataSketches allows. */
@@ -41,6 +42,7 @@ public final class FeatureAccumulator {
     private long missing;
     /** Rows in which the feature's column (CSV) or pointer (JSON) was not there at all: counted as missing too. */
     private long absent;
+
     private long integral;
     private long fractional;
     private long text;
@@ -232,18 +234,26 @@ public final class FeatureAccumulator {
             WeightedValues values = numbers();
             double mean = numbers == 0 ? Double.NaN : this.mean;
             double std = numbers == 0 ? Double.NaN : Math.sqrt(squaredDeviations / numbers);
-            NumericStatistics numeric = new NumericStatistics(mean, numbers == 0 ? Double.NaN : sum, std, min(),
-                    numbers == 0 ? Double.NaN : max, values.isEmpty() ? java.util.List.of()
-                            : NumericStatistics.buckets(values, min, max),
-                    values, KLL_C, kllK);
+            NumericStatistics numeric = new NumericStatistics(
+                    mean,
+                    numbers == 0 ? Double.NaN : sum,
+                    std,
+                    min(),
+                    numbers == 0 ? Double.NaN : max,
+                    values.isEmpty() ? java.util.List.of() : NumericStatistics.buckets(values, min, max),
+                    values,
+                    KLL_C,
+                    kllK);
             return new FeatureStatistics(name, type, present, missing, numeric, null);
         }
         if (type == FeatureType.STRING) {
             double distinctCount = distinctCount();
-            Map<String, Double> categories = frequent.getNumActiveItems() <= MAX_CATEGORIES
-                    && distinctCount <= MAX_CATEGORIES * 1.05 ? categories() : null;
-            return new FeatureStatistics(name, type, present, missing, null,
-                    new StringStatistics(distinctCount, categories));
+            Map<String, Double> categories =
+                    frequent.getNumActiveItems() <= MAX_CATEGORIES && distinctCount <= MAX_CATEGORIES * 1.05
+                            ? categories()
+                            : null;
+            return new FeatureStatistics(
+                    name, type, present, missing, null, new StringStatistics(distinctCount, categories));
         }
         return new FeatureStatistics(name, type, present, missing, null, null);
     }

@@ -1,9 +1,5 @@
 package io.sagewatch.monitor.format;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.assertj.core.api.Assertions.catchThrowableOfType;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -18,6 +14,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.sagewatch.monitor.format.MonitoringConfig.CategoricalDriftMethod;
 import io.sagewatch.monitor.format.MonitoringConfig.ComparisonMethod;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 /** Model Monitor's files as its analyzer container writes them (fixtures in its exact layout), read and written. */
 class ModelMonitorJsonTest {
@@ -42,14 +42,19 @@ class ModelMonitorJsonTest {
         assertThat(age.completeness()).isEqualTo(13 / 14.0);
         assertThat(age.numeric().sketch().total()).isEqualTo(13);
         // level 1 items weigh 2, level 2 items 4: value 3 stands for 1 + 4
-        assertThat(age.numeric().sketch().rankInclusive(3) - age.numeric().sketch().rankExclusive(3)).isEqualTo(5);
+        assertThat(age.numeric().sketch().rankInclusive(3)
+                        - age.numeric().sketch().rankExclusive(3))
+                .isEqualTo(5);
         assertThat(age.numeric().sketchK()).isEqualTo(2048.0);
         assertThat(age.numeric().buckets()).hasSize(10);
         // the file's buckets are what Deequ's rule computes from its sketch
-        assertThat(NumericStatistics.buckets(age.numeric().sketch(), 1, 5)).extracting(NumericStatistics.Bucket::count)
+        assertThat(NumericStatistics.buckets(age.numeric().sketch(), 1, 5))
+                .extracting(NumericStatistics.Bucket::count)
                 .containsExactly(1.0, 0.0, 3.0, 0.0, 0.0, 5.0, 0.0, 3.0, 0.0, 1.0);
         assertThat(statistics.feature("income").numeric().mean()).isEqualTo(5.4322832E7);
-        assertThat(statistics.feature("color").string().categories()).containsEntry("red", 8.0).containsEntry("blue", 4.0)
+        assertThat(statistics.feature("color").string().categories())
+                .containsEntry("red", 8.0)
+                .containsEntry("blue", 4.0)
                 .hasSize(3);
         assertThat(statistics.feature("review_body").string().categories()).isNull();
         assertThat(statistics.feature("review_body").string().distinctCount()).isEqualTo(14.0);
@@ -68,8 +73,10 @@ class ModelMonitorJsonTest {
         assertThat(age.completeness()).isEqualTo(0.9);
         assertThat(age.isNonNegative()).isTrue();
         assertThat(age.monitoring()).isEqualTo(global);
-        assertThat(constraints.feature("income").monitoring().comparisonThreshold()).isEqualTo(0.3);
-        assertThat(constraints.feature("income").monitoring().comparisonMethod()).isEqualTo(ComparisonMethod.ROBUST);
+        assertThat(constraints.feature("income").monitoring().comparisonThreshold())
+                .isEqualTo(0.3);
+        assertThat(constraints.feature("income").monitoring().comparisonMethod())
+                .isEqualTo(ComparisonMethod.ROBUST);
         FeatureConstraints color = constraints.feature("color");
         assertThat(color.domains()).containsExactly("red", "blue", "green");
         assertThat(color.monitoring().evaluateConstraints()).isFalse();
@@ -92,13 +99,16 @@ class ModelMonitorJsonTest {
         assertThat(config.evaluateConstraints()).isTrue();
         assertThat(ModelMonitorJson.readConstraints("""
                 {"features": [], "monitoring_config": {"distribution_constraints": {"comparison_method": "linf_simple"}}}
-                """.getBytes(StandardCharsets.UTF_8)).monitoringConfig().comparisonMethod())
+                """.getBytes(StandardCharsets.UTF_8))
+                        .monitoringConfig()
+                        .comparisonMethod())
                 .isEqualTo(ComparisonMethod.SIMPLE);
     }
 
     @Test
     void everyProblemOfABadFileIsNamedAtOnce() {
-        InvalidBaselineException failure = catchThrowableOfType(InvalidBaselineException.class,
+        InvalidBaselineException failure = catchThrowableOfType(
+                InvalidBaselineException.class,
                 () -> ModelMonitorJson.readStatistics("""
                         {"dataset": {"item_count": -3}, "features": [
                           {"name": "a", "inferred_type": "Integer"},
@@ -113,34 +123,38 @@ class ModelMonitorJsonTest {
                           {"name": "a", "inferred_type": "String", "string_statistics": {
                             "common": {"num_present": 1, "num_missing": 0}}}
                         ]}""".getBytes(StandardCharsets.UTF_8)));
-        assertThat(failure.problems()).containsExactlyInAnyOrder(
-                "$.dataset.item_count: expected a whole number ≥ 0, was -3",
-                "$.features[0].inferred_type: expected one of Integral, Fractional, String, Unknown, was \"Integer\"",
-                "$.features[1].numerical_statistics.mean: expected a number, was \"high\"",
-                "$.features[1].numerical_statistics.distribution.kll.sketch.data[0][1]: expected a number",
-                "$.features[2].numerical_statistics.distribution.kll.sketch.data: stands for 5 values (each item of"
-                        + " level h weighs 2^h) but num_present is 3",
-                "$.features[3].name: feature 'a' is listed twice");
+        assertThat(failure.problems())
+                .containsExactlyInAnyOrder(
+                        "$.dataset.item_count: expected a whole number ≥ 0, was -3",
+                        "$.features[0].inferred_type: expected one of Integral, Fractional, String, Unknown, was \"Integer\"",
+                        "$.features[1].numerical_statistics.mean: expected a number, was \"high\"",
+                        "$.features[1].numerical_statistics.distribution.kll.sketch.data[0][1]: expected a number",
+                        "$.features[2].numerical_statistics.distribution.kll.sketch.data: stands for 5 values (each item of"
+                                + " level h weighs 2^h) but num_present is 3",
+                        "$.features[3].name: feature 'a' is listed twice");
         assertThat(failure.getMessage()).startsWith("statistics.json is not valid: ");
     }
 
     @Test
     void aMisspeltSettingIsAProblemNotASilentDefault() {
-        InvalidBaselineException failure = catchThrowableOfType(InvalidBaselineException.class,
+        InvalidBaselineException failure = catchThrowableOfType(
+                InvalidBaselineException.class,
                 () -> ModelMonitorJson.readConstraints("""
                         {"features": [{"name": "x", "inferred_type": "Integral", "completeness": 2}],
                          "monitoring_config": {"evaluate_constraints": "On", "distribution_constraints": {
                            "comparison_treshold": 0.2, "comparison_method": "Fuzzy"}}}
                         """.getBytes(StandardCharsets.UTF_8)));
-        assertThat(failure.problems()).containsExactlyInAnyOrder(
-                "$.monitoring_config.distribution_constraints.comparison_treshold: unknown setting (a misspelt one would"
-                        + " be ignored silently)",
-                "$.monitoring_config.distribution_constraints.comparison_method: expected \"Simple\" or \"Robust\","
-                        + " was \"Fuzzy\"",
-                "$.monitoring_config.evaluate_constraints: expected \"Enabled\" or \"Disabled\", was \"On\"",
-                "$.features[0].completeness: must be between 0 and 1, was 2.0");
+        assertThat(failure.problems())
+                .containsExactlyInAnyOrder(
+                        "$.monitoring_config.distribution_constraints.comparison_treshold: unknown setting (a misspelt one would"
+                                + " be ignored silently)",
+                        "$.monitoring_config.distribution_constraints.comparison_method: expected \"Simple\" or \"Robust\","
+                                + " was \"Fuzzy\"",
+                        "$.monitoring_config.evaluate_constraints: expected \"Enabled\" or \"Disabled\", was \"On\"",
+                        "$.features[0].completeness: must be between 0 and 1, was 2.0");
         assertThatThrownBy(() -> ModelMonitorJson.readConstraints("not json".getBytes(StandardCharsets.UTF_8)))
-                .isInstanceOf(InvalidBaselineException.class).hasMessageContaining("$: not JSON");
+                .isInstanceOf(InvalidBaselineException.class)
+                .hasMessageContaining("$: not JSON");
     }
 
     @Test
@@ -157,24 +171,31 @@ class ModelMonitorJsonTest {
                 assertThat(copy.numeric().buckets()).isEqualTo(feature.numeric().buckets());
                 assertThat(copy.numeric().mean()).isEqualTo(feature.numeric().mean());
                 for (double x = 0; x <= 6; x += 0.5) {
-                    assertThat(copy.numeric().sketch().rankInclusive(x)).isEqualTo(feature.numeric().sketch().rankInclusive(x));
+                    assertThat(copy.numeric().sketch().rankInclusive(x))
+                            .isEqualTo(feature.numeric().sketch().rankInclusive(x));
                 }
             }
         }
         Constraints constraints = ModelMonitorJson.readConstraints(resource("constraints.json"));
-        assertThat(ModelMonitorJson.readConstraints(ModelMonitorJson.writeConstraints(constraints))).isEqualTo(constraints);
+        assertThat(ModelMonitorJson.readConstraints(ModelMonitorJson.writeConstraints(constraints)))
+                .isEqualTo(constraints);
     }
 
     @Test
     void violationsAreWrittenInTheDocumentedShapeAndParseWithAwsOwnPattern() throws IOException {
-        byte[] written = ModelMonitorJson.writeViolations(List.of(new ConstraintViolation("Fwd Pkt Len Mean",
-                ConstraintViolation.BASELINE_DRIFT_CHECK, "Baseline drift distance: 0.9293200129316993 exceeds threshold: 0.1")));
+        byte[] written = ModelMonitorJson.writeViolations(List.of(new ConstraintViolation(
+                "Fwd Pkt Len Mean",
+                ConstraintViolation.BASELINE_DRIFT_CHECK,
+                "Baseline drift distance: 0.9293200129316993 exceeds threshold: 0.1")));
         JsonNode root = JSON.readTree(written);
         assertThat(root.fieldNames()).toIterable().containsExactly("violations");
         JsonNode violation = root.get("violations").get(0);
-        assertThat(violation.fieldNames()).toIterable().containsExactly("feature_name", "constraint_check_type", "description");
+        assertThat(violation.fieldNames())
+                .toIterable()
+                .containsExactly("feature_name", "constraint_check_type", "description");
         // the pattern AWS's Model Monitor samples read drift back with
-        Matcher matcher = Pattern.compile("distance: (.+) exceeds threshold: (.+)").matcher(violation.get("description").asText());
+        Matcher matcher = Pattern.compile("distance: (.+) exceeds threshold: (.+)")
+                .matcher(violation.get("description").asText());
         assertThat(matcher.find()).isTrue();
         assertThat(Double.parseDouble(matcher.group(1))).isEqualTo(0.9293200129316993);
         assertThat(ModelMonitorJson.readViolations(written)).hasSize(1);

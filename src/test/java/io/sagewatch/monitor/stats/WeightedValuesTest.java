@@ -1,19 +1,19 @@
 package io.sagewatch.monitor.stats;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import java.util.List;
 
 import org.apache.datasketches.kll.KllDoublesSketch;
 import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
 
 class WeightedValuesTest {
 
     @Test
     void readsModelMonitorLevelsWithTheirWeights() {
         // level h items weigh 2^h: 3 + 2·2 + 1·4 = 11 values
-        WeightedValues values = WeightedValues.ofLevels(List.of(new double[] {5, 1, 3}, new double[] {2, 4},
-                new double[] {}, new double[] {3}));
+        WeightedValues values = WeightedValues.ofLevels(
+                List.of(new double[] {5, 1, 3}, new double[] {2, 4}, new double[] {}, new double[] {3}));
         assertThat(values.total()).isEqualTo(3 + 4 + 8);
         assertThat(values.rankInclusive(3)).isEqualTo(1 + 2 + 1 + 8);
         assertThat(values.rankExclusive(3)).isEqualTo(1 + 2);
