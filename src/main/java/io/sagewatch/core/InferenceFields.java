@@ -93,43 +93,20 @@ public final class InferenceFields {
     /** The log line keeps at most this much of the gateway's own error messages. */
     public static final int MAX_LOGGED_ERROR_CHARS = 512;
 
-    public static final Field INFERENCE_ID = new Field(
-            "inference_id",
-            Group.IDENTITY,
-            Kind.STRING,
-            Sink.BOTH,
-            Measure.NONE,
-            o -> o.request().inferenceId(),
-            InferenceRequest::inferenceId);
-    public static final Field REQUEST_ID = new Field(
-            "request_id",
-            Group.IDENTITY,
-            Kind.STRING,
-            Sink.BOTH,
-            Measure.NONE,
-            o -> o.request().requestId(),
-            InferenceRequest::requestId);
-    public static final Field ENDPOINT = new Field(
-            "endpoint",
-            Group.IDENTITY,
-            Kind.STRING,
-            Sink.BOTH,
-            Measure.NONE,
-            o -> o.request().endpointName(),
-            InferenceRequest::endpointName);
-    public static final Field RECEIVED_AT = new Field(
-            "received_at",
-            Group.TIMING,
-            Kind.INSTANT,
-            Sink.BOTH,
-            Measure.NONE,
-            o -> o.request().receivedAt(),
-            InferenceRequest::receivedAt);
-
     public static final List<Field> ALL = List.of(
-            INFERENCE_ID,
-            REQUEST_ID,
-            ENDPOINT,
+            field(
+                    "inference_id",
+                    Group.IDENTITY,
+                    Kind.STRING,
+                    o -> o.request().inferenceId(),
+                    InferenceRequest::inferenceId),
+            field("request_id", Group.IDENTITY, Kind.STRING, o -> o.request().requestId(), InferenceRequest::requestId),
+            field(
+                    "endpoint",
+                    Group.IDENTITY,
+                    Kind.STRING,
+                    o -> o.request().endpointName(),
+                    InferenceRequest::endpointName),
             field("status", Group.OUTCOME, Kind.STRING, o -> o.succeeded() ? "SUCCEEDED" : "FAILED", r -> IN_PROGRESS),
             field("http_status", Group.OUTCOME, Kind.NUMBER, InferenceOutcome::httpStatus),
             field(
@@ -201,7 +178,12 @@ public final class InferenceFields {
                     o -> o.request().inferenceComponentName(),
                     InferenceRequest::inferenceComponentName),
             field("caller", Group.CALLER, Kind.STRING, o -> o.request().caller(), InferenceRequest::caller),
-            RECEIVED_AT,
+            field(
+                    "received_at",
+                    Group.TIMING,
+                    Kind.INSTANT,
+                    o -> o.request().receivedAt(),
+                    InferenceRequest::receivedAt),
             field("finished_at", Group.TIMING, Kind.INSTANT, InferenceOutcome::finishedAt),
             measured("latency_ms", Group.TIMING, Measure.TIMER, o -> InferenceOutcome.millis(o.totalNanos())),
             measured(
@@ -291,11 +273,6 @@ public final class InferenceFields {
         return ALL.stream()
                 .filter(f -> sink == Sink.RECORD ? f.sink().record() : f.sink().log())
                 .toList();
-    }
-
-    /** The field named so that one meter reads, or null. */
-    public static Field byMeter(String meter) {
-        return ALL.stream().filter(f -> meter.equals(f.meter())).findFirst().orElse(null);
     }
 
     private static Field field(String name, Group group, Kind kind, Function<InferenceOutcome, Object> settled) {

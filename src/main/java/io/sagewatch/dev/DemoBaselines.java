@@ -13,6 +13,7 @@ import org.jboss.logging.Logger;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import io.quarkus.arc.properties.UnlessBuildProperty;
 import io.quarkus.runtime.StartupEvent;
 import io.sagewatch.config.SagewatchConfig;
 import io.sagewatch.json.Json;
@@ -24,6 +25,8 @@ import io.sagewatch.monitor.features.Sample;
  * Dev mode: the demo endpoints come with model-health baselines, built from the demo models' answers to a fixed set
  * of everyday inputs (mostly positive reviews; short prompts), so that drifted traffic shows within a window.
  */
+// not in the native executables: only the JVM image's build trains, and a native gateway has no dev mode
+@UnlessBuildProperty(name = "quarkus.native.enabled", stringValue = "true", enableIfMissing = true)
 @ApplicationScoped
 public class DemoBaselines {
 

@@ -20,6 +20,7 @@ import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import io.micrometer.core.instrument.distribution.CountAtBucket;
 import io.micrometer.core.instrument.distribution.HistogramSnapshot;
+import io.quarkus.arc.properties.UnlessBuildProperty;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.sagewatch.config.SagewatchConfig;
@@ -32,6 +33,8 @@ import io.vertx.core.Vertx;
  * (invocations, errors, latency percentiles, model vs overhead, tokens, cost), and for monitored endpoints the latest
  * evaluated window's violations and drift. The full set is at /q/metrics.
  */
+// not in the native executables: only the JVM image's build trains, and a native gateway has no dev mode
+@UnlessBuildProperty(name = "quarkus.native.enabled", stringValue = "true", enableIfMissing = true)
 @ApplicationScoped
 public class DevMetricsSummary {
 

@@ -6,6 +6,7 @@ import jakarta.enterprise.event.Observes;
 
 import org.jboss.logging.Logger;
 
+import io.quarkus.arc.properties.UnlessBuildProperty;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.sagewatch.config.SagewatchConfig;
@@ -16,6 +17,8 @@ import io.vertx.core.Vertx;
  * SageMaker-protocol server, started before the table is created. Both are off unless configured (the dev profile
  * turns them on).
  */
+// not in the native executables: only the JVM image's training run (its demo models) and dev mode use it
+@UnlessBuildProperty(name = "quarkus.native.enabled", stringValue = "true", enableIfMissing = true)
 @ApplicationScoped
 public class EmbeddedDefaults {
 

@@ -15,6 +15,7 @@ import jakarta.enterprise.event.Observes;
 import org.eclipse.microprofile.config.ConfigProvider;
 import org.jboss.logging.Logger;
 
+import io.quarkus.arc.properties.UnlessBuildProperty;
 import io.quarkus.runtime.Quarkus;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
@@ -36,6 +37,8 @@ import io.vertx.core.http.RequestOptions;
  * the JIT's profiles of it are in the cache; then the process exits, 0 if every call was answered as expected. A
  * start from the cache loads those classes ready-made instead of finding, parsing and verifying them one by one.
  */
+// not in the native executables: only the JVM image's build trains, and a native gateway has no dev mode
+@UnlessBuildProperty(name = "quarkus.native.enabled", stringValue = "true", enableIfMissing = true)
 @ApplicationScoped
 public class TrainingRun {
 

@@ -7,8 +7,8 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.jar.JarFile;
 
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.condition.DisabledIfSystemProperty;
 
 import io.sagewatch.testing.Artifact;
 import io.sagewatch.testing.FreePort;
@@ -25,10 +25,7 @@ import static org.junit.jupiter.api.Assumptions.assumeFalse;
  * fast-jar layout (JDK 25), the run fails the build with 1.
  */
 @HttpBuild
-@DisabledIfSystemProperty(
-        named = "sagewatch-test.artifact",
-        matches = "native",
-        disabledReason = "no AOT cache to train")
+@Tag("jar-only") // the JVM image trains its cache from the jar; a native build has none to train
 class TrainingRunIT {
 
     private static final int REQUESTS = 200;

@@ -19,8 +19,14 @@ public class RouteCatalog {
         router = started;
     }
 
-    /** The paths of the routes registered with a fixed path, deduplicated. */
+    /**
+     * The paths of the routes registered with a fixed path, deduplicated; none when the gateway runs in another process
+     * (an integration test against the packaged or native build: its JVM twin reads the router).
+     */
     public static List<String> paths() {
+        if (router == null) {
+            return List.of();
+        }
         return router.getRoutes().stream()
                 .map(Route::getPath)
                 .filter(Objects::nonNull)
