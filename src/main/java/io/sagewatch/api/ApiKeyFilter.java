@@ -16,7 +16,6 @@ import io.sagewatch.auth.ApiKeys;
 import io.sagewatch.auth.Caller;
 import io.sagewatch.core.ErrorType;
 import io.sagewatch.core.InferenceError;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.ext.web.RoutingContext;
 
 /**
@@ -63,39 +62,37 @@ public class ApiKeyFilter {
 
     /** Who is calling: the caller goes into the routing context, or the request is refused here. */
     void authenticate(RoutingContext routing) {
-        if (!keys.enabled()) {
-            routing.put(Caller.CONTEXT_KEY, Caller.ANONYMOUS);
-            routing.next();
-            return;
+        if (keys.enabled() && !isPublic(routing.normalizedPath())) {
+            try {
+                routing.put(
+                        Caller.CONTEXT_KEY,
+                        keys.authenticate(
+                                routing.request().getHeader(ApiKeys.HEADER),
+                                routing.request().getHeader(HttpHeaders.AUTHORIZATION)));
+            } catch (InferenceError refused) {
+                SageMakerErrorResponses.send(routing, refused);
+                return;
+            }
         }
-        if (isPublic(routing.normalizedPath())) {
-            routing.next();
-            return;
-        }
-        try {
-            routing.put(
-                    Caller.CONTEXT_KEY,
-                    keys.authenticate(
-                            routing.request().getHeader(ApiKeys.HEADER),
-                            routing.request().getHeader(HttpHeaders.AUTHORIZATION)));
-            routing.next();
-        } catch (InferenceError refused) {
-            Response answer = SageMakerErrorResponses.toResponse(refused, null, null);
-            var response = routing.response().setStatusCode(answer.getStatus());
-            answer.getStringHeaders().forEach((name, values) -> response.putHeader(name, values));
-            response.end(Buffer.buffer((byte[]) answer.getEntity()));
-        }
+        routing.next();
     }
 
-    /** The door check of every route with an {@code {EndpointName}}: the name, the allowlist, the key's endpoints. */
+    /**
+     * The door check of every route of the fronts: a caller when keys are on (refused if the filter above did not name
+     * one), and on a route with an {@code {EndpointName}}, the name, the allowlist and the key's endpoints.
+     */
     @ServerRequestFilter(priority = Priorities.AUTHENTICATION)
     public Response checkEndpoint(UriInfo uri, RoutingContext routing) {
+        Caller caller = routing.get(Caller.CONTEXT_KEY);
+        if (caller == null && keys.enabled()) {
+            return SageMakerErrorResponses.toResponse(
+                    InferenceError.of(ErrorType.MISSING_AUTHENTICATION_TOKEN, "Missing API key"), null, null);
+        }
         String endpoint = uri.getPathParameters().getFirst("EndpointName");
         if (endpoint == null) {
             return null;
         }
         try {
-            Caller caller = routing.get(Caller.CONTEXT_KEY);
             if (caller != null && !caller.mayUse(endpoint)) {
                 throw InferenceError.of(
                         ErrorType.ACCESS_DENIED, "API key " + caller.name() + " may not use endpoint " + endpoint);

@@ -3,7 +3,6 @@ package io.sagewatch.api;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.ws.rs.core.HttpHeaders;
-import jakarta.ws.rs.core.Response;
 
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
@@ -13,7 +12,6 @@ import io.sagewatch.core.ErrorType;
 import io.sagewatch.core.InferenceError;
 import io.sagewatch.core.InferenceIds;
 import io.sagewatch.sagemaker.SageMakerHeaders;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.ext.web.RoutingContext;
 
 /**
@@ -48,14 +46,11 @@ public class BodyLimitFilter {
             declared = -1; // RequestLimitsFilter refuses it in words
         }
         if (declared > maxBodyBytes) {
-            Response answer =
-                    SageMakerErrorResponses.toResponse(tooLarge(declared + " bytes were declared"), null, null);
-            var response = routing.response().setStatusCode(413).putHeader("Connection", "close");
-            answer.getStringHeaders().forEach(response::putHeader);
-            response.end(Buffer.buffer((byte[]) answer.getEntity()));
+            routing.response().putHeader("Connection", "close");
+            SageMakerErrorResponses.send(routing, tooLarge(declared + " bytes were declared"));
             return;
         }
-        if (length == null) {
+        if (length == null && routing.request().headers().contains("Transfer-Encoding")) {
             routing.addHeadersEndHandler(ignored -> {
                 var response = routing.response();
                 if (response.getStatusCode() == 413 && response.headers().get(SageMakerHeaders.ERROR_TYPE) == null) {

@@ -16,6 +16,8 @@ import io.sagewatch.core.InferenceError;
 import io.sagewatch.core.InferenceIds;
 import io.sagewatch.json.Json;
 import io.sagewatch.sagemaker.SageMakerHeaders;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.ext.web.RoutingContext;
 
 import software.amazon.awssdk.services.dynamodb.model.DynamoDbException;
 import software.amazon.awssdk.services.dynamodb.model.ResourceNotFoundException;
@@ -38,6 +40,14 @@ public class SageMakerErrorResponses {
             response.header(SageMakerHeaders.SAGEWATCH_INFERENCE_ID, inferenceId);
         }
         return response.build();
+    }
+
+    /** A refusal written straight to the connection, from a Vert.x filter in front of the fronts. */
+    static void send(RoutingContext routing, InferenceError error) {
+        Response answer = toResponse(error, null, null);
+        var response = routing.response().setStatusCode(answer.getStatus());
+        answer.getStringHeaders().forEach(response::putHeader);
+        response.end(Buffer.buffer((byte[]) answer.getEntity()));
     }
 
     /** The error without ids (see {@link InvocationResource#answerIds} for an accepted request's). */

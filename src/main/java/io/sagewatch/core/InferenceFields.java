@@ -25,10 +25,14 @@ public final class InferenceFields {
         STREAM
     }
 
-    /** How a value is written: a string, a number, an instant (ISO-8601, fixed width in the table). */
+    /**
+     * How a value is written: a string, a whole number, a decimal (milliseconds, dollars, rates: always read back as
+     * a decimal, even when DynamoDB stored it without a fraction), an instant (ISO-8601, fixed width in the table).
+     */
     public enum Kind {
         STRING,
-        NUMBER,
+        INTEGER,
+        DECIMAL,
         INSTANT
     }
 
@@ -108,7 +112,7 @@ public final class InferenceFields {
                     o -> o.request().endpointName(),
                     InferenceRequest::endpointName),
             field("status", Group.OUTCOME, Kind.STRING, o -> o.succeeded() ? "SUCCEEDED" : "FAILED", r -> IN_PROGRESS),
-            field("http_status", Group.OUTCOME, Kind.NUMBER, InferenceOutcome::httpStatus),
+            field("http_status", Group.OUTCOME, Kind.INTEGER, InferenceOutcome::httpStatus),
             field(
                     "error_type",
                     Group.OUTCOME,
@@ -148,11 +152,16 @@ public final class InferenceFields {
                             ? o.request().targetModel()
                             : o.request().endpointName(),
                     null),
-            field(
+            // the record: the variant that answered; the log line: that, else the one asked for (as it always said)
+            new Field(
                     "variant",
                     Group.TARGET,
                     Kind.STRING,
-                    o -> o.response() == null ? null : o.response().invokedProductionVariant()),
+                    Sink.RECORD,
+                    Measure.NONE,
+                    o -> o.response() == null ? null : o.response().invokedProductionVariant(),
+                    null),
+            new Field("variant", Group.TARGET, Kind.STRING, Sink.LOG, Measure.NONE, InferenceOutcome::variant, null),
             field(
                     "target_model",
                     Group.TARGET,
@@ -196,16 +205,16 @@ public final class InferenceFields {
                     Group.TIMING,
                     Measure.TIMER,
                     o -> InferenceOutcome.millis(o.overheadNanos())),
-            field("attempts", Group.TIMING, Kind.NUMBER, o -> o.modelCall().attempts()),
+            field("attempts", Group.TIMING, Kind.INTEGER, o -> o.modelCall().attempts()),
             new Field(
                     "request_bytes",
                     Group.SIZE,
-                    Kind.NUMBER,
+                    Kind.INTEGER,
                     Sink.BOTH,
                     Measure.SUMMARY,
                     o -> o.request().body().length,
                     r -> r.body().length),
-            measured("response_bytes", Group.SIZE, Measure.SUMMARY, InferenceOutcome::responseBytes),
+            counted("response_bytes", Group.SIZE, Measure.SUMMARY, InferenceOutcome::responseBytes),
             field(
                     "request_content_type",
                     Group.SIZE,
@@ -217,12 +226,12 @@ public final class InferenceFields {
                     Group.SIZE,
                     Kind.STRING,
                     o -> o.response() == null ? null : o.response().contentType()),
-            measured(
+            counted(
                     "input_tokens",
                     Group.USAGE,
                     Measure.COUNTER,
                     o -> o.tokens().inputTokens()),
-            measured(
+            counted(
                     "output_tokens",
                     Group.USAGE,
                     Measure.COUNTER,
@@ -231,7 +240,7 @@ public final class InferenceFields {
             field(
                     "parts",
                     Group.STREAM,
-                    Kind.NUMBER,
+                    Kind.INTEGER,
                     o -> o.stream() == null ? null : o.stream().parts()),
             measured(
                     "time_to_first_token_ms",
@@ -256,7 +265,7 @@ public final class InferenceFields {
             field(
                     "stream_duration_ms",
                     Group.STREAM,
-                    Kind.NUMBER,
+                    Kind.DECIMAL,
                     o -> streamMillis(o, o.stream() == null ? -1 : o.stream().streamNanos())),
             measured(
                     "output_tokens_per_second",
@@ -288,9 +297,16 @@ public final class InferenceFields {
         return new Field(name, group, kind, Sink.BOTH, Measure.NONE, settled, started);
     }
 
+    /** A measured decimal: milliseconds, dollars, rates. */
     private static Field measured(
             String name, Group group, Measure measure, Function<InferenceOutcome, Object> settled) {
-        return new Field(name, group, Kind.NUMBER, Sink.BOTH, measure, settled, null);
+        return new Field(name, group, Kind.DECIMAL, Sink.BOTH, measure, settled, null);
+    }
+
+    /** A measured count: bytes, tokens. */
+    private static Field counted(
+            String name, Group group, Measure measure, Function<InferenceOutcome, Object> settled) {
+        return new Field(name, group, Kind.INTEGER, Sink.BOTH, measure, settled, null);
     }
 
     /** A stream's time in milliseconds; null for a plain invocation or "none" (negative). */

@@ -47,6 +47,12 @@ public class InferencePipeline {
     private final EndpointPolicies policies;
     private final ObjectMapper json;
     private final int capturedBytes;
+    /** The inner ends of the guard chain, made once rather than per request. */
+    private final BiFunction<InferenceRequest, Function<InferenceOutcome, Uni<Void>>, Uni<InferenceOutcome>>
+            invokeCall = this::invoke;
+
+    private final BiFunction<InferenceRequest, Function<InferenceOutcome, Uni<Void>>, Uni<StreamAnswer>>
+            startStreamCall = this::startStream;
 
     @SuppressWarnings("unchecked")
     InferencePipeline(
@@ -72,7 +78,7 @@ public class InferencePipeline {
     }
 
     public Uni<InferenceOutcome> run(InferenceRequest request) {
-        return guarded(0, request, NOTHING_OUTSIDE, this::invoke, Function.identity());
+        return guarded(0, request, NOTHING_OUTSIDE, invokeCall, Function.identity());
     }
 
     /**
@@ -81,7 +87,7 @@ public class InferencePipeline {
      * or the client leaving), with what it delivered; the parts' end waits for them, as a plain answer does.
      */
     public Uni<StreamAnswer> stream(InferenceRequest request) {
-        return guarded(0, request, NOTHING_OUTSIDE, this::startStream, StreamAnswer::whole);
+        return guarded(0, request, NOTHING_OUTSIDE, startStreamCall, StreamAnswer::whole);
     }
 
     private static final Function<InferenceOutcome, Uni<Void>> NOTHING_OUTSIDE =
@@ -128,11 +134,17 @@ public class InferencePipeline {
      */
     private Function<InferenceOutcome, Uni<Void>> settleOnce(Function<InferenceOutcome, Uni<Void>> guardsAfter) {
         AtomicBoolean settled = new AtomicBoolean();
-        return outcome -> settled.compareAndSet(false, true)
-                ? detached(() -> Uni.createFrom()
-                        .completionStage(() -> settle(outcome))
-                        .flatMap(ignored -> guardsAfter.apply(outcome)))
-                : Uni.createFrom().voidItem();
+        return outcome -> {
+            if (!settled.compareAndSet(false, true)) {
+                return Uni.createFrom().voidItem();
+            }
+            Uni<Void> observed = Uni.createFrom().completionStage(() -> settle(outcome));
+            // no guard took the request (the common case): nothing to chain behind the observers
+            return detached(
+                    guardsAfter == NOTHING_OUTSIDE
+                            ? () -> observed
+                            : () -> observed.flatMap(ignored -> guardsAfter.apply(outcome)));
+        };
     }
 
     private Uni<InferenceOutcome> invoke(InferenceRequest request, Function<InferenceOutcome, Uni<Void>> guardsAfter) {

@@ -11,7 +11,7 @@ import com.fasterxml.jackson.module.paramnames.ParameterNamesModule;
 /**
  * The one JSON mapper, configured once: the CDI bean Quarkus REST and the observers use, and the same instance for
  * code that is not a bean (formats, parsers). Configured as Quarkus configures its default: unknown properties ignored,
- * instants as ISO-8601 text.
+ * instants as ISO-8601 text. Shared by every thread and every front: configured here, never after.
  */
 public final class Json {
 
@@ -21,7 +21,6 @@ public final class Json {
             .addModule(new ParameterNamesModule())
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
-            .disable(SerializationFeature.WRITE_DURATIONS_AS_TIMESTAMPS)
             .build();
 
     private Json() {}

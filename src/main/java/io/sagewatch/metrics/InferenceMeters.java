@@ -305,8 +305,4 @@ public class InferenceMeters implements InferenceObserver {
                 .publishPercentileHistogram()
                 .register(registry);
     }
-
-    private DistributionSummary bytes(String name, Tags tags) {
-        return DistributionSummary.builder(name).baseUnit("bytes").tags(tags).register(registry);
-    }
 }

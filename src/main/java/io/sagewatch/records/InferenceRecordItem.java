@@ -29,7 +29,8 @@ final class InferenceRecordItem {
     /** How a field is stored. */
     enum Kind {
         STRING,
-        NUMBER,
+        INTEGER,
+        DECIMAL,
         INSTANT,
         PAYLOAD
     }
@@ -56,7 +57,8 @@ final class InferenceRecordItem {
                     source.name(),
                     switch (source.kind()) {
                         case STRING -> Kind.STRING;
-                        case NUMBER -> Kind.NUMBER;
+                        case INTEGER -> Kind.INTEGER;
+                        case DECIMAL -> Kind.DECIMAL;
                         case INSTANT -> Kind.INSTANT;
                     },
                     source));
@@ -64,7 +66,7 @@ final class InferenceRecordItem {
         PAYLOADS = fields.size();
         fields.add(new Field(INPUT, Kind.PAYLOAD, null));
         fields.add(new Field(OUTPUT, Kind.PAYLOAD, null));
-        fields.add(new Field(InferenceTable.EXPIRES_AT, Kind.NUMBER, null));
+        fields.add(new Field(InferenceTable.EXPIRES_AT, Kind.INTEGER, null));
         FIELDS = List.copyOf(fields);
         INFERENCE_ID = indexOf(InferenceTable.INFERENCE_ID);
         REQUEST_ID = indexOf(InferenceTable.REQUEST_ID);
@@ -123,7 +125,7 @@ final class InferenceRecordItem {
                 json.writeStartObject();
                 switch (field.kind()) {
                     case STRING -> json.writeStringField("S", (String) value);
-                    case NUMBER -> json.writeStringField("N", value.toString());
+                    case INTEGER, DECIMAL -> json.writeStringField("N", value.toString());
                     case INSTANT -> json.writeStringField("S", InferenceTable.timestamp((Instant) value));
                     case PAYLOAD -> {
                         CapturedPayload p = (CapturedPayload) value;
@@ -155,10 +157,27 @@ final class InferenceRecordItem {
         json.writeEndObject();
     }
 
+    /**
+     * The names records were written with before each quantity got one name (0.1): records keep them until they
+     * expire, and are read under the new names.
+     */
+    static final Map<String, String> FORMER_NAMES = Map.of(
+            "overhead_latency_ms", "overhead_ms",
+            "estimated_cost_usd", "cost_usd",
+            "time_to_first_token_ms", "time_to_first_part_ms",
+            "added_time_to_first_token_ms", "added_time_to_first_part_ms",
+            "inter_token_latency_p50_ms", "inter_part_p50_ms",
+            "inter_token_latency_p99_ms", "inter_part_p99_ms",
+            "output_tokens_per_second", "tokens_per_second");
+
     static InferenceRecord fromItem(Map<String, AttributeValue> item) {
         Object[] values = new Object[FIELDS.size()];
         for (int i = 0; i < values.length; i++) {
-            AttributeValue v = item.get(FIELDS.get(i).name());
+            String name = FIELDS.get(i).name();
+            AttributeValue v = item.get(name);
+            if (v == null && FORMER_NAMES.containsKey(name)) {
+                v = item.get(FORMER_NAMES.get(name));
+            }
             values[i] = v == null ? null : value(FIELDS.get(i), v);
         }
         return new InferenceRecord(values);
@@ -171,7 +190,9 @@ final class InferenceRecordItem {
             Object value = r.value(i);
             Field field = FIELDS.get(i);
             if (value != null && field.kind() != Kind.PAYLOAD) {
-                line.put(field.name(), field.kind() == Kind.NUMBER ? value : value.toString());
+                line.put(
+                        field.name(),
+                        field.kind() == Kind.INTEGER || field.kind() == Kind.DECIMAL ? value : value.toString());
             }
         }
         return line;
@@ -181,7 +202,9 @@ final class InferenceRecordItem {
         return switch (field.kind()) {
             case STRING -> v.s();
             case INSTANT -> Instant.parse(v.s());
-            case NUMBER -> number(v.n());
+            case INTEGER -> Long.valueOf(v.n());
+            // DynamoDB keeps numbers without trailing zeros: "50.0" comes back as "50", still a decimal
+            case DECIMAL -> Double.valueOf(v.n());
             case PAYLOAD -> {
                 if (!v.hasM()) {
                     yield null;
@@ -199,12 +222,5 @@ final class InferenceRecordItem {
     /** Whole numbers as longs, as they are read back. */
     private static Object normalized(Object value) {
         return value instanceof Integer number ? Long.valueOf(number) : value;
-    }
-
-    /** Whole numbers as longs, the rest (milliseconds, dollars, rates) as doubles. */
-    private static Number number(String n) {
-        return n.indexOf('.') < 0 && n.indexOf('e') < 0 && n.indexOf('E') < 0
-                ? (Number) Long.valueOf(n)
-                : Double.valueOf(n);
     }
 }

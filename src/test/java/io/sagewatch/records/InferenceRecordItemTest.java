@@ -155,6 +155,41 @@ class InferenceRecordItemTest {
                 .containsEntry("expires_at", 99L);
     }
 
+    /** DynamoDB drops trailing zeros ("50.0" is stored as 50): a decimal field still reads back as a decimal. */
+    @Test
+    void decimalsStayDecimalsWhateverTheTableKeptOfThem() {
+        Map<String, AttributeValue> item = new HashMap<>(Map.of(
+                "inference_id", AttributeValue.fromS("i"),
+                "request_id", AttributeValue.fromS("r"),
+                "endpoint", AttributeValue.fromS("e"),
+                "latency_ms", AttributeValue.fromN("50"),
+                "estimated_cost_usd", AttributeValue.fromN("0"),
+                "attempts", AttributeValue.fromN("1")));
+        InferenceRecord record = InferenceRecordItem.fromItem(item);
+        assertThat(record.get("latency_ms")).isEqualTo(50.0);
+        assertThat(record.get("estimated_cost_usd")).isEqualTo(0.0);
+        assertThat(record.get("attempts")).isEqualTo(1L);
+    }
+
+    /** Records written before each quantity got one name are read under the new names until they expire. */
+    @Test
+    void recordsWrittenUnderTheFormerNamesReadUnderTheNewOnes() {
+        Map<String, AttributeValue> item = new HashMap<>(Map.of(
+                "inference_id", AttributeValue.fromS("i"),
+                "request_id", AttributeValue.fromS("r"),
+                "endpoint", AttributeValue.fromS("e"),
+                "overhead_ms", AttributeValue.fromN("1.5"),
+                "cost_usd", AttributeValue.fromN("0.25"),
+                "time_to_first_part_ms", AttributeValue.fromN("12.5"),
+                "tokens_per_second", AttributeValue.fromN("40")));
+        assertThat(InferenceRecordItem.fromItem(item).fields())
+                .containsEntry("overhead_latency_ms", 1.5)
+                .containsEntry("estimated_cost_usd", 0.25)
+                .containsEntry("time_to_first_token_ms", 12.5)
+                .containsEntry("output_tokens_per_second", 40.0)
+                .doesNotContainKeys("overhead_ms", "cost_usd", "time_to_first_part_ms", "tokens_per_second");
+    }
+
     private static InferenceRequest request(
             String targetModel, String targetVariant, String host, String component, String caller) {
         return new InferenceRequest(
