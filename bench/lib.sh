@@ -112,3 +112,23 @@ with open(log, "w") as out:
             gateway.kill(); gateway.wait()
 PY
 }
+
+# start_gateway LOG: the packaged jar with $GATEWAY_JVM against the services above, endpoint "bench" allowed, the log
+# line off; sets GW (its port) and GW_PID, and adds it to PIDS.
+start_gateway() {
+  GW=$(free_port)
+  # shellcheck disable=SC2046,SC2086 # the flags are words
+  java $GATEWAY_JVM $(gateway_flags "$GW" "$PROXY" "$MODEL") -Dquarkus.log.category.\"sagewatch.inference\".level=WARN \
+    -Dsagewatch.endpoints.allowed=bench -jar target/quarkus-app/quarkus-run.jar > "$1" 2>&1 &
+  GW_PID=$!; PIDS="$PIDS $GW_PID"
+}
+
+# start_portkey LOG: Portkey's AI gateway (bench/peers/package.json, installed on first use); sets PORTKEY (its port)
+# and PORTKEY_PID, and adds it to PIDS.
+start_portkey() {
+  [ -d bench/peers/node_modules/@portkey-ai/gateway ] || (cd bench/peers && npm install --no-audit --no-fund --silent)
+  PORTKEY=$(free_port)
+  (cd bench/peers && NODE_ENV=production exec node node_modules/@portkey-ai/gateway/build/start-server.js \
+    --port="$PORTKEY" --headless) > "$1" 2>&1 &
+  PORTKEY_PID=$!; PIDS="$PIDS $PORTKEY_PID"
+}

@@ -17,7 +17,6 @@ GATEWAY_JVM=${GATEWAY_JVM:-@deploy/jvm.options -XX:MaxRAM=1g}
 source bench/lib.sh
 bench_setup
 command -v nginx > /dev/null || { apt-get update -qq && apt-get install -y -qq nginx-light > /dev/null; }
-[ -d bench/peers/node_modules/@portkey-ai/gateway ] || (cd bench/peers && npm install --no-audit --no-fund --silent)
 
 PIDS=""
 trap cleanup EXIT
@@ -31,17 +30,8 @@ nginx -p "$NGINX_DIR" -c "$NGINX_DIR/nginx.conf" > target/bench/peers-nginx.log 
 NGINX_PID=$!; PIDS="$PIDS $NGINX_PID"
 
 # the gateway
-GW=$(free_port)
-# shellcheck disable=SC2046,SC2086 # the flags are words
-java $GATEWAY_JVM $(gateway_flags "$GW" "$PROXY" "$MODEL") -Dquarkus.log.category.\"sagewatch.inference\".level=WARN \
-  -Dsagewatch.endpoints.allowed=bench -jar target/quarkus-app/quarkus-run.jar > target/bench/peers-gateway.log 2>&1 &
-GW_PID=$!; PIDS="$PIDS $GW_PID"
-
-# Portkey
-PORTKEY=$(free_port)
-(cd bench/peers && NODE_ENV=production exec node node_modules/@portkey-ai/gateway/build/start-server.js \
-  --port="$PORTKEY" --headless) > target/bench/peers-portkey.log 2>&1 &
-PORTKEY_PID=$!; PIDS="$PIDS $PORTKEY_PID"
+start_gateway target/bench/peers-gateway.log
+start_portkey target/bench/peers-portkey.log
 export PORTKEY_MODEL_URL="http://127.0.0.1:$MODEL"
 
 # peer -> "url|lua script|pid"

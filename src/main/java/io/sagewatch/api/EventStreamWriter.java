@@ -4,6 +4,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Flow;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 import io.sagewatch.core.ErrorType;
 import io.sagewatch.core.InferenceError;
@@ -22,11 +23,12 @@ import io.vertx.core.http.HttpServerResponse;
  * last part is written (Quarkus then ends the response); an error inside the stream is written as its event, and a
  * client that stopped reading has its connection closed.
  */
-final class EventStreamWriter implements MultiSubscriber<byte[]> {
+public final class EventStreamWriter implements MultiSubscriber<byte[]> {
 
     private final HttpServerResponse response;
     private final Function<byte[], byte[]> frame;
     private final Function<InferenceError, byte[]> errorEvent;
+    private final Supplier<byte[]> trailer;
     private final MultiEmitter<? super byte[]> done;
     private volatile Flow.Subscription upstream;
 
@@ -34,10 +36,12 @@ final class EventStreamWriter implements MultiSubscriber<byte[]> {
             HttpServerResponse response,
             Function<byte[], byte[]> frame,
             Function<InferenceError, byte[]> errorEvent,
+            Supplier<byte[]> trailer,
             MultiEmitter<? super byte[]> done) {
         this.response = response;
         this.frame = frame;
         this.errorEvent = errorEvent;
+        this.trailer = trailer;
         this.done = done;
     }
 
@@ -48,10 +52,24 @@ final class EventStreamWriter implements MultiSubscriber<byte[]> {
             Map<String, List<String>> headers,
             Function<byte[], byte[]> frame,
             Function<InferenceError, byte[]> errorEvent) {
+        return write(parts, response, headers, frame, errorEvent, null);
+    }
+
+    /**
+     * As above; a frame may be empty (nothing written for that part), and {@code trailer}, when given, is written
+     * after the last part (a stream that ended in an error gets its error event instead).
+     */
+    public static Multi<byte[]> write(
+            Multi<byte[]> parts,
+            HttpServerResponse response,
+            Map<String, List<String>> headers,
+            Function<byte[], byte[]> frame,
+            Function<InferenceError, byte[]> errorEvent,
+            Supplier<byte[]> trailer) {
         return Multi.createFrom().emitter(done -> {
             headers.forEach((name, values) -> response.putHeader(name, values));
             response.setChunked(true);
-            EventStreamWriter writer = new EventStreamWriter(response, frame, errorEvent, done);
+            EventStreamWriter writer = new EventStreamWriter(response, frame, errorEvent, trailer, done);
             done.onTermination(writer::cancel);
             parts.subscribe().withSubscriber(writer);
         });
@@ -68,7 +86,13 @@ final class EventStreamWriter implements MultiSubscriber<byte[]> {
         if (response.closed()) {
             return; // the close handler cancels
         }
-        response.write(Buffer.buffer(frame.apply(part)));
+        byte[] framed = frame.apply(part);
+        if (framed.length == 0) {
+            // an empty chunk would end a chunked body
+            upstream.request(1);
+            return;
+        }
+        response.write(Buffer.buffer(framed));
         if (response.writeQueueFull()) {
             response.drainHandler(ignored -> upstream.request(1));
         } else {
@@ -99,6 +123,12 @@ final class EventStreamWriter implements MultiSubscriber<byte[]> {
 
     @Override
     public void onCompletion() {
+        if (trailer != null && !response.closed()) {
+            byte[] last = trailer.get();
+            if (last.length > 0) {
+                response.write(Buffer.buffer(last));
+            }
+        }
         done.complete();
     }
 

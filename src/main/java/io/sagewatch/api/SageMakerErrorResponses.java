@@ -11,6 +11,7 @@ import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import io.sagewatch.api.openai.OpenAiErrors;
 import io.sagewatch.core.ErrorType;
 import io.sagewatch.core.InferenceError;
 import io.sagewatch.core.InferenceIds;
@@ -44,6 +45,10 @@ public class SageMakerErrorResponses {
 
     /** A refusal written straight to the connection, from a Vert.x filter in front of the fronts. */
     static void send(RoutingContext routing, InferenceError error) {
+        if (OpenAiErrors.isOpenAiPath(routing.normalizedPath())) {
+            OpenAiErrors.send(routing, error);
+            return;
+        }
         Response answer = toResponse(error, null, null);
         var response = routing.response().setStatusCode(answer.getStatus());
         answer.getStringHeaders().forEach(response::putHeader);

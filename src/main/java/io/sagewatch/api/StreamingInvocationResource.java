@@ -114,7 +114,7 @@ public class StreamingInvocationResource {
     }
 
     /** A request that came as a Lambda event (API Gateway): the Lambda handler puts the event in the headers' context. */
-    static boolean viaLambda(RoutingContext routing) {
+    public static boolean viaLambda(RoutingContext routing) {
         return routing.request().headers() instanceof QuarkusHttpHeaders headers
                 && headers.getContextObjects().keySet().stream()
                         .anyMatch(type -> type.getName().startsWith("com.amazonaws.services.lambda.runtime."));

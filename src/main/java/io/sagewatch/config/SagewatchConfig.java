@@ -43,6 +43,44 @@ public interface SagewatchConfig {
 
     Dev dev();
 
+    /** The OpenAI-compatible front: which SageMaker endpoint, and how, answers each model name. */
+    OpenAi openai();
+
+    interface OpenAi {
+        /** Model names the clients use, each mapped to an endpoint: {@code sagewatch.openai.models.llama.endpoint}. */
+        Map<String, OpenAiModel> models();
+
+        /**
+         * How a model name that is not configured but names an allowed endpoint is called: {@code messages},
+         * {@code openai}, {@code generate} or {@code embeddings}.
+         */
+        @WithDefault("messages")
+        String defaultProtocol();
+
+        /** {@code GET /v1/models} lists the allowed endpoints too, besides the configured models. */
+        @WithDefault("false")
+        boolean listEndpoints();
+
+        /** {@code max_tokens} sent to a {@code generate} container when the client names none. */
+        @WithDefault("256")
+        int defaultMaxTokens();
+    }
+
+    interface OpenAiModel {
+        /** The SageMaker endpoint that answers this model (the allowlist applies). */
+        String endpoint();
+
+        /** {@code openai}, {@code messages}, {@code generate} or {@code embeddings}. */
+        @WithDefault("messages")
+        String protocol();
+
+        Optional<String> inferenceComponent();
+
+        Optional<String> targetVariant();
+
+        Optional<String> targetModel();
+    }
+
     interface SageMaker {
         /** URL of a server speaking the SageMaker runtime protocol; unset means AWS. */
         Optional<URI> endpointOverride();

@@ -82,6 +82,25 @@ public class SagewatchConfigValidator {
         }
     }
 
+    static final List<String> OPENAI_PROTOCOLS = List.of("openai", "messages", "generate", "embeddings");
+
+    private static void openAi(List<String> problems, SagewatchConfig config) {
+        SagewatchConfig.OpenAi openai = config.openai();
+        if (!OPENAI_PROTOCOLS.contains(openai.defaultProtocol())) {
+            problems.add("sagewatch.openai.default-protocol must be one of " + String.join(", ", OPENAI_PROTOCOLS)
+                    + ", not " + openai.defaultProtocol());
+        }
+        positive(problems, "sagewatch.openai.default-max-tokens", openai.defaultMaxTokens());
+        // a model whose endpoint is not on the allowlist is not an error (an environment may allow fewer endpoints
+        // than the models name): it answers model_not_found, and OpenAiModels says so at startup
+        openai.models().forEach((name, model) -> {
+            if (!OPENAI_PROTOCOLS.contains(model.protocol())) {
+                problems.add("sagewatch.openai.models.\"" + name + "\".protocol must be one of "
+                        + String.join(", ", OPENAI_PROTOCOLS) + ", not " + model.protocol());
+            }
+        });
+    }
+
     private static void sketchSize(List<String> problems, String key, int size) {
         if (size < 8 || size > 65535) {
             problems.add(key + " must be between 8 and 65535, not " + size);
@@ -115,6 +134,7 @@ public class SagewatchConfigValidator {
                 problems,
                 "sagewatch.sagemaker.max-connections",
                 config.sagemaker().maxConnections());
+        openAi(problems, config);
         positive(problems, "sagewatch.store.retention", config.store().retention());
         positive(problems, "sagewatch.idempotency.window", config.idempotency().window());
         if (config.idempotency().inFlightGrace().isNegative()) {

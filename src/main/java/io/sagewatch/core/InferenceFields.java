@@ -111,6 +111,7 @@ public final class InferenceFields {
                     Kind.STRING,
                     o -> o.request().endpointName(),
                     InferenceRequest::endpointName),
+            field("front", Group.IDENTITY, Kind.STRING, o -> o.request().front(), InferenceRequest::front),
             field("status", Group.OUTCOME, Kind.STRING, o -> o.succeeded() ? "SUCCEEDED" : "FAILED", r -> IN_PROGRESS),
             field("http_status", Group.OUTCOME, Kind.INTEGER, InferenceOutcome::httpStatus),
             field(
@@ -152,6 +153,8 @@ public final class InferenceFields {
                             ? o.request().targetModel()
                             : o.request().endpointName(),
                     null),
+            // the OpenAI front's model name, as the client gave it (several may map to one endpoint)
+            field("model", Group.TARGET, Kind.STRING, o -> o.request().model(), InferenceRequest::model),
             // the record: the variant that answered; the log line: that, else the one asked for (as it always said)
             new Field(
                     "variant",
@@ -236,6 +239,11 @@ public final class InferenceFields {
                     Group.USAGE,
                     Measure.COUNTER,
                     o -> o.tokens().outputTokens()),
+            field(
+                    "finish_reason",
+                    Group.USAGE,
+                    Kind.STRING,
+                    o -> o.tokens() == null ? null : o.tokens().finishReason()),
             measured("estimated_cost_usd", Group.USAGE, Measure.COUNTER, InferenceOutcome::costUsd),
             field(
                     "parts",

@@ -63,6 +63,7 @@ final class TextGenerationModel {
                         "id",
                         "chatcmpl-demo-" + Integer.toHexString(prompt.toString().hashCode()))
                 .put("object", "chat.completion")
+                .put("created", System.currentTimeMillis() / 1000)
                 .put("model", "sagewatch-demo-llm");
         ObjectNode choice = out.putArray("choices")
                 .addObject()
@@ -111,7 +112,10 @@ final class TextGenerationModel {
             boolean last = i == generated.size() - 1;
             ObjectNode event = JsonNodeFactory.instance.objectNode();
             if (chat) {
-                event.put("id", "chatcmpl-demo").put("object", "chat.completion.chunk");
+                event.put("id", "chatcmpl-demo")
+                        .put("object", "chat.completion.chunk")
+                        .put("created", System.currentTimeMillis() / 1000)
+                        .put("model", "sagewatch-demo-llm");
                 ObjectNode choice = event.putArray("choices").addObject().put("index", 0);
                 choice.putObject("delta").put("content", text);
                 choice.putNull("finish_reason");
@@ -131,7 +135,9 @@ final class TextGenerationModel {
             ObjectNode end = JsonNodeFactory.instance
                     .objectNode()
                     .put("id", "chatcmpl-demo")
-                    .put("object", "chat.completion.chunk");
+                    .put("object", "chat.completion.chunk")
+                    .put("created", System.currentTimeMillis() / 1000)
+                    .put("model", "sagewatch-demo-llm");
             end.putArray("choices")
                     .addObject()
                     .put("index", 0)

@@ -182,8 +182,10 @@ public class InferencePipeline {
                     }
                     handedOver.set(true);
                     observers.forEach(observer -> observer.streamStarted(request, stream.head()));
+                    AtomicReference<InferenceOutcome> settled = new AtomicReference<>();
                     return Uni.createFrom()
-                            .item(StreamAnswer.live(request, stream.head(), observed(request, stream, finish)));
+                            .item(StreamAnswer.live(
+                                    request, stream.head(), observed(request, stream, finish, settled), settled::get));
                 })
                 .onCancellation()
                 .invoke(() -> {
@@ -200,7 +202,10 @@ public class InferencePipeline {
 
     /** The parts as they pass to the client, tallied; their end settles the stream before the client hears it. */
     private Multi<byte[]> observed(
-            InferenceRequest request, ModelStream stream, Function<InferenceOutcome, Uni<Void>> finish) {
+            InferenceRequest request,
+            ModelStream stream,
+            Function<InferenceOutcome, Uni<Void>> finish,
+            AtomicReference<InferenceOutcome> settled) {
         EndpointPolicies.Policy policy = policies.of(request.endpointName());
         int keep = request.idempotencyKey() != null
                 ? Math.max(capturedBytes, InferenceOutcome.MAX_REPLAYED_BYTES)
@@ -215,7 +220,11 @@ public class InferencePipeline {
                     return part.bytes();
                 })
                 .onCompletion()
-                .call(() -> finish.apply(streamed(request, stream, tally, null)))
+                .call(() -> {
+                    InferenceOutcome outcome = streamed(request, stream, tally, null);
+                    settled.set(outcome);
+                    return finish.apply(outcome);
+                })
                 .onFailure()
                 .call(failure -> finish.apply(streamed(request, stream, tally, inStream(failure))))
                 .onCancellation()

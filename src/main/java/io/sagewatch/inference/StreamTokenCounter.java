@@ -1,12 +1,12 @@
 package io.sagewatch.inference;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.sagewatch.config.EndpointPolicies;
+import io.sagewatch.core.StreamLines;
 import io.sagewatch.core.TokenUsage;
 
 /**
@@ -24,11 +24,11 @@ final class StreamTokenCounter {
 
     private final ObjectMapper json;
     private final EndpointPolicies.Policy policy;
-    private final ByteArrayOutputStream line = new ByteArrayOutputStream(256);
-    private boolean skippingLongLine;
+    private final StreamLines lines = new StreamLines(MAX_LINE_BYTES);
     private long counted;
     private Long reportedInput;
     private Long reportedOutput;
+    private String finishReason;
 
     StreamTokenCounter(ObjectMapper json, EndpointPolicies.Policy policy) {
         this.json = json;
@@ -36,61 +36,20 @@ final class StreamTokenCounter {
     }
 
     void feed(byte[] part) {
-        int from = 0;
-        for (int i = 0; i < part.length; i++) {
-            if (part[i] == '\n') {
-                append(part, from, i - from);
-                endLine();
-                from = i + 1;
-            }
-        }
-        append(part, from, part.length - from);
+        lines.feed(part, this::event);
     }
 
     /** What the stream said, its last line included (a stream need not end with a newline). */
     TokenUsage usage() {
-        endLine();
+        lines.end(this::event);
         Long output = reportedOutput != null ? reportedOutput : counted > 0 ? Long.valueOf(counted) : null;
-        return reportedInput == null && output == null ? TokenUsage.NONE : new TokenUsage(reportedInput, output);
+        return reportedInput == null && output == null && finishReason == null
+                ? TokenUsage.NONE
+                : new TokenUsage(reportedInput, output, finishReason);
     }
 
-    private void append(byte[] bytes, int from, int length) {
-        if (skippingLongLine || length == 0) {
-            return;
-        }
-        if (line.size() + length > MAX_LINE_BYTES) {
-            skippingLongLine = true;
-            line.reset();
-            return;
-        }
-        line.write(bytes, from, length);
-    }
-
-    private void endLine() {
-        if (!skippingLongLine && line.size() > 0) {
-            event(line.toByteArray());
-        }
-        skippingLongLine = false;
-        line.reset();
-    }
-
-    private void event(byte[] bytes) {
-        int start = 0;
-        int end = bytes.length;
-        while (start < end && Character.isWhitespace(bytes[start])) {
-            start++;
-        }
-        if (end - start >= 5
-                && bytes[start] == 'd'
-                && bytes[start + 1] == 'a'
-                && bytes[start + 2] == 't'
-                && bytes[start + 3] == 'a'
-                && bytes[start + 4] == ':') {
-            start += 5; // SSE "data:"; other SSE fields (event:, id:) are no JSON and fall through below
-            while (start < end && Character.isWhitespace(bytes[start])) {
-                start++;
-            }
-        }
+    private void event(byte[] bytes, int from, int end) {
+        int start = StreamLines.valueStart(bytes, from, end);
         if (start >= end || bytes[start] != '{') {
             return; // "[DONE]", comments, other fields, plain text
         }
@@ -103,6 +62,8 @@ final class StreamTokenCounter {
         if (event == null || !event.isObject()) {
             return;
         }
+        String finish = TokenUsageReader.finishReason(event);
+        finishReason = finish != null ? finish : finishReason;
         if (policy.hasTokenPointers()) {
             Long input = TokenUsageReader.at(event, policy.inputTokensPointer().orElse(null));
             Long output =

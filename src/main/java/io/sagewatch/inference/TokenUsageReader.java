@@ -49,12 +49,14 @@ public class TokenUsageReader {
             return TokenUsage.NONE;
         }
         EndpointPolicies.Policy policy = policies.of(endpoint);
+        JsonNode answer = root.isArray() && root.size() > 0 ? root.get(0) : root;
+        String finish = finishReason(answer);
         if (policy.hasTokenPointers()) {
             return new TokenUsage(
                     at(root, policy.inputTokensPointer().orElse(null)),
-                    at(root, policy.outputTokensPointer().orElse(null)));
+                    at(root, policy.outputTokensPointer().orElse(null)),
+                    finish);
         }
-        JsonNode answer = root.isArray() && root.size() > 0 ? root.get(0) : root;
         JsonNode usage = answer.path("usage");
         Long input = first(
                 usage.path("prompt_tokens"),
@@ -64,7 +66,21 @@ public class TokenUsageReader {
                 usage.path("completion_tokens"),
                 usage.path("output_tokens"),
                 answer.path("details").path("generated_tokens"));
-        return input == null && output == null ? TokenUsage.NONE : new TokenUsage(input, output);
+        return input == null && output == null && finish == null
+                ? TokenUsage.NONE
+                : new TokenUsage(input, output, finish);
+    }
+
+    /** OpenAI's {@code choices[0].finish_reason}, TGI's {@code details.finish_reason}; null when neither says. */
+    static String finishReason(JsonNode answer) {
+        JsonNode reason = answer.path("choices").path(0).path("finish_reason");
+        if (!reason.isTextual()) {
+            reason = answer.path("details").path("finish_reason");
+        }
+        if (!reason.isTextual()) {
+            reason = answer.path("finish_reason");
+        }
+        return reason.isTextual() && reason.asText().length() <= 64 ? reason.asText() : null;
     }
 
     static Long at(JsonNode root, String pointer) {

@@ -58,6 +58,15 @@ public class InferenceMeters implements InferenceObserver {
     public static final String INTER_TOKEN_LATENCY = "InterTokenLatency";
     public static final String TOKENS_PER_SECOND = "OutputTokensPerSecond";
     public static final String STREAMS_IN_FLIGHT = "StreamsInFlight";
+    /** Per model name (the OpenAI front's {@code model}; several may share an endpoint), beside the endpoint's. */
+    public static final String INVOCATIONS_PER_MODEL = "InvocationsPerModel";
+
+    public static final String ERRORS_PER_MODEL = "ErrorsPerModel";
+    public static final String LATENCY_PER_MODEL = "LatencyPerModel";
+    public static final String INPUT_TOKENS_PER_MODEL = "InputTokensPerModel";
+    public static final String OUTPUT_TOKENS_PER_MODEL = "OutputTokensPerModel";
+    public static final String ESTIMATED_COST_PER_MODEL = "EstimatedCostPerModel";
+    public static final String TIME_TO_FIRST_TOKEN_PER_MODEL = "TimeToFirstTokenPerModel";
 
     /** Every meter above: what the CloudWatch sinks publish (each metric and dimension set is billed there). */
     public static final Set<String> NAMES = Set.of(
@@ -82,6 +91,13 @@ public class InferenceMeters implements InferenceObserver {
             INTER_TOKEN_LATENCY,
             TOKENS_PER_SECOND,
             STREAMS_IN_FLIGHT,
+            INVOCATIONS_PER_MODEL,
+            ERRORS_PER_MODEL,
+            LATENCY_PER_MODEL,
+            INPUT_TOKENS_PER_MODEL,
+            OUTPUT_TOKENS_PER_MODEL,
+            ESTIMATED_COST_PER_MODEL,
+            TIME_TO_FIRST_TOKEN_PER_MODEL,
             ModelHealthMeters.SAMPLES,
             ModelHealthMeters.SAMPLES_DROPPED);
 
@@ -115,6 +131,7 @@ public class InferenceMeters implements InferenceObserver {
     private final boolean flushPerInference;
     private final Map<String, EndpointMeters> byEndpoint = new ConcurrentHashMap<>();
     private final Map<String, AtomicLong> streamsInFlight = new ConcurrentHashMap<>();
+    private final Map<String, ModelMeters> byModel = new ConcurrentHashMap<>();
 
     InferenceMeters(MeterRegistry registry, EmfMeterRegistry emf, SagewatchConfig config) {
         this.registry = registry;
@@ -195,6 +212,60 @@ public class InferenceMeters implements InferenceObserver {
         }
         if (outcome.streamed()) {
             inFlight(endpoint).decrementAndGet();
+        }
+        String model = outcome.request().model();
+        if (model != null) {
+            byModel.computeIfAbsent(endpoint + '\u0000' + model, key -> new ModelMeters(endpoint, model))
+                    .record(outcome, status);
+        }
+    }
+
+    /**
+     * The meters of one model name on one endpoint: names the front resolved (configured models, allowed endpoints),
+     * so bounded; a separate set rather than a model dimension on the endpoint's meters, whose dimension set the
+     * dashboards and alarms read.
+     */
+    private final class ModelMeters {
+        final Counter invocations;
+        final Counter errors;
+        final Timer latency;
+        final Counter inputTokens;
+        final Counter outputTokens;
+        final Counter cost;
+        final Timer timeToFirstToken;
+
+        ModelMeters(String endpoint, String model) {
+            Tags tags = Tags.of("endpoint", endpoint, "model", model, "service", service);
+            invocations = registry.counter(INVOCATIONS_PER_MODEL, tags);
+            errors = registry.counter(ERRORS_PER_MODEL, tags);
+            latency = timer(LATENCY_PER_MODEL, "Total time in the gateway, per model", tags);
+            inputTokens = registry.counter(INPUT_TOKENS_PER_MODEL, tags);
+            outputTokens = registry.counter(OUTPUT_TOKENS_PER_MODEL, tags);
+            cost = Counter.builder(ESTIMATED_COST_PER_MODEL)
+                    .baseUnit("usd")
+                    .tags(tags)
+                    .register(registry);
+            timeToFirstToken = timer(TIME_TO_FIRST_TOKEN_PER_MODEL, "Streams: time to first part, per model", tags);
+        }
+
+        void record(InferenceOutcome outcome, int status) {
+            invocations.increment();
+            if (status >= 400) {
+                errors.increment();
+            }
+            latency.record(outcome.totalNanos(), TimeUnit.NANOSECONDS);
+            if (outcome.tokens().inputTokens() != null) {
+                inputTokens.increment(outcome.tokens().inputTokens());
+            }
+            if (outcome.tokens().outputTokens() != null) {
+                outputTokens.increment(outcome.tokens().outputTokens());
+            }
+            if (outcome.costUsd() != null) {
+                cost.increment(outcome.costUsd());
+            }
+            if (outcome.stream() != null && outcome.stream().firstPartNanos() >= 0) {
+                timeToFirstToken.record(outcome.stream().firstPartNanos(), TimeUnit.NANOSECONDS);
+            }
         }
     }
 

@@ -46,6 +46,9 @@ final class ResponseStreamReader {
     private final long firstPartBy;
     private final long silenceNanos;
     private final EventStreamMessage.Decoder decoder = new EventStreamMessage.Decoder();
+    /** False: the body is the model's own bytes in plain HTTP chunks (an endpoint's OpenAI route), each one part. */
+    private final boolean eventStream;
+
     private final ArrayDeque<StreamPart> ready = new ArrayDeque<>();
 
     private MultiEmitter<? super StreamPart> emitter;
@@ -67,8 +70,14 @@ final class ResponseStreamReader {
 
     /** Created on the response's event loop, before any of its body is handled. */
     ResponseStreamReader(
-            Vertx vertx, HttpClientResponse response, AbandonableCall call, long firstPartBy, Duration silence) {
+            Vertx vertx,
+            HttpClientResponse response,
+            AbandonableCall call,
+            long firstPartBy,
+            Duration silence,
+            boolean eventStream) {
         this.vertx = vertx;
+        this.eventStream = eventStream;
         this.context = vertx.getOrCreateContext();
         this.response = response;
         this.call = call;
@@ -129,6 +138,19 @@ final class ResponseStreamReader {
         }
         long now = System.nanoTime();
         boolean firstPart = !anyPart;
+        if (!eventStream) {
+            if (chunk.length() > 0) {
+                ready.add(new StreamPart(chunk.getBytes(), now));
+                anyPart = true;
+                waitingSince = now;
+            }
+            if (firstPart && anyPart) {
+                cancelTimer();
+                schedule();
+            }
+            drain();
+            return;
+        }
         List<EventStreamMessage> messages;
         try {
             messages = decoder.feed(chunk.getBytes());

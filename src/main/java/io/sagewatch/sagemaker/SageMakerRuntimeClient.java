@@ -198,15 +198,17 @@ public class SageMakerRuntimeClient {
                                                     body.getBytes());
                                         });
                                     }
+                                    boolean routed = request.upstreamPath() != null;
                                     ModelResponse head = new ModelResponse(
                                             new byte[0],
-                                            response.getHeader(SageMakerHeaders.STREAM_CONTENT_TYPE),
+                                            response.getHeader(
+                                                    routed ? "Content-Type" : SageMakerHeaders.STREAM_CONTENT_TYPE),
                                             response.getHeader(SageMakerHeaders.INVOKED_PRODUCTION_VARIANT),
                                             response.getHeader(SageMakerHeaders.CUSTOM_ATTRIBUTES),
                                             null,
                                             null);
-                                    ResponseStreamReader reader =
-                                            new ResponseStreamReader(vertx, response, call, firstPartBy, silence);
+                                    ResponseStreamReader reader = new ResponseStreamReader(
+                                            vertx, response, call, firstPartBy, silence, !routed);
                                     return Future.succeededFuture(new StreamResponse(head, reader.parts()));
                                 }))
                         .onComplete(done -> {
@@ -261,13 +263,17 @@ public class SageMakerRuntimeClient {
 
     /** {@code operation}: {@code /invocations} or {@code /invocations-response-stream}, which has fewer headers. */
     private SdkHttpRequest request(InferenceRequest r, String operation) {
-        boolean streaming = !operation.equals("/invocations");
+        // a route of the endpoint's own (SageMaker's OpenAI route) takes InvokeEndpoint's headers and streams as the
+        // container does, in plain HTTP chunks
+        boolean routed = r.upstreamPath() != null;
+        boolean streaming = !routed && !operation.equals("/invocations");
         SdkHttpRequest.Builder http = SdkHttpRequest.builder()
                 .method(SdkHttpMethod.POST)
                 .protocol(endpoint.tls() ? "https" : "http")
                 .host(endpoint.host())
                 .port(endpoint.port())
-                .encodedPath(basePath() + "/endpoints/" + pathSegment(r.endpointName()) + operation)
+                .encodedPath(basePath() + "/endpoints/" + pathSegment(r.endpointName())
+                        + (routed ? "/" + r.upstreamPath() : operation))
                 .putHeader("Host", endpoint.authority());
         header(http, "Content-Type", r.contentType());
         header(http, streaming ? SageMakerHeaders.STREAM_ACCEPT : "Accept", r.accept());
@@ -324,6 +330,20 @@ public class SageMakerRuntimeClient {
         String code = errorCode(errorTypeHeader);
         if (code == null && json != null) {
             code = errorCode(text(json, "__type", "code", "Code"));
+        }
+        if ((code == null || code.isBlank())
+                && json != null
+                && json.path("error").isObject()) {
+            // an OpenAI-style container's own error, relayed by the endpoint's OpenAI route: the model's error
+            String message = text(json.get("error"), "message");
+            return InferenceError.upstream(
+                    ErrorType.MODEL_ERROR.code(),
+                    ErrorType.MODEL_ERROR.status(),
+                    "Received client error (" + status + ") from the model with message \"" + message + "\"",
+                    status,
+                    message,
+                    null,
+                    null);
         }
         if (code == null || code.isBlank()) {
             // not a SageMaker-protocol answer (a proxy's HTML page, say): describe it, don't relay it

@@ -15,6 +15,7 @@ import io.quarkus.test.junit.TestProfile;
 import io.restassured.path.json.JsonPath;
 import io.restassured.specification.RequestSpecification;
 import io.sagewatch.api.ApiKeyFilter;
+import io.sagewatch.api.openai.OpenAiErrors;
 import io.sagewatch.testing.CapturedLog;
 import io.sagewatch.testing.GatewayTestResource;
 import io.sagewatch.testing.RouteCatalog;
@@ -227,6 +228,46 @@ class ApiKeysTest {
         assertEquals("team-a", awaitFinalRecord(allowed, TEAM_A).getString("caller"));
     }
 
+    /** The OpenAI front: bearer keys, their endpoint limits, refusals as the OpenAI SDK's typed exceptions. */
+    @Test
+    void theOpenAiFrontTakesTheSameKeysAsBearerTokens() {
+        java.util.function.Function<String, com.openai.client.OpenAIClient> client =
+                key -> com.openai.client.okhttp.OpenAIOkHttpClient.builder()
+                        .baseUrl("http://127.0.0.1:" + io.restassured.RestAssured.port + "/v1")
+                        .apiKey(key)
+                        .maxRetries(0)
+                        .build();
+        var params = com.openai.models.chat.completions.ChatCompletionCreateParams.builder()
+                .model("chat")
+                .addUserMessage("hi")
+                .build();
+        var teamA = client.apply(TEAM_A);
+        var teamB = client.apply(TEAM_B);
+        var stranger = client.apply("not-a-key-of-this-gateway");
+        try {
+            var raw = teamA.chat().completions().withRawResponse().create(params);
+            assertEquals(
+                    "Hello from fake",
+                    raw.parse().choices().get(0).message().content().orElseThrow());
+            assertEquals(
+                    "team-a",
+                    awaitFinalRecord(raw.headers().values("x-request-id").get(0), TEAM_A)
+                            .getString("caller"));
+            org.assertj.core.api.Assertions.assertThatThrownBy(
+                            () -> teamB.chat().completions().create(params))
+                    .isInstanceOf(com.openai.errors.PermissionDeniedException.class);
+            org.assertj.core.api.Assertions.assertThatThrownBy(
+                            () -> stranger.chat().completions().create(params))
+                    .isInstanceOf(com.openai.errors.UnauthorizedException.class);
+            assertThat(teamB.models().list().data().stream().map(m -> m.id())).doesNotContain("chat");
+            assertThat(teamA.models().list().data().stream().map(m -> m.id())).contains("chat");
+        } finally {
+            teamA.close();
+            teamB.close();
+            stranger.close();
+        }
+    }
+
     /**
      * Every route the application exposes: its own (from the OpenAPI document), those on the main router, and the
      * extensions' under /q (on a router of their own that Vert.x does not list: named here): without a key, refused in
@@ -257,6 +298,8 @@ class ApiKeysTest {
                 .containsKeys(
                         "/endpoints/{EndpointName}/invocations",
                         "/inferences/{inferenceId}",
+                        "/v1/chat/completions",
+                        "/v1/models",
                         "/q/health",
                         "/q/metrics",
                         "/q/openapi");
@@ -268,8 +311,12 @@ class ApiKeysTest {
                     .replace("*", "");
             for (String method : methods) {
                 var answer = given().body("x").request(method, path).then().extract();
-                boolean refused = answer.statusCode() == 403
-                        && "MissingAuthenticationTokenException".equals(answer.header("x-amzn-ErrorType"));
+                // the OpenAI front's routes refuse in OpenAI's shape, which its SDKs raise as AuthenticationError
+                boolean refused = OpenAiErrors.isOpenAiPath(path)
+                        ? answer.statusCode() == 401
+                                && "invalid_api_key".equals(answer.jsonPath().getString("error.code"))
+                        : answer.statusCode() == 403
+                                && "MissingAuthenticationTokenException".equals(answer.header("x-amzn-ErrorType"));
                 decisions.add(method + " " + template + " -> " + answer.statusCode());
                 if (refused == ApiKeyFilter.isPublic(path)) {
                     throw new AssertionError(method + " " + template

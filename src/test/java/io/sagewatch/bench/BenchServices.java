@@ -37,6 +37,21 @@ public final class BenchServices {
 
         HttpServer model = vertx.createHttpServer()
                 .requestHandler(request -> request.body().onSuccess(body -> {
+                    // an OpenAI chat body (the OpenAI front's messages protocol, Portkey's OpenAI provider): a chat
+                    // model's answer, a chat completion or its stream
+                    String text = body.length() > 0 && body.getByte(0) == '{' ? body.toString() : "";
+                    if (text.contains("\"messages\"")) {
+                        boolean eventStream = request.path().endsWith("/invocations-response-stream");
+                        if (eventStream || text.contains("\"stream\":true")) {
+                            chatStream(vertx, request, eventStream);
+                        } else {
+                            request.response()
+                                    .putHeader("Content-Type", "application/json")
+                                    .putHeader("x-Amzn-Invoked-Production-Variant", "AllTraffic")
+                                    .end(CHAT_COMPLETION);
+                        }
+                        return;
+                    }
                     if (request.path().endsWith("/invocations-response-stream")) {
                         stream(vertx, request, body);
                         return;
@@ -94,6 +109,51 @@ public final class BenchServices {
      * at once, part i at i * P ms after the request (a schedule, not a chain of delays: no drift), each a TGI-style
      * server-sent event padded to B bytes.
      */
+    static final String CHAT_COMPLETION = "{\"id\":\"chatcmpl-bench\",\"object\":\"chat.completion\","
+            + "\"created\":1700000000,\"model\":\"bench\",\"choices\":[{\"index\":0,\"message\":{\"role\":"
+            + "\"assistant\",\"content\":\"The gateway records every inference with its latency, its tokens and its "
+            + "cost.\"},\"finish_reason\":\"stop\",\"logprobs\":null}],\"usage\":{\"prompt_tokens\":24,"
+            + "\"completion_tokens\":14,\"total_tokens\":38}}";
+
+    /**
+     * A chat stream of 8 chunks, 5 ms apart, the first at once: as server-sent events in PayloadParts
+     * (InvokeEndpointWithResponseStream) or in plain HTTP chunks (an OpenAI route).
+     */
+    private static void chatStream(Vertx vertx, HttpServerRequest request, boolean eventStream) {
+        var response = request.response().setChunked(true);
+        if (eventStream) {
+            response.putHeader("Content-Type", "application/vnd.amazon.eventstream")
+                    .putHeader("X-Amzn-SageMaker-Content-Type", "text/event-stream");
+        } else {
+            response.putHeader("Content-Type", "text/event-stream");
+        }
+        int[] sent = {0};
+        Runnable[] next = new Runnable[1];
+        next[0] = () -> {
+            if (response.closed()) {
+                return;
+            }
+            int i = sent[0]++;
+            String event = i == 8
+                    ? "data: [DONE]\n\n"
+                    : "data: {\"id\":\"chatcmpl-bench\",\"object\":\"chat.completion.chunk\",\"created\":1700000000,"
+                            + "\"model\":\"bench\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\" token\"},"
+                            + "\"finish_reason\":" + (i == 7 ? "\"stop\"" : "null") + "}]}\n\n";
+            byte[] bytes = event.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            response.write(
+                    eventStream
+                            ? Buffer.buffer(EventStreamMessage.event("PayloadPart", "application/octet-stream", bytes)
+                                    .encode())
+                            : Buffer.buffer(bytes));
+            if (i == 8) {
+                response.end();
+                return;
+            }
+            vertx.setTimer(5, id -> next[0].run());
+        };
+        next[0].run();
+    }
+
     private static void stream(Vertx vertx, HttpServerRequest request, Buffer body) {
         var spec = body.length() > 0 ? body.toJsonObject() : new io.vertx.core.json.JsonObject();
         int parts = spec.getInteger("parts", 16);

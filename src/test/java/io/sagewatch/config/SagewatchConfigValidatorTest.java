@@ -37,6 +37,23 @@ class SagewatchConfigValidatorTest {
     }
 
     @Test
+    void openAiModelsWithAProtocolNoContainerSpeaksAreAllReported() {
+        var problems = SagewatchConfigValidator.problems(config(Map.of(
+                "sagewatch.openai.models.llama.endpoint", "llama-endpoint",
+                "sagewatch.openai.models.llama.protocol", "tgi",
+                "sagewatch.openai.models.bert.endpoint", "bert-endpoint",
+                "sagewatch.openai.models.bert.protocol", "embeddings",
+                "sagewatch.openai.default-protocol", "chat",
+                "sagewatch.openai.default-max-tokens", "0")));
+        assertThat(problems)
+                .hasSize(3)
+                .anyMatch(p -> p.startsWith("sagewatch.openai.models.\"llama\".protocol must be one of openai,"
+                        + " messages, generate, embeddings, not tgi"))
+                .anyMatch(p -> p.startsWith("sagewatch.openai.default-protocol must be one of"))
+                .anyMatch(p -> p.startsWith("sagewatch.openai.default-max-tokens"));
+    }
+
+    @Test
     void aTrainingRunWithoutTheDemoModelsIsRefused() {
         assertThat(SagewatchConfigValidator.problems(config(Map.of("sagewatch.dev.training-requests", "100"))))
                 .containsExactly("sagewatch.dev.training-requests needs sagewatch.dev.demo-model=true: the training"

@@ -40,7 +40,7 @@ class TokenUsageReaderTest {
                 new TokenUsage(5L, 7L),
                 read("llm", "application/json", "{\"content\":[],\"usage\":{\"input_tokens\":5,\"output_tokens\":7}}"));
         assertEquals(
-                new TokenUsage(null, 20L),
+                new TokenUsage(null, 20L, "length"),
                 read(
                         "tgi",
                         "application/json",
@@ -51,6 +51,24 @@ class TokenUsageReaderTest {
                         "tgi",
                         "application/json; charset=utf-8",
                         "{\"generated_text\":\"hi\",\"details\":{\"generated_tokens\":3}}"));
+    }
+
+    @Test
+    void theFinishReasonIsReadFromOpenAiAndTgiAnswers() {
+        assertEquals(
+                new TokenUsage(9L, 3L, "stop"),
+                read(
+                        "llm",
+                        "application/json",
+                        "{\"choices\":[{\"index\":0,\"message\":{\"content\":\"hi\"},\"finish_reason\":\"stop\"}],"
+                                + "\"usage\":{\"prompt_tokens\":9,\"completion_tokens\":3}}"));
+        assertEquals(
+                new TokenUsage(null, null, "eos_token"),
+                read(
+                        "tgi",
+                        "application/json",
+                        "{\"generated_text\":\"hi\",\"details\":{\"finish_reason\":\"eos_token\"}}"));
+        assertEquals(TokenUsage.NONE, read("tgi", "application/json", "{\"generated_text\":\"hi\"}"));
     }
 
     @Test

@@ -12,6 +12,7 @@ import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.path.json.JsonPath;
 import io.sagewatch.testing.CapturedLog;
+import io.sagewatch.testing.Gateway;
 import io.sagewatch.testing.GatewayTestResource;
 
 import static io.restassured.RestAssured.given;
@@ -115,9 +116,9 @@ class InferenceObservabilityTest {
 
     @Test
     void metersAreScrapedWithTheirDimensions() {
-        double before = scraped("Invocations_total", Map.of("endpoint", "echo"));
-        double errorsBefore = scraped("Invocation4XXErrors_total", Map.of("endpoint", "error-model"));
-        double tokensBefore = scraped("InputTokens_total", Map.of("endpoint", "echo"));
+        double before = Gateway.scraped("Invocations_total", Map.of("endpoint", "echo"));
+        double errorsBefore = Gateway.scraped("Invocation4XXErrors_total", Map.of("endpoint", "error-model"));
+        double tokensBefore = Gateway.scraped("InputTokens_total", Map.of("endpoint", "echo"));
         given().contentType("application/json")
                 .body(OPENAI_ANSWER)
                 .post("/endpoints/echo/invocations")
@@ -127,11 +128,11 @@ class InferenceObservabilityTest {
 
         assertEquals(
                 before + 1,
-                scraped(
+                Gateway.scraped(
                         "Invocations_total",
                         Map.of("endpoint", "echo", "variant", "AllTraffic", "service", "sagewatch")));
-        assertEquals(errorsBefore + 1, scraped("Invocation4XXErrors_total", Map.of("endpoint", "error-model")));
-        assertEquals(tokensBefore + 1200, scraped("InputTokens_total", Map.of("endpoint", "echo")));
+        assertEquals(errorsBefore + 1, Gateway.scraped("Invocation4XXErrors_total", Map.of("endpoint", "error-model")));
+        assertEquals(tokensBefore + 1200, Gateway.scraped("InputTokens_total", Map.of("endpoint", "echo")));
         String scrape =
                 given().get("/q/metrics").then().statusCode(200).extract().asString();
         assertThat(scrape)
@@ -139,20 +140,6 @@ class InferenceObservabilityTest {
                 .contains("OverheadLatency_seconds_count{endpoint=\"echo\"")
                 .contains("RecordWriteLatency_seconds_count{endpoint=\"echo\"")
                 .doesNotContain("inference_id=");
-    }
-
-    /** The value of one Prometheus sample whose labels include the given ones (0 when absent). */
-    private static double scraped(String name, Map<String, String> labels) {
-        String scrape =
-                given().get("/q/metrics").then().statusCode(200).extract().asString();
-        for (String line : scrape.split("\n")) {
-            if (line.startsWith(name + "{")
-                    && labels.entrySet().stream()
-                            .allMatch(l -> line.contains(l.getKey() + "=\"" + l.getValue() + "\""))) {
-                return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
-            }
-        }
-        return 0;
     }
 
     private static JsonNode only(CapturedLog lines, String inferenceId) throws Exception {

@@ -38,11 +38,13 @@ class InferenceRecordItemTest {
                         "inference_id",
                         "request_id",
                         "endpoint",
+                        "front",
                         "status",
                         "http_status",
                         "error_type",
                         "error_origin",
                         "error_message",
+                        "model",
                         "variant",
                         "target_model",
                         "target_variant",
@@ -61,6 +63,7 @@ class InferenceRecordItemTest {
                         "response_content_type",
                         "input_tokens",
                         "output_tokens",
+                        "finish_reason",
                         "estimated_cost_usd",
                         "parts",
                         "time_to_first_token_ms",
@@ -89,7 +92,7 @@ class InferenceRecordItemTest {
                 error,
                 Instant.parse("2026-11-30T01:02:04.001Z"),
                 545_250_000L,
-                new TokenUsage(6L, 16L),
+                new TokenUsage(6L, 16L, "length"),
                 0.00003,
                 null,
                 new StreamStats(120_500_000L, 120_250_000L, 16, 20, 20_125_000L, 41_000_000L, 310_750_000L, false));
@@ -111,7 +114,10 @@ class InferenceRecordItemTest {
                 .containsEntry("attempts", 2L)
                 .containsEntry("time_to_first_token_ms", 120.5)
                 .containsEntry("added_time_to_first_token_ms", 0.25)
-                .containsEntry("caller", "team-a");
+                .containsEntry("caller", "team-a")
+                .containsEntry("front", "sagemaker")
+                .containsEntry("model", "llama")
+                .containsEntry("finish_reason", "length");
     }
 
     @Test
@@ -123,6 +129,7 @@ class InferenceRecordItemTest {
                         "inference_id",
                         "request_id",
                         "endpoint",
+                        "front",
                         "status",
                         "received_at",
                         "request_bytes",
@@ -209,6 +216,9 @@ class InferenceRecordItemTest {
                 Instant.parse("2026-11-30T01:02:03Z"),
                 System.nanoTime(),
                 caller,
+                null,
+                InferenceRequest.SAGEMAKER_FRONT,
+                caller == null ? null : "llama",
                 null);
     }
 

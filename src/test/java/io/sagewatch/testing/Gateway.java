@@ -7,6 +7,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -58,6 +59,20 @@ public final class Gateway {
                     return !"IN_PROGRESS".equals(json.getString("status"));
                 });
         return record.get();
+    }
+
+    /** The value of one Prometheus sample of {@code /q/metrics} whose labels include these (0 when absent). */
+    public static double scraped(String name, Map<String, String> labels) {
+        String scrape =
+                given().get("/q/metrics").then().statusCode(200).extract().asString();
+        for (String line : scrape.split("\n")) {
+            if (line.startsWith(name + "{")
+                    && labels.entrySet().stream()
+                            .allMatch(l -> line.contains(l.getKey() + "=\"" + l.getValue() + "\""))) {
+                return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            }
+        }
+        return 0;
     }
 
     public static int modelCalls(String endpoint) {

@@ -66,7 +66,9 @@ public final class SageMakerFake implements AutoCloseable {
         try (exchange) {
             String[] path = exchange.getRequestURI().getPath().split("/");
             boolean streaming = path.length == 4 && "invocations-response-stream".equals(path[3]);
-            if (path.length != 4 || !("invocations".equals(path[3]) || streaming)) {
+            boolean openAiRoute =
+                    exchange.getRequestURI().getPath().endsWith("/openai/v1/chat/completions") && path.length == 7;
+            if (!openAiRoute && (path.length != 4 || !("invocations".equals(path[3]) || streaming))) {
                 send(
                         exchange,
                         404,
@@ -90,7 +92,11 @@ public final class SageMakerFake implements AutoCloseable {
                 lastHeadersByInferenceId.put(inferenceId, headersAsJson(exchange));
                 lastRequestByInferenceId.put(inferenceId, requestAsJson(exchange, body));
             }
-            if (streaming && endpoint.startsWith("stream")) {
+            if (endpoint.startsWith("llm-")) {
+                FakeLlm.answer(exchange, endpoint, inferenceId, body, streaming, openAiRoute, this::awaitRelease);
+            } else if (openAiRoute) {
+                send(exchange, 404, "application/json", "{\"message\":\"no OpenAI route\"}", "ValidationError");
+            } else if (streaming && endpoint.startsWith("stream")) {
                 stream(exchange, endpoint, inferenceId, body);
             } else {
                 answer(exchange, endpoint, inferenceId, call, body);
@@ -98,6 +104,11 @@ public final class SageMakerFake implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    /** Waits (bounded) until {@code /_fake/release/{inferenceId}} is called. */
+    private void awaitRelease(String inferenceId) throws InterruptedException {
+        releases.computeIfAbsent(inferenceId, id -> new CountDownLatch(1)).await(HANG_SECONDS, TimeUnit.SECONDS);
     }
 
     /** The script. Endpoints not named here echo the request. */

@@ -1,0 +1,471 @@
+package io.sagewatch.api.openai;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.regex.Pattern;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+
+import org.jboss.logging.Logger;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import io.sagewatch.api.EndpointAccess;
+import io.sagewatch.api.EventStreamWriter;
+import io.sagewatch.api.StreamingInvocationResource;
+import io.sagewatch.api.openai.ContainerProtocol.Operation;
+import io.sagewatch.api.openai.OpenAiModels.Target;
+import io.sagewatch.auth.ApiKeys;
+import io.sagewatch.auth.Caller;
+import io.sagewatch.config.SagewatchConfig;
+import io.sagewatch.core.InferenceError;
+import io.sagewatch.core.InferenceIds;
+import io.sagewatch.core.InferenceOutcome;
+import io.sagewatch.core.InferenceRequest;
+import io.sagewatch.inference.AdmissionControl;
+import io.sagewatch.inference.InferencePipeline;
+import io.sagewatch.inference.StreamAnswer;
+import io.sagewatch.json.Json;
+import io.sagewatch.sagemaker.SageMakerHeaders;
+import io.smallrye.mutiny.subscription.Cancellable;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+
+/**
+ * OpenAI's API onto SageMaker endpoints: chat completions, completions, embeddings and models, at {@code /v1}, plus
+ * SageMaker's own OpenAI path ({@code /endpoints/{name}/openai/v1/chat/completions}) so a client set up for that route
+ * changes only its host. A front: it maps OpenAI's wire format to an {@link InferenceRequest} (the container's body,
+ * translated when its protocol needs it) and the settled {@link InferenceOutcome} back; the pipeline's guards,
+ * observers, records and meters apply as to InvokeEndpoint. Streams are relayed part by part as the model sends them.
+ * Vert.x routes rather than JAX-RS: one route answers JSON or an event stream as the body asks, with no content
+ * negotiation or Multi-as-JSON-array framing in the way. Every route needs a key when keys are on (the key filter in
+ * front of every route); none is public.
+ */
+@ApplicationScoped
+public class OpenAiFront {
+
+    private static final Logger LOG = Logger.getLogger(OpenAiFront.class);
+    /** The path SageMaker serves its OpenAI-compatible route on, under the endpoint. */
+    static final String SAGEMAKER_OPENAI_ROUTE = "openai/v1/chat/completions";
+
+    static final String IDEMPOTENCY_KEY = "Idempotency-Key";
+    private static final Pattern PRINTABLE = Pattern.compile("^[\\p{Print}]{1,256}$");
+    private static final Pattern ATTRIBUTES = Pattern.compile("^[\\p{Print}]{1,1024}$");
+
+    private final InferencePipeline pipeline;
+    private final OpenAiModels models;
+    private final AdmissionControl admission;
+    private final EndpointAccess access;
+    private final ApiKeys keys;
+    private final long maxPayloadBytes;
+    private final int defaultMaxTokens;
+
+    OpenAiFront(
+            InferencePipeline pipeline,
+            OpenAiModels models,
+            AdmissionControl admission,
+            EndpointAccess access,
+            ApiKeys keys,
+            SagewatchConfig config) {
+        this.pipeline = pipeline;
+        this.models = models;
+        this.admission = admission;
+        this.access = access;
+        this.keys = keys;
+        this.maxPayloadBytes = config.maxPayloadBytes();
+        this.defaultMaxTokens = config.openai().defaultMaxTokens();
+    }
+
+    void routes(@Observes Router router) {
+        for (Operation operation : Operation.values()) {
+            router.post(operation.path).handler(routing -> accept(routing, operation, null));
+        }
+        router.post("/endpoints/:endpoint/" + SAGEMAKER_OPENAI_ROUTE)
+                .handler(routing -> accept(routing, Operation.CHAT, routing.pathParam("endpoint")));
+        router.get("/v1/models").handler(this::listModels);
+        router.get("/v1/models/:model").handler(this::describeModel);
+        // OpenAI's answer to a path it does not serve, rather than a bare 404 page
+        router.route("/v1/*")
+                .handler(routing -> OpenAiErrors.write(
+                        routing,
+                        OpenAiErrors.of(new OpenAiError(
+                                404,
+                                OpenAiErrors.INVALID_REQUEST,
+                                "unknown_url",
+                                null,
+                                "Unknown request URL: " + routing.request().method() + " "
+                                        + routing.normalizedPath()))));
+    }
+
+    private Caller caller(RoutingContext routing) {
+        Caller caller = routing.get(Caller.CONTEXT_KEY);
+        if (caller == null && keys.enabled()) {
+            // the key filter names a caller for every request it lets through; refuse rather than trust its absence
+            throw new OpenAiError(401, OpenAiErrors.AUTHENTICATION, "invalid_api_key", null, "Missing API key");
+        }
+        return caller;
+    }
+
+    private void accept(RoutingContext routing, Operation operation, String pathEndpoint) {
+        try {
+            caller(routing);
+        } catch (OpenAiError refused) {
+            OpenAiErrors.write(routing, OpenAiErrors.of(refused));
+            return;
+        }
+        var request = routing.request();
+        String length = request.getHeader("Content-Length");
+        if (length != null) {
+            try {
+                checkSize(Long.parseLong(length.trim()));
+            } catch (NumberFormatException e) {
+                OpenAiErrors.write(
+                        routing, OpenAiErrors.of(OpenAiError.invalid(null, "Content-Length is not a number")));
+                return;
+            } catch (OpenAiError refused) {
+                OpenAiErrors.write(routing, OpenAiErrors.of(refused));
+                return;
+            }
+        }
+        if (routing.body() != null && routing.body().available()) {
+            invoke(routing, operation, pathEndpoint, routing.body().buffer().getBytes());
+            return;
+        }
+        Buffer body = Buffer.buffer();
+        boolean[] refused = {false};
+        request.handler(chunk -> {
+            if (refused[0]) {
+                return;
+            }
+            if (body.length() + chunk.length() > maxPayloadBytes) {
+                refused[0] = true;
+                routing.response().putHeader("Connection", "close");
+                OpenAiErrors.write(routing, OpenAiErrors.of(tooLarge(body.length() + chunk.length())));
+                return;
+            }
+            body.appendBuffer(chunk);
+        });
+        request.endHandler(ignored -> {
+            if (!refused[0]) {
+                invoke(routing, operation, pathEndpoint, body.getBytes());
+            }
+        });
+        request.resume();
+    }
+
+    private void checkSize(long bytes) {
+        if (bytes > maxPayloadBytes) {
+            throw tooLarge(bytes);
+        }
+    }
+
+    private OpenAiError tooLarge(long bytes) {
+        return new OpenAiError(
+                413,
+                OpenAiErrors.INVALID_REQUEST,
+                "request_too_large",
+                null,
+                "Request payload of " + bytes + " bytes exceeds the maximum of " + maxPayloadBytes
+                        + " bytes (sagewatch.max-payload-bytes)");
+    }
+
+    private void invoke(RoutingContext routing, Operation operation, String pathEndpoint, byte[] body) {
+        long start = System.nanoTime();
+        Instant received = Instant.now();
+        String requestId = InferenceIds.newRequestId();
+        ObjectNode json;
+        Target target;
+        InferenceRequest request;
+        try {
+            Caller caller = caller(routing);
+            json = OpenAiBodies.read(body, operation);
+            String model = json.get("model").asText();
+            target = pathEndpoint == null ? models.resolve(model, caller) : atEndpoint(pathEndpoint, model, caller);
+            if (!target.protocol().serves(operation)) {
+                throw OpenAiError.invalid(
+                        "model",
+                        "The model '" + model + "' is served with the "
+                                + target.protocol().wireName() + " protocol, which does not answer " + operation.path);
+            }
+            boolean stream = OpenAiBodies.streamed(json);
+            byte[] upstream = OpenAiBodies.upstream(body, json, target.protocol(), defaultMaxTokens);
+            request = new InferenceRequest(
+                    requestId,
+                    requestId,
+                    target.endpoint(),
+                    upstream,
+                    "application/json",
+                    stream ? null : "application/json",
+                    header(routing, SageMakerHeaders.CUSTOM_ATTRIBUTES, ATTRIBUTES),
+                    target.targetModel(),
+                    target.targetVariant(),
+                    null,
+                    target.inferenceComponent(),
+                    null,
+                    null,
+                    received,
+                    start,
+                    caller == null ? null : caller.name(),
+                    header(routing, IDEMPOTENCY_KEY, PRINTABLE),
+                    InferenceRequest.OPENAI_FRONT,
+                    model,
+                    target.protocol() == ContainerProtocol.OPENAI ? SAGEMAKER_OPENAI_ROUTE : null);
+            admission.admit(target.endpoint(), body.length);
+        } catch (OpenAiError refused) {
+            answerIds(routing.response(), requestId, null, null);
+            OpenAiErrors.write(routing, OpenAiErrors.of(refused));
+            return;
+        } catch (InferenceError refused) {
+            answerIds(routing.response(), requestId, null, null);
+            OpenAiErrors.write(routing, OpenAiErrors.of(refused));
+            return;
+        }
+        String endpoint = target.endpoint();
+        routing.addEndHandler(ended -> admission.release(endpoint, body.length));
+        long created = received.getEpochSecond();
+        if (OpenAiBodies.streamed(json)) {
+            stream(routing, request, json, target, created);
+        } else {
+            call(routing, request, json, target, created);
+        }
+    }
+
+    /** SageMaker's own path: the endpoint is in it; the body's model names a configured model of it, or nothing. */
+    private Target atEndpoint(String endpoint, String model, Caller caller) {
+        try {
+            access.check(endpoint);
+        } catch (InferenceError refused) {
+            throw OpenAiError.modelNotFound(endpoint);
+        }
+        if (caller != null && !caller.mayUse(endpoint)) {
+            throw new OpenAiError(
+                    403,
+                    OpenAiErrors.PERMISSION,
+                    "model_not_permitted",
+                    null,
+                    "API key " + caller.name() + " may not use endpoint " + endpoint);
+        }
+        try {
+            Target configured = models.resolve(model, caller);
+            if (configured.endpoint().equals(endpoint)) {
+                return configured;
+            }
+        } catch (OpenAiError notConfigured) {
+            // the route passes any model name on to the endpoint, as SageMaker's does
+        }
+        return new Target(model, endpoint, ContainerProtocol.OPENAI, null, null, null);
+    }
+
+    private void call(RoutingContext routing, InferenceRequest request, ObjectNode json, Target target, long created) {
+        HttpServerResponse response = routing.response();
+        Cancellable call = pipeline.run(request)
+                .subscribe()
+                .with(
+                        outcome -> {
+                            if (response.closed()) {
+                                return;
+                            }
+                            answerIds(response, request.requestId(), outcome.replayOf(), outcome);
+                            if (!outcome.succeeded()) {
+                                OpenAiErrors.write(routing, OpenAiErrors.of(outcome.error()));
+                                return;
+                            }
+                            byte[] answer;
+                            try {
+                                answer = OpenAiBodies.answer(
+                                        outcome.response().body(),
+                                        json,
+                                        target.protocol(),
+                                        completionId(request),
+                                        created,
+                                        outcome.tokens());
+                            } catch (OpenAiBodies.UnexpectedAnswer unreadable) {
+                                OpenAiErrors.write(routing, unreadable(target, unreadable));
+                                return;
+                            }
+                            response.setStatusCode(200)
+                                    .putHeader("Content-Type", "application/json")
+                                    .end(Buffer.buffer(answer));
+                        },
+                        failure -> fail(routing, failure));
+        // a client that leaves cancels the model call; the pipeline records the disconnect
+        response.closeHandler(ignored -> call.cancel());
+    }
+
+    private void stream(
+            RoutingContext routing, InferenceRequest request, ObjectNode json, Target target, long created) {
+        HttpServerResponse response = routing.response();
+        OpenAiStream events = new OpenAiStream(
+                target.protocol(),
+                json.get("model").asText(),
+                completionId(request),
+                created,
+                OpenAiBodies.includeUsage(json));
+        // the start of the call, then the stream once it runs: a client that leaves cancels whichever is current
+        AtomicReference<Cancellable> current = new AtomicReference<>();
+        Cancellable started = pipeline.stream(request)
+                .subscribe()
+                .with(
+                        answer -> {
+                            if (response.closed()) {
+                                return;
+                            }
+                            if (!answer.isLive()) {
+                                whole(routing, answer, events);
+                                return;
+                            }
+                            Map<String, List<String>> headers = new LinkedHashMap<>();
+                            answerIds(response, request.requestId(), null, null);
+                            headers.put("Content-Type", List.of("text/event-stream"));
+                            headers.put("Cache-Control", List.of("no-cache"));
+                            if (StreamingInvocationResource.viaLambda(routing)) {
+                                // answered whole through API Gateway: no chunked framing to announce
+                                routing.addHeadersEndHandler(
+                                        ignored -> response.headers().remove("Transfer-Encoding"));
+                            }
+                            response.setStatusCode(200);
+                            current.set(EventStreamWriter.write(
+                                            answer.parts(),
+                                            response,
+                                            headers,
+                                            events::part,
+                                            OpenAiErrors::event,
+                                            () -> events.end(answer.outcome()))
+                                    .subscribe()
+                                    .with(ignored -> {}, failure -> fail(routing, failure), () -> {
+                                        if (!response.ended() && !response.closed()) {
+                                            response.end();
+                                        }
+                                    }));
+                        },
+                        failure -> fail(routing, failure));
+        current.compareAndSet(null, started);
+        response.closeHandler(ignored -> current.get().cancel());
+    }
+
+    /** A stream answered whole: a refusal or an error before any part (an error answer), or a replay (its events). */
+    private void whole(RoutingContext routing, StreamAnswer answer, OpenAiStream events) {
+        InferenceOutcome outcome = answer.whole();
+        HttpServerResponse response = routing.response();
+        answerIds(response, answer.request().requestId(), outcome.replayOf(), outcome);
+        if (!outcome.succeeded()) {
+            OpenAiErrors.write(routing, OpenAiErrors.of(outcome.error()));
+            return;
+        }
+        Buffer body = Buffer.buffer(events.part(outcome.response().body()));
+        body.appendBytes(events.end(outcome));
+        response.setStatusCode(200)
+                .putHeader("Content-Type", "text/event-stream")
+                .putHeader("Cache-Control", "no-cache")
+                .end(body);
+    }
+
+    private static OpenAiErrors.Answer unreadable(Target target, OpenAiBodies.UnexpectedAnswer unreadable) {
+        return new OpenAiErrors.Answer(
+                502,
+                Map.of(),
+                OpenAiErrors.body(
+                        "The model answered, but not as a " + target.protocol().wireName() + " container does: "
+                                + unreadable.getMessage(),
+                        OpenAiErrors.SERVER,
+                        null,
+                        "unexpected_model_answer"));
+    }
+
+    private static void fail(RoutingContext routing, Throwable failure) {
+        LOG.error("The OpenAI front failed a request", failure);
+        if (routing.response().closed()) {
+            return;
+        }
+        OpenAiErrors.write(
+                routing,
+                new OpenAiErrors.Answer(
+                        500,
+                        Map.of(),
+                        OpenAiErrors.body("Sagewatch failed to process the request", OpenAiErrors.SERVER, null, null)));
+    }
+
+    /** The ids every answer carries: OpenAI's {@code x-request-id}, and the inference's the record is under. */
+    private static void answerIds(
+            HttpServerResponse response, String requestId, String replayOf, InferenceOutcome outcome) {
+        if (response.headWritten()) {
+            return;
+        }
+        response.putHeader("x-request-id", requestId);
+        response.putHeader(SageMakerHeaders.REQUEST_ID, requestId);
+        response.putHeader(SageMakerHeaders.SAGEWATCH_INFERENCE_ID, replayOf != null ? replayOf : requestId);
+        if (replayOf != null) {
+            response.putHeader("Idempotent-Replayed", "true");
+        }
+        if (outcome != null) {
+            response.putHeader("openai-processing-ms", String.valueOf(outcome.totalNanos() / 1_000_000));
+        }
+    }
+
+    private static String completionId(InferenceRequest request) {
+        return "chatcmpl-" + request.requestId();
+    }
+
+    private static String header(RoutingContext routing, String name, Pattern pattern) {
+        String value = routing.request().getHeader(name);
+        if (value == null || value.isEmpty()) {
+            return null;
+        }
+        if (!pattern.matcher(value).matches()) {
+            throw OpenAiError.invalid(null, name + " must be printable and within its length limit");
+        }
+        return value;
+    }
+
+    private void listModels(RoutingContext routing) {
+        Caller caller;
+        try {
+            caller = caller(routing);
+        } catch (OpenAiError refused) {
+            OpenAiErrors.write(routing, OpenAiErrors.of(refused));
+            return;
+        }
+        ObjectNode body = Json.MAPPER.createObjectNode();
+        body.put("object", "list");
+        ArrayNode data = body.putArray("data");
+        models.visibleTo(caller).forEach(target -> describe(data.addObject(), target));
+        json(routing, body);
+    }
+
+    private void describeModel(RoutingContext routing) {
+        try {
+            Target target = models.resolve(routing.pathParam("model"), caller(routing));
+            json(routing, describe(Json.MAPPER.createObjectNode(), target));
+        } catch (OpenAiError refused) {
+            OpenAiErrors.write(routing, OpenAiErrors.of(refused));
+        }
+    }
+
+    private static ObjectNode describe(ObjectNode model, Target target) {
+        model.put("id", target.model());
+        model.put("object", "model");
+        model.put("created", 0);
+        model.put("owned_by", "sagemaker");
+        model.put("endpoint", target.endpoint());
+        model.put("protocol", target.protocol().wireName());
+        if (target.inferenceComponent() != null) {
+            model.put("inference_component", target.inferenceComponent());
+        }
+        return model;
+    }
+
+    private static void json(RoutingContext routing, ObjectNode body) {
+        routing.response()
+                .setStatusCode(200)
+                .putHeader("Content-Type", "application/json")
+                .end(Buffer.buffer(body.toString().getBytes(StandardCharsets.UTF_8)));
+    }
+}
