@@ -6,7 +6,8 @@
 #   gateway-sagemaker - the same body through Sagewatch's InvokeEndpoint front, for the OpenAI front's own share
 #   portkey           - Portkey's AI gateway's /v1/chat/completions, its OpenAI provider pointed at the fake
 # Per peer: added p50 at 1 connection, req/s and CPU per completion of the peer's process at 64 connections; then the
-# added time to first chunk of a streamed completion (sequential, client-side time to the first body byte).
+# added time to first chunk of a streamed completion (sequential, client-side time to the first body byte), beside
+# the SageMaker front's stream of the same answer (InvokeEndpointWithResponseStream) over the fake's event stream.
 # Usage: bench/openai.sh [rounds=3] [duration=10s]. Prints Markdown tables of medians.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -30,6 +31,9 @@ declare -A PEER=(
   [gateway-openai]="http://127.0.0.1:$GW/v1/chat/completions|$GW_PID|"
   [gateway-sagemaker]="http://127.0.0.1:$GW/endpoints/bench/invocations|$GW_PID|"
   [portkey]="http://127.0.0.1:$PORTKEY/v1/chat/completions|$PORTKEY_PID|$FAKE_OPENAI"
+  # streams only: the fake's event stream (InvokeEndpointWithResponseStream) direct, and through the SageMaker front
+  [direct-eventstream]="http://127.0.0.1:$MODEL/endpoints/bench/invocations-response-stream|$SERVICES|"
+  [gateway-sagemaker-stream]="http://127.0.0.1:$GW/endpoints/bench/invocations-response-stream|$GW_PID|"
 )
 ORDER="direct gateway-openai gateway-sagemaker portkey"
 BODY='{"model":"bench","messages":[{"role":"user","content":"hi"}]}'
@@ -83,7 +87,7 @@ PY
 for name in $ORDER; do run "$name" 64 target/bench/openai-warmup.txt; run "$name" 64 target/bench/openai-warmup.txt; done
 : > target/bench/openai.txt
 : > target/bench/openai-ttft.txt
-STREAMERS="direct gateway-openai portkey"
+STREAMERS="direct gateway-openai portkey direct-eventstream gateway-sagemaker-stream"
 for name in $STREAMERS; do IFS='|' read -r url _ host <<< "${PEER[$name]}"; ttft "$url" "$host" 200 > /dev/null; done
 for round in $(seq 1 "$ROUNDS"); do
   for name in $ORDER; do
@@ -118,8 +122,9 @@ for name in ["direct", "gateway-openai", "gateway-sagemaker", "portkey"]:
 print("\nTime to the first chunk of a streamed chat completion (median of per-round medians, 300 sequential requests)\n")
 print("| | time to first chunk | added |")
 print("|---|---|---|")
-base = statistics.median(ttft["direct"])
-for name in ["direct", "gateway-openai", "portkey"]:
+for name, base in [("direct", None), ("gateway-openai", "direct"), ("portkey", "direct"),
+                   ("direct-eventstream", None), ("gateway-sagemaker-stream", "direct-eventstream")]:
     value = statistics.median(ttft[name])
-    print(f"| {name} | {value:.3f} ms | {'—' if name == 'direct' else f'{value - base:.3f} ms'} |")
+    added = "—" if base is None else f"{value - statistics.median(ttft[base]):.3f} ms (over {base})"
+    print(f"| {name} | {value:.3f} ms | {added} |")
 PY
