@@ -41,6 +41,20 @@ public class AdmissionControl {
      * throws the refusal. Pair with {@link #release}.
      */
     public void admit(String endpoint, long requestBytes) {
+        admitToEndpoint(endpoint);
+        try {
+            admitToGateway(endpoint, requestBytes);
+        } catch (InferenceError refused) {
+            byEndpoint.get(endpoint).decrementAndGet();
+            throw refused;
+        }
+    }
+
+    /**
+     * The endpoint's slot alone, for a front that learns the endpoint from the body (the OpenAI front): it takes the
+     * gateway's slot and bytes first, with {@link #admitToGateway}. Pair with {@link #releaseFromEndpoint}.
+     */
+    public void admitToEndpoint(String endpoint) {
         AtomicInteger inFlight = byEndpoint.computeIfAbsent(endpoint, name -> new AtomicInteger());
         int limit = endpointLimit(endpoint);
         if (inFlight.incrementAndGet() > limit) {
@@ -54,9 +68,16 @@ public class AdmissionControl {
                             + " s",
                     retryAfterSeconds);
         }
+    }
+
+    /**
+     * The gateway's slot and {@code requestBytes} of its in-flight byte budget, before the body is read; a refusal is
+     * metered under {@code meteredAs}. Pair with {@link #releaseFromGateway}.
+     */
+    public void admitToGateway(String meteredAs, long requestBytes) {
+        String endpoint = meteredAs;
         if (total.incrementAndGet() > config.limits().maxConcurrent()) {
             total.decrementAndGet();
-            inFlight.decrementAndGet();
             meters.recordShed(endpoint);
             throw InferenceError.refused(
                     ErrorType.SERVICE_UNAVAILABLE,
@@ -69,7 +90,6 @@ public class AdmissionControl {
         if (bytes.addAndGet(requestBytes) > config.limits().maxInFlightBytes()) {
             bytes.addAndGet(-requestBytes);
             total.decrementAndGet();
-            inFlight.decrementAndGet();
             meters.recordShed(endpoint);
             throw InferenceError.refused(
                     ErrorType.SERVICE_UNAVAILABLE,
@@ -83,8 +103,16 @@ public class AdmissionControl {
     }
 
     public void release(String endpoint, long requestBytes) {
+        releaseFromGateway(requestBytes);
+        releaseFromEndpoint(endpoint);
+    }
+
+    public void releaseFromGateway(long requestBytes) {
         bytes.addAndGet(-requestBytes);
         total.decrementAndGet();
+    }
+
+    public void releaseFromEndpoint(String endpoint) {
         byEndpoint.get(endpoint).decrementAndGet();
     }
 

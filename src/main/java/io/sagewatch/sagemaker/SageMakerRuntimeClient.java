@@ -195,7 +195,8 @@ public class SageMakerRuntimeClient {
                                             throw error(
                                                     response.statusCode(),
                                                     response.getHeader(SageMakerHeaders.ERROR_TYPE),
-                                                    body.getBytes());
+                                                    body.getBytes(),
+                                                    request.upstreamPath() != null);
                                         });
                                     }
                                     boolean routed = request.upstreamPath() != null;
@@ -250,7 +251,8 @@ public class SageMakerRuntimeClient {
                         .compose(out -> call.started(out)
                                 ? out.send(Buffer.buffer(Unpooled.wrappedBuffer(request.body())))
                                 : Future.failedFuture(new CancellationException("abandoned before it was sent")))
-                        .compose(response -> response.body().map(body -> toModelResponse(response, body))))
+                        .compose(response -> response.body()
+                                .map(body -> toModelResponse(response, body, request.upstreamPath() != null))))
                 .onComplete(done -> {
                     call.answered();
                     if (done.succeeded()) {
@@ -306,10 +308,10 @@ public class SageMakerRuntimeClient {
         }
     }
 
-    private static ModelResponse toModelResponse(HttpClientResponse response, Buffer body) {
+    private static ModelResponse toModelResponse(HttpClientResponse response, Buffer body, boolean routed) {
         byte[] bytes = body.getBytes();
         if (response.statusCode() / 100 != 2) {
-            throw error(response.statusCode(), response.getHeader(SageMakerHeaders.ERROR_TYPE), bytes);
+            throw error(response.statusCode(), response.getHeader(SageMakerHeaders.ERROR_TYPE), bytes, routed);
         }
         return new ModelResponse(
                 bytes,
@@ -326,16 +328,22 @@ public class SageMakerRuntimeClient {
      * ModelError's modeled fields. The body is kept as sent.
      */
     static InferenceError error(int status, String errorTypeHeader, byte[] body) {
+        return error(status, errorTypeHeader, body, false);
+    }
+
+    /**
+     * {@code routed}: the answer of an endpoint's own route (SageMaker's OpenAI route), which relays the container's
+     * answer as is: a container's error there is the model's, in whichever OpenAI-style shape it comes.
+     */
+    static InferenceError error(int status, String errorTypeHeader, byte[] body, boolean routed) {
         JsonNode json = parse(body);
         String code = errorCode(errorTypeHeader);
-        if (code == null && json != null) {
-            code = errorCode(text(json, "__type", "code", "Code"));
-        }
-        if ((code == null || code.isBlank())
+        if (routed
+                && code == null
                 && json != null
-                && json.path("error").isObject()) {
-            // an OpenAI-style container's own error, relayed by the endpoint's OpenAI route: the model's error
-            String message = text(json.get("error"), "message");
+                && (json.path("error").isObject() || "error".equals(text(json, "object")))) {
+            // OpenAI's {"error":{"message"...}}, or vLLM's flat {"object":"error","message"...}
+            String message = text(json.path("error").isObject() ? json.get("error") : json, "message");
             return InferenceError.upstream(
                     ErrorType.MODEL_ERROR.code(),
                     ErrorType.MODEL_ERROR.status(),
@@ -344,6 +352,9 @@ public class SageMakerRuntimeClient {
                     message,
                     null,
                     null);
+        }
+        if (code == null && json != null) {
+            code = errorCode(text(json, "__type", "code", "Code"));
         }
         if (code == null || code.isBlank()) {
             // not a SageMaker-protocol answer (a proxy's HTML page, say): describe it, don't relay it

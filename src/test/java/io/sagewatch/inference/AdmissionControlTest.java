@@ -72,8 +72,24 @@ class AdmissionControlTest {
                 .header("x-amzn-ErrorType", "ServiceUnavailable")
                 .header("Retry-After", "3")
                 .body("Message", org.hamcrest.Matchers.containsString("bytes of requests in flight"));
+        // the OpenAI front takes the gateway's bytes before it reads the body too, and refuses in OpenAI's shape
+        String chat =
+                "{\"model\":\"echo\",\"messages\":[{\"role\":\"user\",\"content\":\"" + "x".repeat(4900) + "\"}]}";
+        given().contentType("application/json")
+                .body(chat)
+                .post("/v1/chat/completions")
+                .then()
+                .statusCode(503)
+                .header("Retry-After", "3")
+                .body("error.code", org.hamcrest.Matchers.equalTo("service_unavailable"))
+                .body("error.message", org.hamcrest.Matchers.containsString("bytes of requests in flight"));
         given().body(new byte[3000]).post("/endpoints/echo/invocations").then().statusCode(200);
         assertEquals(424, held.get(10, TimeUnit.SECONDS).statusCode());
+        given().contentType("application/json")
+                .body(chat)
+                .post("/v1/chat/completions")
+                .then()
+                .statusCode(200);
         given().body(new byte[5000]).post("/endpoints/echo/invocations").then().statusCode(200);
     }
 

@@ -101,6 +101,20 @@ class SageMakerRuntimeClientTest {
         assertEquals("ValidationException", typeInBody.code());
         assertEquals("bad", typeInBody.getMessage());
 
+        // an endpoint's OpenAI route relays the container's own errors: the model's, whatever their shape
+        InferenceError vllm = SageMakerRuntimeClient.error(
+                400,
+                null,
+                "{\"object\":\"error\",\"message\":\"context too long\",\"type\":\"BadRequestError\",\"code\":400}"
+                        .getBytes(StandardCharsets.UTF_8),
+                true);
+        assertEquals("ModelError", vllm.code());
+        assertEquals(400, vllm.originalStatusCode());
+        assertEquals("context too long", vllm.originalMessage());
+        // the same shape from InvokeEndpoint's path is no model's word: a proxy's, described, not relayed
+        InferenceError proxy = SageMakerRuntimeClient.error(
+                503, null, "{\"error\":{\"message\":\"overloaded\"}}".getBytes(StandardCharsets.UTF_8));
+        assertEquals("InternalDependencyException", proxy.code());
         InferenceError html = SageMakerRuntimeClient.error(502, null, "<html>".getBytes(StandardCharsets.UTF_8));
         assertTrue(html.is(ErrorType.INTERNAL_DEPENDENCY));
         assertNull(html.rawBody(), "a non-protocol answer is described, not relayed");

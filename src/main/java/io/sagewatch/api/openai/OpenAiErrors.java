@@ -94,7 +94,7 @@ public final class OpenAiErrors {
             }
             case MODEL_ERROR, MODEL_STREAM_ERROR -> {
                 Integer original = error.originalStatusCode();
-                if (original != null && original >= 400 && original < 500 && original != 401 && original != 403) {
+                if (original != null && original >= 400 && original < 500) {
                     status = original == 429 ? 429 : original == 404 || original == 413 ? original : 400;
                     type = original == 429 ? RATE_LIMIT : INVALID_REQUEST;
                 } else {

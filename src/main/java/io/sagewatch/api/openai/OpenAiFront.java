@@ -57,6 +57,11 @@ public class OpenAiFront {
     static final String SAGEMAKER_OPENAI_ROUTE = "openai/v1/chat/completions";
 
     static final String IDEMPOTENCY_KEY = "Idempotency-Key";
+    /** Bodies and answers larger than this are parsed and translated on a worker thread, not on the event loop. */
+    static final int INLINE_JSON_BYTES = 256 * 1024;
+    /** What a refusal before the body names the endpoint is counted under ({@code InvocationsShed}). */
+    static final String SHED_LABEL = "openai-front";
+
     private static final Pattern PRINTABLE = Pattern.compile("^[\\p{Print}]{1,256}$");
     private static final Pattern ATTRIBUTES = Pattern.compile("^[\\p{Print}]{1,1024}$");
 
@@ -135,6 +140,14 @@ public class OpenAiFront {
                 return;
             }
         }
+        long reserved = length == null ? maxPayloadBytes : Math.max(0, Long.parseLong(length.trim()));
+        try {
+            admission.admitToGateway(SHED_LABEL, reserved);
+        } catch (InferenceError refused) {
+            OpenAiErrors.write(routing, OpenAiErrors.of(refused));
+            return;
+        }
+        routing.addEndHandler(ended -> admission.releaseFromGateway(reserved));
         if (routing.body() != null && routing.body().available()) {
             invoke(routing, operation, pathEndpoint, routing.body().buffer().getBytes());
             return;
@@ -177,64 +190,107 @@ public class OpenAiFront {
                         + " bytes (sagewatch.max-payload-bytes)");
     }
 
+    /** A request read, checked and translated: what to send, to which model. */
+    private record Prepared(InferenceRequest request, ObjectNode json, Target target) {}
+
     private void invoke(RoutingContext routing, Operation operation, String pathEndpoint, byte[] body) {
         long start = System.nanoTime();
         Instant received = Instant.now();
         String requestId = InferenceIds.newRequestId();
-        ObjectNode json;
-        Target target;
-        InferenceRequest request;
-        try {
-            Caller caller = caller(routing);
-            json = OpenAiBodies.read(body, operation);
-            String model = json.get("model").asText();
-            target = pathEndpoint == null ? models.resolve(model, caller) : atEndpoint(pathEndpoint, model, caller);
-            if (!target.protocol().serves(operation)) {
-                throw OpenAiError.invalid(
-                        "model",
-                        "The model '" + model + "' is served with the "
-                                + target.protocol().wireName() + " protocol, which does not answer " + operation.path);
+        answerIds(routing.response(), requestId, null, null);
+        if (body.length <= INLINE_JSON_BYTES) {
+            Prepared prepared;
+            try {
+                prepared = prepare(routing, operation, pathEndpoint, body, requestId, received, start);
+            } catch (RuntimeException refused) {
+                refuse(routing, refused);
+                return;
             }
-            boolean stream = OpenAiBodies.streamed(json);
-            byte[] upstream = OpenAiBodies.upstream(body, json, target.protocol(), defaultMaxTokens);
-            request = new InferenceRequest(
-                    requestId,
-                    requestId,
-                    target.endpoint(),
-                    upstream,
-                    "application/json",
-                    stream ? null : "application/json",
-                    header(routing, SageMakerHeaders.CUSTOM_ATTRIBUTES, ATTRIBUTES),
-                    target.targetModel(),
-                    target.targetVariant(),
-                    null,
-                    target.inferenceComponent(),
-                    null,
-                    null,
-                    received,
-                    start,
-                    caller == null ? null : caller.name(),
-                    header(routing, IDEMPOTENCY_KEY, PRINTABLE),
-                    InferenceRequest.OPENAI_FRONT,
-                    model,
-                    target.protocol() == ContainerProtocol.OPENAI ? SAGEMAKER_OPENAI_ROUTE : null);
-            admission.admit(target.endpoint(), body.length);
-        } catch (OpenAiError refused) {
-            answerIds(routing.response(), requestId, null, null);
-            OpenAiErrors.write(routing, OpenAiErrors.of(refused));
+            run(routing, prepared, received);
             return;
+        }
+        // a large body is parsed and translated off the event loop; the answer continues on it
+        routing.vertx()
+                .executeBlocking(
+                        () -> prepare(routing, operation, pathEndpoint, body, requestId, received, start), false)
+                .onComplete(done -> {
+                    if (done.failed()) {
+                        refuse(routing, done.cause());
+                    } else {
+                        run(routing, done.result(), received);
+                    }
+                });
+    }
+
+    private Prepared prepare(
+            RoutingContext routing,
+            Operation operation,
+            String pathEndpoint,
+            byte[] body,
+            String requestId,
+            Instant received,
+            long start) {
+        Caller caller = caller(routing);
+        ObjectNode json = OpenAiBodies.read(body, operation);
+        String model = json.get("model").asText();
+        Target target = pathEndpoint == null ? models.resolve(model, caller) : atEndpoint(pathEndpoint, model, caller);
+        if (!target.protocol().serves(operation)) {
+            throw OpenAiError.invalid(
+                    "model",
+                    "The model '" + model + "' is served with the "
+                            + target.protocol().wireName() + " protocol, which does not answer " + operation.path);
+        }
+        boolean stream = OpenAiBodies.streamed(json);
+        byte[] upstream = OpenAiBodies.upstream(body, json, target.protocol(), defaultMaxTokens);
+        InferenceRequest request = new InferenceRequest(
+                requestId,
+                requestId,
+                target.endpoint(),
+                upstream,
+                "application/json",
+                stream ? null : "application/json",
+                header(routing, SageMakerHeaders.CUSTOM_ATTRIBUTES, ATTRIBUTES),
+                target.targetModel(),
+                target.targetVariant(),
+                null,
+                target.inferenceComponent(),
+                null,
+                null,
+                received,
+                start,
+                caller == null ? null : caller.name(),
+                header(routing, IDEMPOTENCY_KEY, PRINTABLE),
+                InferenceRequest.OPENAI_FRONT,
+                model,
+                target.protocol() == ContainerProtocol.OPENAI ? SAGEMAKER_OPENAI_ROUTE : null);
+        return new Prepared(request, json, target);
+    }
+
+    private static void refuse(RoutingContext routing, Throwable refused) {
+        if (refused instanceof OpenAiError error) {
+            OpenAiErrors.write(routing, OpenAiErrors.of(error));
+        } else if (refused instanceof InferenceError error) {
+            OpenAiErrors.write(routing, OpenAiErrors.of(error));
+        } else {
+            fail(routing, refused);
+        }
+    }
+
+    private void run(RoutingContext routing, Prepared prepared, Instant received) {
+        String endpoint = prepared.target().endpoint();
+        try {
+            // the gateway's slot and bytes were taken before the body was read; the endpoint's now that it is known
+            admission.admitToEndpoint(endpoint);
         } catch (InferenceError refused) {
-            answerIds(routing.response(), requestId, null, null);
             OpenAiErrors.write(routing, OpenAiErrors.of(refused));
             return;
         }
-        String endpoint = target.endpoint();
-        routing.addEndHandler(ended -> admission.release(endpoint, body.length));
+        routing.addEndHandler(ended -> admission.releaseFromEndpoint(endpoint));
         long created = received.getEpochSecond();
-        if (OpenAiBodies.streamed(json)) {
-            stream(routing, request, json, target, created);
+        if (OpenAiBodies.streamed(prepared.json())) {
+            stream(routing, prepared.request(), prepared.json(), prepared.target(), created);
         } else {
-            call(routing, request, json, target, created);
+            call(routing, prepared.request(), prepared.json(), prepared.target(), created);
         }
     }
 
@@ -278,26 +334,44 @@ public class OpenAiFront {
                                 OpenAiErrors.write(routing, OpenAiErrors.of(outcome.error()));
                                 return;
                             }
-                            byte[] answer;
-                            try {
-                                answer = OpenAiBodies.answer(
-                                        outcome.response().body(),
-                                        json,
-                                        target.protocol(),
-                                        completionId(request),
-                                        created,
-                                        outcome.tokens());
-                            } catch (OpenAiBodies.UnexpectedAnswer unreadable) {
-                                OpenAiErrors.write(routing, unreadable(target, unreadable));
-                                return;
+                            java.util.concurrent.Callable<byte[]> translate = () -> OpenAiBodies.answer(
+                                    outcome.response().body(),
+                                    json,
+                                    target.protocol(),
+                                    completionId(request),
+                                    created,
+                                    outcome.tokens());
+                            boolean passedThrough = target.protocol() == ContainerProtocol.OPENAI
+                                    || target.protocol() == ContainerProtocol.MESSAGES;
+                            if (passedThrough || outcome.response().body().length <= INLINE_JSON_BYTES) {
+                                try {
+                                    answer(routing, target, translate.call(), null);
+                                } catch (Exception unreadable) {
+                                    answer(routing, target, null, unreadable);
+                                }
+                            } else {
+                                // a large answer (a batch of embeddings) is translated off the event loop
+                                routing.vertx()
+                                        .executeBlocking(translate, false)
+                                        .onComplete(done -> answer(routing, target, done.result(), done.cause()));
                             }
-                            response.setStatusCode(200)
-                                    .putHeader("Content-Type", "application/json")
-                                    .end(Buffer.buffer(answer));
                         },
                         failure -> fail(routing, failure));
         // a client that leaves cancels the model call; the pipeline records the disconnect
         response.closeHandler(ignored -> call.cancel());
+    }
+
+    private static void answer(RoutingContext routing, Target target, byte[] answer, Throwable failure) {
+        if (failure instanceof OpenAiBodies.UnexpectedAnswer unreadable) {
+            OpenAiErrors.write(routing, unreadable(target, unreadable));
+        } else if (failure != null) {
+            fail(routing, failure);
+        } else if (!routing.response().closed()) {
+            routing.response()
+                    .setStatusCode(200)
+                    .putHeader("Content-Type", "application/json")
+                    .end(Buffer.buffer(answer));
+        }
     }
 
     private void stream(
@@ -316,6 +390,13 @@ public class OpenAiFront {
                 .with(
                         answer -> {
                             if (response.closed()) {
+                                if (answer.isLive()) {
+                                    // gone before the stream was handed over: let it go upstream, and settle it
+                                    answer.parts()
+                                            .subscribe()
+                                            .with(part -> {}, failure -> {})
+                                            .cancel();
+                                }
                                 return;
                             }
                             if (!answer.isLive()) {

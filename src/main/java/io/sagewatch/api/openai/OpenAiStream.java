@@ -34,6 +34,10 @@ final class OpenAiStream {
     private final boolean includeUsage;
     private final StreamLines lines = new StreamLines(MAX_LINE_BYTES);
     private boolean usageSent;
+    /** The container sent an error event: the stream ends with it, without usage or [DONE]. */
+    private boolean failed;
+    /** A generate container's own count (TGI's details.generated_tokens), for a replay that has no settled count. */
+    private Long generatedTokens;
 
     OpenAiStream(ContainerProtocol protocol, String model, String id, long created, boolean includeUsage) {
         this.protocol = protocol;
@@ -54,8 +58,14 @@ final class OpenAiStream {
     byte[] end(InferenceOutcome outcome) {
         ByteArrayOutputStream out = new ByteArrayOutputStream(256);
         lines.end((line, start, end) -> event(out, line, start, end));
+        if (failed) {
+            return out.toByteArray();
+        }
         if (includeUsage && !usageSent) {
             TokenUsage usage = outcome == null ? TokenUsage.NONE : outcome.tokens();
+            if ((usage == null || usage.outputTokens() == null) && generatedTokens != null) {
+                usage = new TokenUsage(null, generatedTokens);
+            }
             ObjectNode chunk = chunk();
             chunk.putArray("choices");
             OpenAiBodies.usage(chunk, usage == null ? TokenUsage.NONE : usage);
@@ -68,8 +78,14 @@ final class OpenAiStream {
     /** One line of the container's stream: an SSE {@code data:} line or a JSON line; anything else is dropped. */
     private void event(ByteArrayOutputStream out, byte[] bytes, int from, int end) {
         int start = StreamLines.valueStart(bytes, from, end);
-        if (start >= end || bytes[start] != '{') {
-            return; // [DONE] (sent at the end), SSE comments, event:/id: lines
+        if (failed || start >= end || bytes[start] != '{') {
+            return; // [DONE] (sent at the end), SSE comments, event:/id: lines, anything after an error
+        }
+        if (protocol != ContainerProtocol.GENERATE && contains(bytes, start, end, "\"error\"")) {
+            JsonNode event = tree(bytes, start, end);
+            if (event != null && event.has("error") && !event.has("choices")) {
+                failed = true; // relayed as it came; the SDKs raise it
+            }
         }
         if (protocol == ContainerProtocol.GENERATE) {
             generated(out, bytes, start, end);
@@ -95,6 +111,7 @@ final class OpenAiStream {
             return;
         }
         if (event.has("error")) {
+            failed = true;
             ObjectNode error = JSON.createObjectNode();
             error.putObject("error")
                     .put("message", event.path("error").asText())
@@ -103,6 +120,10 @@ final class OpenAiStream {
                     .put("code", "model_error");
             emit(out, OpenAiBodies.bytes(error));
             return;
+        }
+        JsonNode generated = event.path("details").path("generated_tokens");
+        if (generated.canConvertToLong()) {
+            generatedTokens = generated.asLong();
         }
         JsonNode token = event.path("token");
         String text =

@@ -352,6 +352,21 @@ class OpenAiFrontTest {
     }
 
     @Test
+    void aLargeBatchOfEmbeddingsIsReadAndTranslatedOffTheEventLoop() {
+        // a 420 KB body and a 1 MB answer: both over the inline bound, so parsed and translated on a worker thread
+        List<String> inputs = java.util.Collections.nCopies(70_000, "ab");
+        CreateEmbeddingResponse answer = client.embeddings()
+                .create(EmbeddingCreateParams.builder()
+                        .model("embedder")
+                        .inputOfArrayOfStrings(inputs)
+                        .encodingFormat(EmbeddingCreateParams.EncodingFormat.FLOAT)
+                        .build());
+        assertThat(answer.data()).hasSize(70_000);
+        assertThat(answer.data().get(69_999).embedding()).containsExactly(2f, 0.5f, -1f);
+        assertEquals(69_999, answer.data().get(69_999).index());
+    }
+
+    @Test
     void theModelsListNamesTheConfiguredModels() {
         var ids = client.models().list().data().stream().map(m -> m.id()).toList();
         assertThat(ids).contains("chat", "chat-ic", "writer", "embedder");

@@ -92,6 +92,29 @@ class OpenAiStreamTest {
     }
 
     @Test
+    void aContainersErrorEventEndsTheStreamWithoutUsageOrDone() {
+        String out = feed(
+                new OpenAiStream(ContainerProtocol.MESSAGES, "m", "id", 1, true),
+                TokenUsage.NONE,
+                "data: {\"choices\":[{\"delta\":{\"content\":\"a\"}}]}\n\n",
+                "data: {\"error\":{\"message\":\"out of memory\",\"type\":\"server_error\"}}\n\n",
+                "data: {\"choices\":[{\"delta\":{\"content\":\"b\"}}]}\n\n");
+        assertThat(out)
+                .endsWith("data: {\"error\":{\"message\":\"out of memory\",\"type\":\"server_error\"}}\n\n")
+                .doesNotContain("[DONE]")
+                .doesNotContain("\"b\"");
+    }
+
+    @Test
+    void aReplayedGenerateStreamCountsItsTokensFromTheContainersDetails() {
+        String out = feed(
+                new OpenAiStream(ContainerProtocol.GENERATE, "writer", "cmpl-1", 7, true),
+                TokenUsage.NONE,
+                "data:{\"token\":{\"text\":\" hi\"},\"details\":{\"finish_reason\":\"length\",\"generated_tokens\":1}}\n\n");
+        assertEquals(1, events(out).get(1).at("/usage/completion_tokens").asInt());
+    }
+
+    @Test
     void tgiTokensBecomeCompletionChunksWithTheFinishReasonInOpenAisWords() {
         String out = feed(
                 new OpenAiStream(ContainerProtocol.GENERATE, "writer", "cmpl-1", 7, false),
