@@ -338,7 +338,7 @@ public class OpenAiFront {
                                     outcome.response().body(),
                                     json,
                                     target.protocol(),
-                                    completionId(request),
+                                    completionId(request, target),
                                     created,
                                     outcome.tokens());
                             boolean passedThrough = target.protocol() == ContainerProtocol.OPENAI
@@ -380,7 +380,7 @@ public class OpenAiFront {
         OpenAiStream events = new OpenAiStream(
                 target.protocol(),
                 json.get("model").asText(),
-                completionId(request),
+                completionId(request, target),
                 created,
                 OpenAiBodies.includeUsage(json));
         // the start of the call, then the stream once it runs: a client that leaves cancels whichever is current
@@ -491,8 +491,9 @@ public class OpenAiFront {
         }
     }
 
-    private static String completionId(InferenceRequest request) {
-        return "chatcmpl-" + request.requestId();
+    /** OpenAI's id prefixes: {@code chatcmpl-} for chat, {@code cmpl-} for text completions. */
+    private static String completionId(InferenceRequest request, Target target) {
+        return (target.protocol() == ContainerProtocol.GENERATE ? "cmpl-" : "chatcmpl-") + request.requestId();
     }
 
     private static String header(RoutingContext routing, String name, Pattern pattern) {

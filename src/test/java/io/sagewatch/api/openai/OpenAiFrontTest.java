@@ -295,6 +295,7 @@ class OpenAiFrontTest {
                         .build());
         Completion completion = raw.parse();
         assertEquals(" world", completion.choices().get(0).text());
+        assertThat(completion.id()).startsWith("cmpl-");
         assertEquals("length", completion.choices().get(0).finishReason().asString());
         assertEquals(2, completion.usage().orElseThrow().completionTokens());
         String id = raw.headers().values("x-request-id").get(0);
