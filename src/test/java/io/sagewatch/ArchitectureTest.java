@@ -65,6 +65,19 @@ class ArchitectureTest {
                 .check(MAIN);
     }
 
+    /** Traces are one capability: OpenTelemetry's types stay in its package; the rest sees core's InferenceTrace. */
+    @Test
+    void onlyTheTracingPackageKnowsOpenTelemetry() {
+        noClasses()
+                .that()
+                .resideInAPackage("io.sagewatch..")
+                .and()
+                .resideOutsideOfPackage("io.sagewatch.tracing..")
+                .should()
+                .dependOnClassesThat(resideInAPackage("io.opentelemetry.."))
+                .check(MAIN);
+    }
+
     @Test
     void theProviderAndTheObserversKnowNoFront() {
         noClasses()

@@ -14,6 +14,7 @@ import io.sagewatch.core.InferenceError;
 import io.sagewatch.core.InferenceIds;
 import io.sagewatch.core.InferenceRequest;
 import io.sagewatch.sagemaker.SageMakerHeaders;
+import io.sagewatch.tracing.RequestTraces;
 
 /**
  * Turns an HTTP request into an {@link InferenceRequest}, or refuses it with a ValidationError before anything is sent
@@ -33,8 +34,10 @@ public class InvocationRequestParser {
 
     private final long maxPayloadBytes;
     private final EndpointPolicies policies;
+    private final RequestTraces traces;
 
-    InvocationRequestParser(EndpointPolicies policies, SagewatchConfig config) {
+    InvocationRequestParser(EndpointPolicies policies, RequestTraces traces, SagewatchConfig config) {
+        this.traces = traces;
         this.maxPayloadBytes = config.maxPayloadBytes();
         this.policies = policies;
     }
@@ -60,7 +63,7 @@ public class InvocationRequestParser {
         checkContentType(endpointName, contentType);
         String requestId = InferenceIds.newRequestId();
         String inferenceId = header(headers, SageMakerHeaders.INFERENCE_ID, INFERENCE_ID, 64);
-        return new InferenceRequest(
+        return traces.traced(new InferenceRequest(
                 requestId,
                 inferenceId != null ? inferenceId : requestId,
                 endpointName,
@@ -77,7 +80,7 @@ public class InvocationRequestParser {
                 received,
                 start,
                 caller,
-                idempotencyKey(headers));
+                idempotencyKey(headers)));
     }
 
     /** Checked with the other headers, before anything is claimed, called or written. */

@@ -14,6 +14,7 @@ import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.impl.ContextInternal;
 import io.vertx.core.impl.VertxInternal;
+import io.vertx.core.tracing.TracingPolicy;
 
 /**
  * One Vert.x HTTP client (and so one connection pool) per event loop, so that a call, its connection and its handlers
@@ -38,7 +39,10 @@ public final class EventLoopHttpClients {
     /** {@code connectionsPerLoop} keep-alive connections at most on each event loop. */
     public EventLoopHttpClients(Vertx vertx, HttpClientOptions options, int connectionsPerLoop) {
         this.vertx = (VertxInternal) vertx;
-        HttpClientOptions perLoop = new HttpClientOptions(options).setMaxPoolSize(Math.max(1, connectionsPerLoop));
+        // no automatic client spans: the model call's span is the gateway's own, with the headers it chose
+        HttpClientOptions perLoop = new HttpClientOptions(options)
+                .setMaxPoolSize(Math.max(1, connectionsPerLoop))
+                .setTracingPolicy(TracingPolicy.IGNORE);
         for (EventExecutor loop : this.vertx.getEventLoopGroup()) {
             clients.put((EventLoop) loop, vertx.createHttpClient(perLoop));
         }

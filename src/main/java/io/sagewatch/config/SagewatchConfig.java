@@ -46,6 +46,23 @@ public interface SagewatchConfig {
     /** The OpenAI-compatible front: which SageMaker endpoint, and how, answers each model name. */
     OpenAi openai();
 
+    /** Traces (on with {@code quarkus.otel.sdk.disabled=false}): what the gateway adds to Quarkus's OpenTelemetry. */
+    Tracing tracing();
+
+    interface Tracing {
+        /**
+         * Add the model call's {@code traceparent} to {@code X-Amzn-SageMaker-Custom-Attributes}, beside the caller's
+         * own, so that a container that reads it joins the trace: SageMaker forwards no other header to the container.
+         * Off by default: the container sees an attribute it did not ask for.
+         */
+        @WithDefault("false")
+        boolean customAttributes();
+
+        /** One log line per ended span (category {@code sagewatch.spans}): traces without a collector. */
+        @WithDefault("false")
+        boolean logSpans();
+    }
+
     interface OpenAi {
         /** Model names the clients use, each mapped to an endpoint: {@code sagewatch.openai.models.llama.endpoint}. */
         Map<String, OpenAiModel> models();

@@ -112,6 +112,9 @@ public final class InferenceFields {
                     o -> o.request().endpointName(),
                     InferenceRequest::endpointName),
             field("front", Group.IDENTITY, Kind.STRING, o -> o.request().front(), InferenceRequest::front),
+            // the request's trace and the gateway's span in it, when tracing is on: a record or a log line leads to it
+            field("trace_id", Group.IDENTITY, Kind.STRING, o -> traceId(o.request()), InferenceFields::traceId),
+            field("span_id", Group.IDENTITY, Kind.STRING, o -> spanId(o.request()), InferenceFields::spanId),
             field("status", Group.OUTCOME, Kind.STRING, o -> o.succeeded() ? "SUCCEEDED" : "FAILED", r -> IN_PROGRESS),
             field("http_status", Group.OUTCOME, Kind.INTEGER, InferenceOutcome::httpStatus),
             field(
@@ -330,5 +333,13 @@ public final class InferenceFields {
         return text == null || text.length() <= MAX_LOGGED_ERROR_CHARS
                 ? text
                 : text.substring(0, MAX_LOGGED_ERROR_CHARS) + "…";
+    }
+
+    private static Object traceId(InferenceRequest request) {
+        return request.trace() == null ? null : request.trace().traceId();
+    }
+
+    private static Object spanId(InferenceRequest request) {
+        return request.trace() == null ? null : request.trace().spanId();
     }
 }

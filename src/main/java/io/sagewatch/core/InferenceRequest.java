@@ -14,6 +14,9 @@ import java.time.Instant;
  * @param model the model the client named (the OpenAI front's {@code model}), or null
  * @param upstreamPath the path under the endpoint the model host is called on (SageMaker's OpenAI route
  *     {@code openai/v1/chat/completions}), or null for the endpoint's own invocation (InvokeEndpoint)
+ * @param operation what the client asked of the model in the OpenTelemetry GenAI conventions' terms ({@code chat},
+ *     {@code text_completion}, {@code embeddings}), or null for an invocation of the endpoint's own protocol
+ * @param trace the distributed trace the request is part of, or null when tracing is off
  */
 public record InferenceRequest(
         String requestId,
@@ -35,7 +38,9 @@ public record InferenceRequest(
         String idempotencyKey,
         String front,
         String model,
-        String upstreamPath) {
+        String upstreamPath,
+        String operation,
+        InferenceTrace trace) {
 
     public static final String SAGEMAKER_FRONT = "sagemaker";
     public static final String OPENAI_FRONT = "openai";
@@ -79,6 +84,35 @@ public record InferenceRequest(
                 idempotencyKey,
                 SAGEMAKER_FRONT,
                 null,
+                null,
+                null,
                 null);
+    }
+
+    /** The same request, part of {@code trace}. */
+    public InferenceRequest withTrace(InferenceTrace trace) {
+        return new InferenceRequest(
+                requestId,
+                inferenceId,
+                endpointName,
+                body,
+                contentType,
+                accept,
+                customAttributes,
+                targetModel,
+                targetVariant,
+                targetContainerHostname,
+                inferenceComponentName,
+                sessionId,
+                enableExplanations,
+                receivedAt,
+                startNanos,
+                caller,
+                idempotencyKey,
+                front,
+                model,
+                upstreamPath,
+                operation,
+                trace);
     }
 }

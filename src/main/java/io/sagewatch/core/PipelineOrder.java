@@ -13,9 +13,12 @@ public final class PipelineOrder {
     public static final int IDEMPOTENCY_GUARD = 1000;
 
     /**
-     * Observers, in the order they hear of a settled inference: the meters first (cheapest, never waits), the log line,
-     * the final record (which an answer may wait for), then model health (sampled, off the request path).
+     * Observers, in the order they hear of a settled inference: the trace first (its model-call span ends when the call
+     * did), the meters (cheapest, never waits), the log line, the final record (which an answer may wait for), then
+     * model health (sampled, off the request path).
      */
+    public static final int TRACES = 500;
+
     public static final int METERS = 400;
 
     public static final int LOG_LINE = 300;
@@ -25,7 +28,7 @@ public final class PipelineOrder {
     /** The guards' constants, outermost first. */
     public static final List<Integer> GUARDS = List.of(IDEMPOTENCY_GUARD);
     /** The observers' constants, first first. */
-    public static final List<Integer> OBSERVERS = List.of(METERS, LOG_LINE, RECORD, MODEL_HEALTH);
+    public static final List<Integer> OBSERVERS = List.of(TRACES, METERS, LOG_LINE, RECORD, MODEL_HEALTH);
 
     private PipelineOrder() {}
 }

@@ -115,6 +115,9 @@ public class InferencePipeline {
         }
         return guard.before(request).flatMap(verdict -> {
             if (!verdict.proceeds()) {
+                if (request.trace() != null) {
+                    request.trace().answeredByGuard(verdict.answer());
+                }
                 return detached(() -> outer.apply(verdict.answer())).replaceWith(answered.apply(verdict.answer()));
             }
             AtomicBoolean returned = new AtomicBoolean();

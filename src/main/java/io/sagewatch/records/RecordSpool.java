@@ -24,6 +24,7 @@ import io.sagewatch.core.Futures;
 import io.sagewatch.metrics.InferenceMeters;
 import io.sagewatch.table.BatchWriteCall;
 import io.sagewatch.table.InferenceTable;
+import io.sagewatch.tracing.TableWriteSpans;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
 
 /**
@@ -55,6 +56,7 @@ public class RecordSpool {
     private final InferenceTable table;
     private final DeadLetterLog deadLetters;
     private final InferenceMeters meters;
+    private final TableWriteSpans spans;
     private final SagewatchConfig.Store config;
 
     private final ConcurrentLinkedDeque<Entry> queue = new ConcurrentLinkedDeque<>();
@@ -80,11 +82,13 @@ public class RecordSpool {
             InferenceTable table,
             DeadLetterLog deadLetters,
             InferenceMeters meters,
+            TableWriteSpans spans,
             SagewatchConfig config) {
         this.writes = writes;
         this.table = table;
         this.deadLetters = deadLetters;
         this.meters = meters;
+        this.spans = spans;
         this.config = config.store();
         meters.spoolGauges(queued::get, queuedBytes::get);
     }
@@ -284,6 +288,13 @@ public class RecordSpool {
 
     private void write(List<Entry> batch, AtomicInteger lane) {
         inFlight.addAll(batch);
+        TableWriteSpans.Write traced = spans.write(table.name(), "BatchWriteItem", batch.size());
+        if (traced.linking()) {
+            for (Entry entry : batch) {
+                traced.carries(entry.record.get("trace_id"), entry.record.get("span_id"));
+            }
+        }
+        traced.begin();
         long start = System.nanoTime();
         CompletableFuture<Set<String>> call;
         try {
@@ -292,6 +303,7 @@ public class RecordSpool {
             call = CompletableFuture.failedFuture(e);
         }
         call.whenComplete((unprocessed, failure) -> {
+            traced.end(unprocessed == null ? 0 : unprocessed.size(), Futures.unwrap(failure));
             batch.forEach(inFlight::remove);
             // a shutdown flush may have dead-lettered some meanwhile: those are done, whatever this call did
             List<Entry> live =

@@ -14,6 +14,7 @@ import io.sagewatch.core.ErrorType;
 import io.sagewatch.core.Futures;
 import io.sagewatch.core.InferenceError;
 import io.sagewatch.core.InferenceRequest;
+import io.sagewatch.core.InferenceTrace;
 import io.sagewatch.core.ModelCall;
 import io.sagewatch.core.ModelProvider;
 import io.sagewatch.core.ModelStream;
@@ -58,7 +59,7 @@ public class SageMakerProvider implements ModelProvider {
             Duration deadline = timeout(endpoint);
             // the deadline below cancels the call; the idle timeout only guards against a leaked connection
             Duration idle = deadline.plusSeconds(5);
-            return retried(attempts, () -> client.invoke(request, idle))
+            return retried(request, attempts, () -> client.invoke(request, idle))
                     .ifNoItem()
                     .after(deadline)
                     .failWith(() -> timeout(deadline))
@@ -105,7 +106,7 @@ public class SageMakerProvider implements ModelProvider {
                     breakers.abandoned(endpoint, permit);
                 }
             };
-            return retried(attempts, () -> client.stream(request, firstPartBy, policy.streamSilenceTimeout()))
+            return retried(request, attempts, () -> client.stream(request, firstPartBy, policy.streamSilenceTimeout()))
                     .ifNoItem()
                     .after(deadline)
                     .failWith(() -> timeout(deadline))
@@ -131,8 +132,11 @@ public class SageMakerProvider implements ModelProvider {
         });
     }
 
-    /** One call, counted, and tried again after throttling (see {@link #isRetryable}) with jittered backoff. */
-    private <T> Uni<T> retried(AtomicInteger attempts, Supplier<Uni<T>> attempt) {
+    /**
+     * One call, counted, and tried again after throttling (see {@link #isRetryable}) with jittered backoff; the
+     * request's trace hears of each retry.
+     */
+    private <T> Uni<T> retried(InferenceRequest request, AtomicInteger attempts, Supplier<Uni<T>> attempt) {
         Uni<T> call = Uni.createFrom()
                 .deferred(() -> {
                     attempts.incrementAndGet();
@@ -142,6 +146,14 @@ public class SageMakerProvider implements ModelProvider {
                 .transform(SageMakerProvider::translate);
         if (config.throttleRetries() > 0) {
             Duration backoff = config.throttleBackoff();
+            InferenceTrace trace = request.trace();
+            if (trace != null) {
+                call = call.onFailure(SageMakerProvider::isRetryable).invoke(failure -> {
+                    if (attempts.get() <= config.throttleRetries()) {
+                        trace.retrying(attempts.get(), (InferenceError) failure);
+                    }
+                });
+            }
             call = call.onFailure(SageMakerProvider::isRetryable)
                     .retry()
                     .withBackOff(backoff, backoff.multipliedBy(16))

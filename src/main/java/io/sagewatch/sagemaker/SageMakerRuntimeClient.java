@@ -289,6 +289,11 @@ public class SageMakerRuntimeClient {
         header(http, SageMakerHeaders.INFERENCE_ID, r.inferenceId());
         header(http, SageMakerHeaders.INFERENCE_COMPONENT, r.inferenceComponentName());
         header(http, SageMakerHeaders.SESSION_ID, r.sessionId());
+        if (r.trace() != null) {
+            // the trace's headers (the custom attributes with the trace merged in, when that is on) replace the
+            // caller's
+            r.trace().outboundHeaders().forEach(http::putHeader);
+        }
         return http.build();
     }
 

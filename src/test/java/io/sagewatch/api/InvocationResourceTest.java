@@ -25,7 +25,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.matchesPattern;
 import static org.hamcrest.Matchers.notNullValue;
+import static org.hamcrest.Matchers.nullValue;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 
 @QuarkusTest
 @WithTestResource(GatewayTestResource.class)
@@ -81,10 +83,17 @@ class InvocationResourceTest {
                 .header(
                         "X-Sagewatch-Inference-Id",
                         matchesPattern("[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}"))
+                // tracing is off unless configured: no trace named, none sent upstream, none recorded
+                .header("traceresponse", nullValue())
+                .header("X-Amzn-Trace-Id", nullValue())
                 .extract()
                 .header("X-Sagewatch-Inference-Id");
         assertEquals(1, modelCallsFor(id), "the generated id is forwarded to SageMaker too");
-        assertEquals("SUCCEEDED", awaitFinalRecord(id).getString("status"));
+        JsonPath record = awaitFinalRecord(id);
+        assertEquals("SUCCEEDED", record.getString("status"));
+        assertNull(record.getString("trace_id"));
+        assertNull(modelHeadersFor(id).getString("traceparent"));
+        assertNull(modelHeadersFor(id).getString("'x-amzn-trace-id'"));
     }
 
     static Stream<Arguments> modelErrors() {

@@ -14,6 +14,7 @@ import io.sagewatch.core.ErrorType;
 import io.sagewatch.core.InferenceError;
 import io.sagewatch.core.InferenceOutcome;
 import io.sagewatch.core.InferenceRequest;
+import io.sagewatch.core.InferenceTrace;
 import io.sagewatch.core.ModelCall;
 import io.sagewatch.core.ModelResponse;
 import io.sagewatch.core.StreamStats;
@@ -39,6 +40,8 @@ class InferenceRecordItemTest {
                         "request_id",
                         "endpoint",
                         "front",
+                        "trace_id",
+                        "span_id",
                         "status",
                         "http_status",
                         "error_type",
@@ -117,8 +120,34 @@ class InferenceRecordItemTest {
                 .containsEntry("caller", "team-a")
                 .containsEntry("front", "sagemaker")
                 .containsEntry("model", "llama")
-                .containsEntry("finish_reason", "length");
+                .containsEntry("finish_reason", "length")
+                .containsEntry("trace_id", TRACE.traceId())
+                .containsEntry("span_id", TRACE.spanId());
     }
+
+    /** A request's place in a trace, as the tracer would give it. */
+    private static final InferenceTrace TRACE = new InferenceTrace() {
+        @Override
+        public String traceId() {
+            return "6b168c8815507b31bdbcd767004bbd8c";
+        }
+
+        @Override
+        public String spanId() {
+            return "d94587be7e036eab";
+        }
+
+        @Override
+        public Map<String, String> outboundHeaders() {
+            return Map.of();
+        }
+
+        @Override
+        public void retrying(int attempt, InferenceError failure) {}
+
+        @Override
+        public void answeredByGuard(InferenceOutcome answer) {}
+    };
 
     @Test
     void absentFieldsAreOmittedAndReadBackAsAbsent() throws Exception {
@@ -219,7 +248,9 @@ class InferenceRecordItemTest {
                 null,
                 InferenceRequest.SAGEMAKER_FRONT,
                 caller == null ? null : "llama",
-                null);
+                null,
+                null,
+                caller == null ? null : TRACE);
     }
 
     /** DynamoDB JSON, read as DynamoDB would (the types the records use). */

@@ -31,14 +31,17 @@ enum ContainerProtocol {
 
     /** The OpenAI operations of the front. */
     enum Operation {
-        CHAT("/v1/chat/completions"),
-        COMPLETION("/v1/completions"),
-        EMBEDDING("/v1/embeddings");
+        CHAT("/v1/chat/completions", "chat"),
+        COMPLETION("/v1/completions", "text_completion"),
+        EMBEDDING("/v1/embeddings", "embeddings");
 
         final String path;
+        /** Its {@code gen_ai.operation.name} (OpenTelemetry's GenAI conventions). */
+        final String genAiName;
 
-        Operation(String path) {
+        Operation(String path, String genAiName) {
             this.path = path;
+            this.genAiName = genAiName;
         }
     }
 }

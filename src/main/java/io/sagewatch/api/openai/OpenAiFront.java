@@ -33,6 +33,7 @@ import io.sagewatch.inference.InferencePipeline;
 import io.sagewatch.inference.StreamAnswer;
 import io.sagewatch.json.Json;
 import io.sagewatch.sagemaker.SageMakerHeaders;
+import io.sagewatch.tracing.RequestTraces;
 import io.smallrye.mutiny.subscription.Cancellable;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
@@ -70,6 +71,7 @@ public class OpenAiFront {
     private final AdmissionControl admission;
     private final EndpointAccess access;
     private final ApiKeys keys;
+    private final RequestTraces traces;
     private final long maxPayloadBytes;
     private final int defaultMaxTokens;
 
@@ -79,7 +81,9 @@ public class OpenAiFront {
             AdmissionControl admission,
             EndpointAccess access,
             ApiKeys keys,
+            RequestTraces traces,
             SagewatchConfig config) {
+        this.traces = traces;
         this.pipeline = pipeline;
         this.models = models;
         this.admission = admission;
@@ -262,7 +266,9 @@ public class OpenAiFront {
                 header(routing, IDEMPOTENCY_KEY, PRINTABLE),
                 InferenceRequest.OPENAI_FRONT,
                 model,
-                target.protocol() == ContainerProtocol.OPENAI ? SAGEMAKER_OPENAI_ROUTE : null);
+                target.protocol() == ContainerProtocol.OPENAI ? SAGEMAKER_OPENAI_ROUTE : null,
+                operation.genAiName,
+                null);
         return new Prepared(request, json, target);
     }
 
@@ -287,10 +293,12 @@ public class OpenAiFront {
         }
         routing.addEndHandler(ended -> admission.releaseFromEndpoint(endpoint));
         long created = received.getEpochSecond();
+        // back on the request's event loop, where its span is current
+        InferenceRequest request = traces.traced(prepared.request());
         if (OpenAiBodies.streamed(prepared.json())) {
-            stream(routing, prepared.request(), prepared.json(), prepared.target(), created);
+            stream(routing, request, prepared.json(), prepared.target(), created);
         } else {
-            call(routing, prepared.request(), prepared.json(), prepared.target(), created);
+            call(routing, request, prepared.json(), prepared.target(), created);
         }
     }
 
