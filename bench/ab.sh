@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Side by side: two or more gateway builds or JVM settings under the same load, interleaved round by round so the
 # machine's noise hits all alike (P1 load: 64 connections, no delays; records acknowledged by the delaying proxy).
-# Usage: bench/ab.sh ROUNDS "label|quarkus-app dir|JVM flags" "label|dir|flags" ...
+# Usage: bench/ab.sh ROUNDS "label|quarkus-app dir|JVM flags" "label|dir|flags" ...  (CONNECTIONS=1 for one connection)
 # e.g.   bench/ab.sh 3 "main|target/quarkus-app|" "lean|target/quarkus-app|-XX:+UseSerialGC -Xmx96m"
 # Prints a Markdown table of medians: req/s, p50, p99, gateway CPU per inference, RSS after the run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROUNDS=$1; shift
 DURATION=${DURATION:-10s}
+CONNECTIONS=${CONNECTIONS:-64}
+THREADS=$((CONNECTIONS < 2 ? 1 : 2))
 source bench/lib.sh
 bench_setup
 
@@ -16,7 +18,7 @@ trap cleanup EXIT
 start_services 0 0 target/bench/ab-services.log
 
 load() {
-  WRK_PERCENTILES="$2.pct" wrk -t2 -c64 -d"$DURATION" --latency -s bench/wrk.lua "$1/endpoints/bench/invocations" > "$2"
+  WRK_PERCENTILES="$2.pct" wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -s bench/wrk.lua "$1/endpoints/bench/invocations" > "$2"
 }
 
 : > target/bench/ab.txt
@@ -47,14 +49,14 @@ for round in $(seq 1 "$ROUNDS"); do
 done
 kill "$SERVICES"; wait "$SERVICES" 2>/dev/null || true
 
-python3 - target/bench/ab.txt "$ROUNDS" "$DURATION" <<'PY'
+python3 - target/bench/ab.txt "$ROUNDS" "$DURATION" "$CONNECTIONS" <<'PY'
 import statistics, sys
 rows = {}
 for line in open(sys.argv[1]):
     label, *values = line.rstrip("\n").split("\t")
     rows.setdefault(label, []).append([float(v) for v in values])
 first = None
-print(f"| variant (median of {sys.argv[2]} interleaved {sys.argv[3]} runs, 64 connections) | req/s | vs first | p50 ms | p99 ms | CPU µs per inference | RSS MB after |")
+print(f"| variant (median of {sys.argv[2]} interleaved {sys.argv[3]} runs, {sys.argv[4]} connections) | req/s | vs first | p50 ms | p99 ms | CPU µs per inference | RSS MB after |")
 print("|---|---|---|---|---|---|---|")
 for label, runs in rows.items():
     med = [statistics.median(column) for column in zip(*runs)]

@@ -24,6 +24,7 @@ import io.quarkus.test.junit.TestProfile;
 import io.restassured.path.json.JsonPath;
 import io.restassured.response.Response;
 import io.sagewatch.testing.CapturedLog;
+import io.sagewatch.testing.Gateway;
 import io.sagewatch.testing.GatewayTestResource;
 import io.sagewatch.testing.OtlpReceiver;
 
@@ -187,6 +188,33 @@ class TracingTest {
         // no custom attributes of the caller's: the trace's alone
         assertThat(modelHeadersFor(id).getString("'x-amzn-sagemaker-custom-attributes'"))
                 .isEqualTo("traceparent=00-" + root + "-" + call.get("spanId").asText() + "-01");
+    }
+
+    /**
+     * On Lambda a request without a trace header joins the trace Lambda began for the invocation, which its runtime
+     * publishes as {@code com.amazonaws.xray.traceHeader}; elsewhere that property means nothing.
+     */
+    @Test
+    void onLambdaARequestWithoutATraceHeaderJoinsTheInvocationsTrace() {
+        String root = Long.toHexString(System.currentTimeMillis() / 1000) + randomHex(24);
+        String parent = randomHex(16);
+        Response response;
+        System.setProperty(
+                "com.amazonaws.xray.traceHeader",
+                "Root=1-" + root.substring(0, 8) + "-" + root.substring(8) + ";Parent=" + parent + ";Sampled=1");
+        try {
+            response = given().body("{}").post("/endpoints/echo/invocations");
+        } finally {
+            System.clearProperty("com.amazonaws.xray.traceHeader");
+        }
+        response.then().statusCode(200);
+        if (Gateway.isLambdaBuild()) {
+            assertThat(Named.by(response).traceId).isEqualTo(root);
+            JsonNode server = one(spans(root, 2), s -> s.get("kind").asText().equals("SPAN_KIND_SERVER"));
+            assertThat(server.get("parentSpanId").asText()).isEqualTo(parent);
+        } else {
+            assertThat(Named.by(response).traceId).isNotEqualTo(root);
+        }
     }
 
     @Test
