@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.Base64;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
@@ -23,6 +24,7 @@ import io.sagewatch.dev.EmbeddedDynamoDb;
 import io.sagewatch.testing.FreePort;
 import io.sagewatch.testing.LambdaRuntimeApi;
 import io.sagewatch.testing.NativeLambdaBuild;
+import io.sagewatch.testing.OtlpReceiver;
 import io.sagewatch.testing.PythonScript;
 import io.sagewatch.testing.SageMakerFake;
 
@@ -46,6 +48,8 @@ class LambdaFunctionZipIT {
         Path function = unzip(Path.of("target/function.zip"));
         assertThat(function.resolve("bootstrap")).isExecutable();
 
+        OtlpReceiver traces = new OtlpReceiver();
+        Map<String, String> tracing = traces.start();
         try (EmbeddedDynamoDb dynamo = EmbeddedDynamoDb.start(FreePort.next());
                 SageMakerFake model = new SageMakerFake();
                 LambdaRuntimeApi runtime = new LambdaRuntimeApi()) {
@@ -61,6 +65,10 @@ class LambdaFunctionZipIT {
                     .redirectErrorStream(true)
                     .redirectOutput(stdout.toFile());
             launch.environment().putAll(runtime.functionEnvironment("http://127.0.0.1:" + dynamo.port(), model.url()));
+            // as with the SAM template's AdotLayerArn: spans on, to a collector on the function's loopback
+            launch.environment().put("QUARKUS_OTEL_SDK_DISABLED", "false");
+            tracing.forEach((key, value) -> launch.environment()
+                    .put(key.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_'), value));
             Process bootstrap = launch.start();
             try {
                 long initNanos = runtime.awaitFirstNext(ANSWER_WITHIN) - started;
@@ -142,6 +150,27 @@ class LambdaFunctionZipIT {
                             .startsWith("data:{\"token\":{\"id\":" + (i + 1));
                 }
 
+                // Lambda traced the invocation (active tracing): the gateway's span joins Lambda's trace, since an
+                // HTTP API event carries no trace header of its own
+                String root = Long.toHexString(System.currentTimeMillis() / 1000) + "0123456789abcdef01234567";
+                String traced = runtime.invoke(
+                        LambdaRuntimeApi.apiGatewayEvent(
+                                "POST", "/endpoints/echo/invocations", "traced", Map.of("content-type", "text/plain")),
+                        "Root=1-" + root.substring(0, 8) + "-" + root.substring(8)
+                                + ";Parent=53995c3f42cd8ad8;Sampled=1");
+                JsonNode tracedAnswer = response(runtime.awaitAnswer(traced, ANSWER_WITHIN));
+                assertEquals(200, tracedAnswer.path("statusCode").asInt(), tracedAnswer.toString());
+                assertThat(header(tracedAnswer, "traceresponse")).startsWith("00-" + root + "-");
+                List<JsonNode> spans = OtlpReceiver.awaitSpans(traces.url(), root, 2, ANSWER_WITHIN);
+                JsonNode server = spans.stream()
+                        .filter(span -> span.path("kind").asText().equals("SPAN_KIND_SERVER"))
+                        .findFirst()
+                        .orElseThrow();
+                assertEquals("53995c3f42cd8ad8", server.path("parentSpanId").asText(), spans.toString());
+                assertThat(spans)
+                        .anySatisfy(
+                                span -> assertThat(span.path("name").asText()).isEqualTo("invoke_endpoint echo"));
+
                 assertThat(runtime.initFailed()).isFalse();
                 System.out.printf(
                         "lambda native: init (start to first next) %.0f ms, first invocation %.0f ms%n",
@@ -157,6 +186,7 @@ class LambdaFunctionZipIT {
                 Files.deleteIfExists(stdout);
             }
         } finally {
+            traces.stop();
             deleteTree(function);
         }
     }

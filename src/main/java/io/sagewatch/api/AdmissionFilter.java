@@ -9,6 +9,7 @@ import org.jboss.resteasy.reactive.server.ServerRequestFilter;
 import io.sagewatch.config.SagewatchConfig;
 import io.sagewatch.core.InferenceError;
 import io.sagewatch.inference.AdmissionControl;
+import io.sagewatch.tracing.RequestTraces;
 import io.vertx.ext.web.RoutingContext;
 
 /**
@@ -18,10 +19,12 @@ import io.vertx.ext.web.RoutingContext;
 public class AdmissionFilter {
 
     private final AdmissionControl admission;
+    private final RequestTraces traces;
     private final long maxPayloadBytes;
 
-    AdmissionFilter(AdmissionControl admission, SagewatchConfig config) {
+    AdmissionFilter(AdmissionControl admission, RequestTraces traces, SagewatchConfig config) {
         this.admission = admission;
+        this.traces = traces;
         this.maxPayloadBytes = config.maxPayloadBytes();
     }
 
@@ -36,6 +39,7 @@ public class AdmissionFilter {
         try {
             admission.admit(endpoint, bytes);
         } catch (InferenceError refused) {
+            traces.refusedAtTheDoor(refused);
             return SageMakerErrorResponses.toResponse(refused, null, null);
         }
         routing.addEndHandler(ended -> admission.release(endpoint, bytes));

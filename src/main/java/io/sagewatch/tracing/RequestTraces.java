@@ -10,6 +10,7 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanBuilder;
 import io.opentelemetry.api.trace.SpanContext;
@@ -19,6 +20,7 @@ import io.opentelemetry.context.Context;
 import io.opentelemetry.context.propagation.TextMapPropagator;
 import io.opentelemetry.context.propagation.TextMapSetter;
 import io.sagewatch.config.SagewatchConfig;
+import io.sagewatch.core.InferenceError;
 import io.sagewatch.core.InferenceRequest;
 import io.sagewatch.sagemaker.SageMakerHeaders;
 
@@ -98,6 +100,13 @@ public class RequestTraces {
             }
         }
         return request.withTrace(new GatewayTrace(server, Context.current()));
+    }
+
+    /** Admission control refused the request before its body was read: an event on the request's span. */
+    public void refusedAtTheDoor(InferenceError refusal) {
+        if (enabled) {
+            Span.current().addEvent("admission.refused", Attributes.of(GatewayTrace.ERROR_TYPE, refusal.code()));
+        }
     }
 
     /**

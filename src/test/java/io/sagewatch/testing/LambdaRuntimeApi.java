@@ -36,7 +36,11 @@ public final class LambdaRuntimeApi implements AutoCloseable {
     /** What the function answered for one event: a response, or an error ({@code error} set). */
     public record Answer(String body, String error, long answeredAtNanos) {}
 
-    private record Event(String requestId, String body) {}
+    /** An event, and the trace header Lambda gives the function with it (its active tracing's invocation trace). */
+    private record Event(String requestId, String body, String traceHeader) {}
+
+    /** What Lambda sends when the invocation is not traced: no valid trace in it. */
+    static final String UNTRACED = "Root=1-00000000-000000000000000000000000";
 
     private final HttpServer server;
     private final ExecutorService executor = Executors.newCachedThreadPool();
@@ -65,9 +69,14 @@ public final class LambdaRuntimeApi implements AutoCloseable {
 
     /** Queues an event; returns its request id. */
     public String invoke(String eventJson) {
+        return invoke(eventJson, UNTRACED);
+    }
+
+    /** Queues an event that Lambda traces ({@code Lambda-Runtime-Trace-Id}: X-Ray's header); returns its request id. */
+    public String invoke(String eventJson, String traceHeader) {
         String id = UUID.randomUUID().toString();
         answers.put(id, new CompletableFuture<>());
-        events.add(new Event(id, eventJson));
+        events.add(new Event(id, eventJson, traceHeader));
         return id;
     }
 
@@ -164,8 +173,7 @@ public final class LambdaRuntimeApi implements AutoCloseable {
                         .add(
                                 "Lambda-Runtime-Invoked-Function-Arn",
                                 "arn:aws:lambda:us-east-1:123456789012:function:sagewatch");
-                exchange.getResponseHeaders()
-                        .add("Lambda-Runtime-Trace-Id", "Root=1-00000000-000000000000000000000000");
+                exchange.getResponseHeaders().add("Lambda-Runtime-Trace-Id", event.traceHeader());
                 send(exchange, 200, event.body());
             } else if (path.startsWith("invocation/") && path.endsWith("/response")) {
                 String id = path.substring("invocation/".length(), path.length() - "/response".length());

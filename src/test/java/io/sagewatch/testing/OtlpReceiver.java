@@ -2,8 +2,10 @@ package io.sagewatch.testing;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -12,6 +14,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.zip.GZIPInputStream;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -53,7 +56,7 @@ public class OtlpReceiver implements QuarkusTestResourceLifecycleManager {
         server.createContext("/v1/traces", this::receive);
         server.createContext("/spans", this::list);
         server.start();
-        String url = "http://127.0.0.1:" + server.getAddress().getPort();
+        String url = url();
         System.setProperty(URL, url);
         return Map.of(
                 "quarkus.otel.exporter.otlp.traces.endpoint",
@@ -61,6 +64,45 @@ public class OtlpReceiver implements QuarkusTestResourceLifecycleManager {
                 // spans leave within a few milliseconds of their end, not the default 5 s
                 "quarkus.otel.bsp.schedule.delay",
                 "20ms");
+    }
+
+    /** Where it listens (after {@link #start}). */
+    public String url() {
+        return "http://127.0.0.1:" + server.getAddress().getPort();
+    }
+
+    /** The spans of one trace received at {@code url}, once at least {@code count} have come (bounded wait). */
+    public static List<JsonNode> awaitSpans(String url, String traceId, int count, Duration within) {
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        long deadline = System.nanoTime() + within.toNanos();
+        List<JsonNode> spans = List.of();
+        while (System.nanoTime() < deadline) {
+            try {
+                String body = http.send(
+                                java.net.http.HttpRequest.newBuilder(java.net.URI.create(url + "/spans"))
+                                        .build(),
+                                java.net.http.HttpResponse.BodyHandlers.ofString())
+                        .body();
+                List<JsonNode> found = new java.util.ArrayList<>();
+                JSON.readTree(body).forEach(span -> {
+                    if (span.path("traceId").asText().equals(traceId)) {
+                        found.add(span);
+                    }
+                });
+                spans = found;
+                if (spans.size() >= count) {
+                    return spans;
+                }
+                Thread.sleep(20);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+        }
+        throw new AssertionError(
+                "fewer than " + count + " spans of trace " + traceId + " within " + within + ": " + spans);
     }
 
     @Override

@@ -9,10 +9,15 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Predicate;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.DisabledIfSystemProperty;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -55,7 +60,10 @@ class TracingTest {
             return Map.of(
                     "quarkus.otel.sdk.disabled", "false",
                     "sagewatch.tracing.custom-attributes", "true",
-                    "sagewatch.tracing.log-spans", "true");
+                    "sagewatch.tracing.log-spans", "true",
+                    // one request in flight at a time, held at most 2 s: the next one is refused at the door
+                    "sagewatch.endpoint.hung.max-concurrent", "1",
+                    "sagewatch.endpoint.hung.timeout", "2s");
         }
     }
 
@@ -191,11 +199,20 @@ class TracingTest {
     }
 
     /**
-     * On Lambda a request without a trace header joins the trace Lambda began for the invocation, which its runtime
-     * publishes as {@code com.amazonaws.xray.traceHeader}; elsewhere that property means nothing.
+     * Lambda hands the function its invocation's trace (active tracing) as {@code com.amazonaws.xray.traceHeader}: a
+     * request with no trace header of its own (HTTP APIs send none) joins it. Here in-process; LambdaFunctionZipIT
+     * checks it against the native function and a runtime API that sends the header.
      */
     @Test
-    void onLambdaARequestWithoutATraceHeaderJoinsTheInvocationsTrace() {
+    @DisabledIfSystemProperty(
+            named = "sagewatch-test.build",
+            matches = "lambda",
+            disabledReason = "Quarkus's mock event server overwrites the property with a random, invalid trace header")
+    @DisabledIfSystemProperty(
+            named = "sagewatch-test.artifact",
+            matches = "native",
+            disabledReason = "a system property of the tests' JVM does not reach the executable")
+    void aRequestWithoutATraceHeaderJoinsLambdasTraceOfTheInvocation() {
         String root = Long.toHexString(System.currentTimeMillis() / 1000) + randomHex(24);
         String parent = randomHex(16);
         Response response;
@@ -208,12 +225,36 @@ class TracingTest {
             System.clearProperty("com.amazonaws.xray.traceHeader");
         }
         response.then().statusCode(200);
-        if (Gateway.isLambdaBuild()) {
-            assertThat(Named.by(response).traceId).isEqualTo(root);
-            JsonNode server = one(spans(root, 2), s -> s.get("kind").asText().equals("SPAN_KIND_SERVER"));
-            assertThat(server.get("parentSpanId").asText()).isEqualTo(parent);
-        } else {
-            assertThat(Named.by(response).traceId).isNotEqualTo(root);
+        assertThat(Named.by(response).traceId).isEqualTo(root);
+        JsonNode server = one(spans(root, 2), s -> s.get("kind").asText().equals("SPAN_KIND_SERVER"));
+        assertThat(server.get("parentSpanId").asText()).isEqualTo(parent);
+    }
+
+    @Test
+    @DisabledIfSystemProperty(
+            named = "sagewatch-test.build",
+            matches = "lambda",
+            disabledReason = "a Lambda instance takes one event at a time: nothing is in flight beside it")
+    void aRefusalAtTheDoorIsAnEventOfTheRequestsSpan() throws Exception {
+        int before = Gateway.modelCalls("hung");
+        ExecutorService client = Executors.newSingleThreadExecutor();
+        try {
+            Future<Response> held = client.submit(() -> given().body("{}").post("/endpoints/hung/invocations"));
+            await().atMost(Duration.ofSeconds(5)).until(() -> Gateway.modelCalls("hung") > before);
+            Response refused = given().body("{}").post("/endpoints/hung/invocations");
+            refused.then().statusCode(429);
+            JsonNode server = one(
+                    spans(Named.by(refused).traceId, 1),
+                    s -> s.get("kind").asText().equals("SPAN_KIND_SERVER"));
+            List<JsonNode> events = events(server, "admission.refused");
+            assertThat(events).hasSize(1);
+            assertThat(events.get(0).get("attributes").get("error.type").asText())
+                    .isEqualTo("ThrottlingException");
+            assertThat(attribute(server, "http.response.status_code")).isEqualTo("429");
+            // the held one ends at its 2 s deadline, as a ModelError
+            held.get(10, TimeUnit.SECONDS).then().statusCode(424);
+        } finally {
+            client.shutdownNow();
         }
     }
 

@@ -148,6 +148,7 @@ public class OpenAiFront {
         try {
             admission.admitToGateway(SHED_LABEL, reserved);
         } catch (InferenceError refused) {
+            traces.refusedAtTheDoor(refused);
             OpenAiErrors.write(routing, OpenAiErrors.of(refused));
             return;
         }
@@ -288,6 +289,7 @@ public class OpenAiFront {
             // the gateway's slot and bytes were taken before the body was read; the endpoint's now that it is known
             admission.admitToEndpoint(endpoint);
         } catch (InferenceError refused) {
+            traces.refusedAtTheDoor(refused);
             OpenAiErrors.write(routing, OpenAiErrors.of(refused));
             return;
         }
