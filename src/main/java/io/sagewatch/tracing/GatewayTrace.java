@@ -27,30 +27,19 @@ final class GatewayTrace implements InferenceTrace {
 
     private volatile Span call;
     private volatile Map<String, String> outbound = Map.of();
-    /** When the model call's span began: {@link System#nanoTime()} and the epoch, to place its events and end. */
-    volatile long callStartNanos;
-
-    volatile long callStartEpochNanos;
 
     GatewayTrace(Span server, Context context) {
         this.server = server;
         this.context = context;
     }
 
-    void callStarted(Span call, Map<String, String> outbound, long startNanos, long startEpochNanos) {
-        this.callStartNanos = startNanos;
-        this.callStartEpochNanos = startEpochNanos;
+    void callStarted(Span call, Map<String, String> outbound) {
         this.outbound = outbound;
         this.call = call;
     }
 
     Span call() {
         return call;
-    }
-
-    /** The epoch time of a {@link System#nanoTime()} reading taken during the model call. */
-    long epochNanos(long nanoTime) {
-        return callStartEpochNanos + (nanoTime - callStartNanos);
     }
 
     @Override

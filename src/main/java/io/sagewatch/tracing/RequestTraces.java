@@ -2,7 +2,6 @@ package io.sagewatch.tracing;
 
 import java.util.HashMap;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -116,12 +115,9 @@ public class RequestTraces {
     void callStarting(GatewayTrace trace, InferenceRequest request, boolean stream) {
         String operation = request.operation() == null ? INVOKE_ENDPOINT : request.operation();
         String model = request.model() == null ? request.endpointName() : request.model();
-        long startNanos = System.nanoTime();
-        long startEpochNanos = TimeUnit.MILLISECONDS.toNanos(System.currentTimeMillis());
         SpanBuilder builder = tracer.spanBuilder(operation + " " + model)
                 .setParent(trace.context)
                 .setSpanKind(SpanKind.CLIENT)
-                .setStartTimestamp(startEpochNanos, TimeUnit.NANOSECONDS)
                 .setAttribute(OPERATION, operation)
                 .setAttribute(PROVIDER, "aws.sagemaker")
                 .setAttribute(REQUEST_MODEL, model)
@@ -139,7 +135,7 @@ public class RequestTraces {
                 outbound.put(SageMakerHeaders.CUSTOM_ATTRIBUTES, merged);
             }
         }
-        trace.callStarted(call, Map.copyOf(outbound), startNanos, startEpochNanos);
+        trace.callStarted(call, Map.copyOf(outbound));
     }
 
     /**

@@ -2,7 +2,6 @@ package io.sagewatch.tracing;
 
 import java.util.List;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.TimeUnit;
 
 import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -42,12 +41,11 @@ public class TracingObserver implements InferenceObserver {
         if (gapNanos == -1 && request.trace() instanceof GatewayTrace trace) {
             Span call = trace.call();
             if (call != null) {
-                long now = System.nanoTime();
+                // the span's own clock places it (anchored to its trace's start: ordered with its other spans)
                 call.addEvent(
                         "first_token",
-                        Attributes.of(FIRST_TOKEN_MS, InferenceOutcome.millis(now - request.startNanos())),
-                        trace.epochNanos(now),
-                        TimeUnit.NANOSECONDS);
+                        Attributes.of(
+                                FIRST_TOKEN_MS, InferenceOutcome.millis(System.nanoTime() - request.startNanos())));
             }
         }
     }
@@ -57,13 +55,13 @@ public class TracingObserver implements InferenceObserver {
         if (outcome.request().trace() instanceof GatewayTrace trace) {
             Span call = trace.call();
             if (call != null) {
-                endCall(call, trace, outcome);
+                endCall(call, outcome);
             }
         }
         return DONE;
     }
 
-    private static void endCall(Span call, GatewayTrace trace, InferenceOutcome outcome) {
+    private static void endCall(Span call, InferenceOutcome outcome) {
         TokenUsage tokens = outcome.tokens();
         if (tokens.inputTokens() != null) {
             call.setAttribute(INPUT_TOKENS, tokens.inputTokens());
@@ -90,7 +88,7 @@ public class TracingObserver implements InferenceObserver {
             call.setAttribute(ERROR_TYPE, error.code());
             call.setStatus(StatusCode.ERROR, error.code());
         }
-        long end = trace.callStartNanos + outcome.modelCall().latencyNanos();
-        call.end(trace.epochNanos(Math.min(end, System.nanoTime())), TimeUnit.NANOSECONDS);
+        // now: the outcome has just settled, the model's answer (a stream's last part) a few microseconds ago
+        call.end();
     }
 }
