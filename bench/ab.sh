@@ -61,5 +61,5 @@ print("|---|---|---|---|---|---|---|")
 for label, runs in rows.items():
     med = [statistics.median(column) for column in zip(*runs)]
     first = first or med[0]
-    print(f"| {label} | {med[0]:.0f} | {med[0] / first:.2f}× | {med[1]:.1f} | {med[2]:.1f} | {med[3]:.0f} | {med[4]:.0f} |")
+    print(f"| {label} | {med[0]:.0f} | {med[0] / first:.2f}× | {med[1]:.3f} | {med[2]:.1f} | {med[3]:.0f} | {med[4]:.0f} |")
 PY

@@ -2,7 +2,10 @@
 # Where the gateway's CPU goes at saturation: async-profiler 4.1 (from Maven Central) attached to the packaged jar
 # after a JIT warm-up, while wrk loads it at 64 connections (model fake and acknowledged record writes, as bench/ab.sh).
 # Writes target/bench/profile.collapsed (flame-graph input) and prints the share of samples by component.
-# Usage: bench/profile.sh [seconds=20]
+# Also prints the gateway's samples per 1 000 requests with the JIT's threads left out: a relative measure of CPU per
+# request (itimer signals coalesce across threads, so samples undercount CPU time; compare builds by their ratio),
+# steadier on this noisy machine than process CPU time, which counts a JIT still compiling.
+# Usage: bench/profile.sh [seconds=20]; APP=<quarkus-app dir> profiles another build, GATEWAY_OPTS adds JVM flags.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SECONDS_PROFILED=${1:-20}
@@ -21,7 +24,7 @@ PIDS="$SERVICES"
 http=$(free_port)
 # shellcheck disable=SC2046 # the flags are words
 java $(gateway_flags "$http" "$PROXY" "$MODEL") -Dquarkus.log.category.\"sagewatch.inference\".level=WARN \
-  -Dsagewatch.endpoints.allowed=bench ${GATEWAY_OPTS:-} -jar target/quarkus-app/quarkus-run.jar \
+  -Dsagewatch.endpoints.allowed=bench ${GATEWAY_OPTS:-} -jar "${APP:-target/quarkus-app}/quarkus-run.jar" \
   > target/bench/profile-gateway.log 2>&1 &
 GW=$!; PIDS="$PIDS $GW"
 for _ in $(seq 1 300); do
@@ -33,9 +36,10 @@ wrk -t2 -c64 -d30s -s bench/wrk.lua "$URL" > /dev/null   # JIT warm-up
 OUT=$(pwd)/target/bench/profile.collapsed
 # the options in quotes: jcmd would read "a=b" as one of its own named arguments
 jcmd "$GW" "JVMTI.agent_load $(pwd)/$AP/linux-x64/libasyncProfiler.so \"start,event=itimer,interval=1ms\"" > /dev/null
-wrk -t2 -c64 -d"${SECONDS_PROFILED}s" -s bench/wrk.lua "$URL" | grep -E "Requests/sec"
+RPS=$(wrk -t2 -c64 -d"${SECONDS_PROFILED}s" -s bench/wrk.lua "$URL" | awk '/Requests\/sec/ {print $2}')
+echo "Requests/sec: $RPS"
 jcmd "$GW" "JVMTI.agent_load $(pwd)/$AP/linux-x64/libasyncProfiler.so \"stop,collapsed,file=$OUT\"" > /dev/null
-python3 - "$OUT" <<'PY'
+python3 - "$OUT" "$RPS" "$SECONDS_PROFILED" <<'PY'
 import collections, sys
 # A stack goes to: the JIT or the GC (by their threads); the AWS SDK if any frame is the SDK's (its own Netty
 # included: the SDK called it); else the library of its leaf-most frame outside the JDK.
@@ -65,6 +69,8 @@ for line in open(sys.argv[1]):
                 break
     totals[chosen] += count
 print(f"{total} samples")
+requests = float(sys.argv[2]) * float(sys.argv[3])
+print(f"samples per 1 000 requests, the JIT compiler left out: {(total - totals['JIT compiler']) * 1000 / requests:.1f}")
 for name, count in totals.most_common():
     print(f"{100 * count / total:5.1f} %  {name}")
 PY

@@ -3,7 +3,7 @@ package io.sagewatch.tracing;
 import java.util.HashMap;
 import java.util.Map;
 
-import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Singleton;
 
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
@@ -26,9 +26,9 @@ import io.sagewatch.sagemaker.SageMakerHeaders;
 /**
  * Where an inference joins its trace: the fronts hand each request here on the request's own thread (where Quarkus's
  * SERVER span is current), and the model provider's decorator starts the model call's CLIENT span here. With tracing
- * off this is one boolean test per request.
+ * off this is one boolean test per request (a singleton: no client proxy on the request path).
  */
-@ApplicationScoped
+@Singleton
 public class RequestTraces {
 
     static final String INSTRUMENTATION = "io.sagewatch";

@@ -2,7 +2,7 @@ package io.sagewatch.tracing;
 
 import java.util.concurrent.atomic.AtomicBoolean;
 
-import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Singleton;
 
 import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.common.AttributeKey;
@@ -19,7 +19,7 @@ import io.opentelemetry.api.trace.Tracer;
  * Spans of the table writes that carry many inferences at once (the records' batches): each its own trace, linked to
  * the request span of every inference it carries, as OpenTelemetry models batched work. Nothing when tracing is off.
  */
-@ApplicationScoped
+@Singleton
 public class TableWriteSpans {
 
     static final AttributeKey<String> DB_SYSTEM = AttributeKey.stringKey("db.system.name");

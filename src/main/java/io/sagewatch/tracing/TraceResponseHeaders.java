@@ -1,7 +1,7 @@
 package io.sagewatch.tracing;
 
-import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import jakarta.inject.Singleton;
 
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanContext;
@@ -13,7 +13,7 @@ import io.vertx.ext.web.RoutingContext;
  * Every answer names its trace, so that a caller can find it: W3C's {@code traceresponse} (Trace Context level 2) and
  * X-Ray's {@code X-Amzn-Trace-Id}, as API Gateway answers it. Registered only when tracing is on.
  */
-@ApplicationScoped
+@Singleton
 public class TraceResponseHeaders {
 
     public static final String TRACE_RESPONSE = "traceresponse";

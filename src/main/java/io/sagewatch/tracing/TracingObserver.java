@@ -4,7 +4,7 @@ import java.util.List;
 import java.util.concurrent.CompletionStage;
 
 import jakarta.annotation.Priority;
-import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Singleton;
 
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
@@ -22,7 +22,7 @@ import io.sagewatch.core.TokenUsage;
  * Ends the model call's span from the settled outcome (tokens, finish reason, error, the variant that answered; a
  * stream's at its last part, with its first part as an event). Nothing for a request outside a trace.
  */
-@ApplicationScoped
+@Singleton
 @Priority(PipelineOrder.TRACES)
 public class TracingObserver implements InferenceObserver {
 
