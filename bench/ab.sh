@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Side by side: two or more gateway builds or JVM settings under the same load, interleaved round by round so the
-# machine's noise hits all alike (P1 load: 64 connections, no delays; records acknowledged by the delaying proxy).
+# Side by side: two or more gateway builds or JVM settings under the same load, interleaved round by round (the order
+# rotated each round) so the machine's noise hits all alike (P1 load: 64 connections, no delays; records acknowledged
+# by the delaying proxy).
 # Usage: bench/ab.sh ROUNDS "label|quarkus-app dir|JVM flags" "label|dir|flags" ...  (CONNECTIONS=1 for one connection)
 # e.g.   bench/ab.sh 3 "main|target/quarkus-app|" "lean|target/quarkus-app|-XX:+UseSerialGC -Xmx96m"
 # Prints a Markdown table of medians: req/s, p50, p99, gateway CPU per inference, RSS after the run.
@@ -22,8 +23,12 @@ load() {
 }
 
 : > target/bench/ab.txt
+SPECS=("$@")
 for round in $(seq 1 "$ROUNDS"); do
-  for spec in "$@"; do
+  # each round starts one variant later: no variant always has the same slot (on 2026-12-07 the second slot of every
+  # round ran fastest, whichever build was in it)
+  ORDERED=("${SPECS[@]:$(( (round - 1) % ${#SPECS[@]} ))}" "${SPECS[@]:0:$(( (round - 1) % ${#SPECS[@]} ))}")
+  for spec in "${ORDERED[@]}"; do
     IFS='|' read -r label dir flags <<< "$spec"
     http=$(free_port)
     # shellcheck disable=SC2046,SC2086 # the flags are words
