@@ -57,7 +57,8 @@ public class TableWriteSpans {
 
         private final SpanBuilder builder;
         private final AtomicBoolean ended = new AtomicBoolean();
-        private Span span;
+        /** Begun on the spool's thread, ended on the table client's. */
+        private volatile Span span;
 
         Write(SpanBuilder builder) {
             this.builder = builder;
@@ -95,7 +96,7 @@ public class TableWriteSpans {
                 span.setAttribute("aws.dynamodb.unprocessed_items", (long) unprocessed);
             }
             if (failure != null) {
-                span.setAttribute("error.type", failure.getClass().getSimpleName());
+                span.setAttribute(GatewayTrace.ERROR_TYPE, failure.getClass().getSimpleName());
                 span.setStatus(StatusCode.ERROR, String.valueOf(failure.getMessage()));
             }
             span.end();

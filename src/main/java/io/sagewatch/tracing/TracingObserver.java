@@ -33,7 +33,6 @@ public class TracingObserver implements InferenceObserver {
     static final AttributeKey<String> INVOKED_VARIANT = AttributeKey.stringKey("aws.sagemaker.invoked_variant");
     static final AttributeKey<Long> RESEND_COUNT = AttributeKey.longKey("http.request.resend_count");
     static final AttributeKey<Double> COST = AttributeKey.doubleKey("sagewatch.cost_usd");
-    static final AttributeKey<String> ERROR_TYPE = AttributeKey.stringKey("error.type");
     static final AttributeKey<Double> FIRST_TOKEN_MS = AttributeKey.doubleKey("sagewatch.time_to_first_token_ms");
 
     @Override
@@ -85,7 +84,7 @@ public class TracingObserver implements InferenceObserver {
         }
         InferenceError error = outcome.error();
         if (error != null) {
-            call.setAttribute(ERROR_TYPE, error.code());
+            call.setAttribute(GatewayTrace.ERROR_TYPE, error.code());
             call.setStatus(StatusCode.ERROR, error.code());
         }
         // now: the outcome has just settled, the model's answer (a stream's last part) a few microseconds ago
