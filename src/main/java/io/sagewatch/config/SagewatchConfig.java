@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.OptionalLong;
 import java.util.Set;
 
 import io.smallrye.config.ConfigMapping;
@@ -48,6 +49,70 @@ public interface SagewatchConfig {
 
     /** Traces (on with {@code quarkus.otel.sdk.disabled=false}): what the gateway adds to Quarkus's OpenTelemetry. */
     Tracing tracing();
+
+    /**
+     * Budgets and rate limits, by name: {@code sagewatch.budgets.team-a-daily.requests=100000}. Each is enforced before
+     * the model is called and shared by every replica through the record table (docs/budgets.md).
+     */
+    Map<String, Budget> budgets();
+
+    /** How replicas share a budget: each leases a slice of what remains and gives back what it did not use. */
+    BudgetLeases budgetLeases();
+
+    interface Budget {
+        /** Which requests the budget counts: every condition set must hold; none set: every request. */
+        BudgetScope scope();
+
+        /** The window: {@code 1m}, {@code 1h}, {@code 1d}, {@code 30d}...; windows are aligned to UTC (epoch multiples). */
+        Duration period();
+
+        /** Requests per window. */
+        OptionalLong requests();
+
+        /** Tokens (input + output) per window. */
+        OptionalLong tokens();
+
+        /** Estimated cost per window, in USD, from the endpoints' prices ({@code sagewatch.endpoint.<name>.price.*}). */
+        Optional<Double> costUsd();
+
+        /**
+         * When the table cannot be reached to lease more: {@code closed} refuses (503 naming the budget), {@code open}
+         * lets requests through and counts them, settled with the table once it answers again.
+         */
+        @WithDefault("closed")
+        String onTableFailure();
+
+        /** Output tokens reserved for a request that names no {@code max_tokens} (or {@code max_new_tokens}). */
+        @WithDefault("256")
+        long defaultOutputTokens();
+    }
+
+    interface BudgetScope {
+        /** An API key's name ({@code sagewatch.auth.keys.<name>}). */
+        Optional<String> caller();
+
+        Optional<String> endpoint();
+
+        /** The model a client named (the OpenAI front's {@code model}). */
+        Optional<String> model();
+    }
+
+    interface BudgetLeases {
+        /**
+         * How often a replica writes what it used and gives back what it holds beyond its next {@code ahead} of traffic.
+         * A killed replica loses what it held then (counted as used: it may have been spent).
+         */
+        @WithDefault("1s")
+        Duration heartbeat();
+
+        /** How much of its own recent traffic a replica leases at once: the fewer table calls, the more it holds. */
+        @WithDefault("2s")
+        Duration ahead();
+
+        /** A lease takes at most this share of what remains in the window (beyond what one request needs). */
+        @WithDefault("0.05")
+        double maxShare();
+    }
 
     interface Tracing {
         /**

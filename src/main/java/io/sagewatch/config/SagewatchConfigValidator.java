@@ -101,6 +101,65 @@ public class SagewatchConfigValidator {
         });
     }
 
+    private static void budgets(List<String> problems, SagewatchConfig config) {
+        config.budgets().forEach((name, budget) -> {
+            String prefix = "sagewatch.budgets.\"" + name + "\"";
+            Duration period = budget.period();
+            if (period.isNegative() || period.getSeconds() < 1 || period.getNano() != 0) {
+                problems.add(prefix + ".period must be whole seconds, at least 1 s, not " + period);
+            }
+            if (budget.requests().isEmpty()
+                    && budget.tokens().isEmpty()
+                    && budget.costUsd().isEmpty()) {
+                problems.add(prefix + " limits nothing: set requests, tokens or cost-usd");
+            }
+            budget.requests().ifPresent(v -> positive(problems, prefix + ".requests", v));
+            budget.tokens().ifPresent(v -> positive(problems, prefix + ".tokens", v));
+            budget.costUsd().ifPresent(v -> {
+                if (!(v > 0) || v > 9e9) {
+                    problems.add(prefix + ".cost-usd must be above 0 (and below 9e9), not " + v);
+                }
+            });
+            notNegative(problems, prefix + ".default-output-tokens", budget.defaultOutputTokens());
+            if (!List.of("closed", "open").contains(budget.onTableFailure())) {
+                problems.add(prefix + ".on-table-failure must be closed or open, not " + budget.onTableFailure());
+            }
+            budget.scope().caller().ifPresent(caller -> {
+                if (config.auth().enabled() && !config.auth().keys().containsKey(caller)) {
+                    problems.add(prefix + ".scope.caller names no API key (sagewatch.auth.keys): " + caller);
+                }
+            });
+            budget.scope().endpoint().ifPresent(endpoint -> {
+                if (config.endpoints().allowed().isPresent()
+                        && !config.endpoints().allowed().get().contains(endpoint)) {
+                    problems.add(prefix + ".scope.endpoint is not on sagewatch.endpoints.allowed: " + endpoint);
+                }
+                if (budget.costUsd().isPresent()
+                        && (!config.endpoint().containsKey(endpoint)
+                                || config.endpoint().get(endpoint).price().perInvocation() == 0
+                                        && config.endpoint()
+                                                        .get(endpoint)
+                                                        .price()
+                                                        .per1kInputTokens()
+                                                == 0
+                                        && config.endpoint()
+                                                        .get(endpoint)
+                                                        .price()
+                                                        .per1kOutputTokens()
+                                                == 0)) {
+                    problems.add(prefix + ".cost-usd counts nothing: endpoint " + endpoint
+                            + " has no price (sagewatch.endpoint.\"" + endpoint + "\".price.*)");
+                }
+            });
+        });
+        SagewatchConfig.BudgetLeases leases = config.budgetLeases();
+        positive(problems, "sagewatch.budget-leases.heartbeat", leases.heartbeat());
+        notNegative(problems, "sagewatch.budget-leases.ahead", leases.ahead().toMillis());
+        if (!(leases.maxShare() > 0 && leases.maxShare() <= 1)) {
+            problems.add("sagewatch.budget-leases.max-share must be above 0 and at most 1, not " + leases.maxShare());
+        }
+    }
+
     private static void sketchSize(List<String> problems, String key, int size) {
         if (size < 8 || size > 65535) {
             problems.add(key + " must be between 8 and 65535, not " + size);
@@ -109,6 +168,7 @@ public class SagewatchConfigValidator {
 
     static List<String> problems(SagewatchConfig config) {
         List<String> problems = new ArrayList<>();
+        budgets(problems, config);
         positive(problems, "sagewatch.max-payload-bytes", config.maxPayloadBytes());
         positive(problems, "sagewatch.sagemaker.timeout", config.sagemaker().timeout());
         positive(

@@ -29,6 +29,10 @@ public final class InferenceError extends RuntimeException {
     private final String logStreamArn;
     private final byte[] rawBody;
     private final Integer retryAfterSeconds;
+    /** The budget that refused the request, or null. */
+    private String budget;
+    /** Whether that budget is a quota over a period (true) or a rate (a window of a minute or less). */
+    private boolean quota;
 
     private InferenceError(
             Origin origin,
@@ -150,6 +154,25 @@ public final class InferenceError extends RuntimeException {
     }
 
     /**
+     * A budget refusing the request before the model is called: a {@code ThrottlingException} (429) naming the budget,
+     * with a {@code Retry-After} of when its window resets. {@code quota}: a budget over a period (a day, a month)
+     * rather than a rate (a minute or less), which the OpenAI front tells apart ({@code insufficient_quota}).
+     */
+    public static InferenceError overBudget(String budget, boolean quota, String message, int retryAfterSeconds) {
+        InferenceError error = refused(ErrorType.THROTTLING, 429, message, retryAfterSeconds);
+        error.budget = budget;
+        error.quota = quota;
+        return error;
+    }
+
+    /** A budget that cannot be checked (its table is not answering) and is set to refuse then: 503, naming it. */
+    public static InferenceError budgetUnchecked(String budget, String message, int retryAfterSeconds) {
+        InferenceError error = refused(ErrorType.SERVICE_UNAVAILABLE, 503, message, retryAfterSeconds);
+        error.budget = budget;
+        return error;
+    }
+
+    /**
      * An error inside a stream that began, as SageMaker reports one: a {@code ModelStreamError} or an
      * {@code InternalStreamFailure} event. {@code rawBody} is the event's JSON payload as the model host sent it, or null
      * when the gateway raised it (a deadline, a broken connection).
@@ -179,6 +202,16 @@ public final class InferenceError extends RuntimeException {
     /** Seconds for the {@code Retry-After} header, or null. */
     public Integer retryAfterSeconds() {
         return retryAfterSeconds;
+    }
+
+    /** The budget that refused the request, or null. */
+    public String budget() {
+        return budget;
+    }
+
+    /** A budget over a period refused it (rather than a per-minute rate). */
+    public boolean quota() {
+        return quota;
     }
 
     public String code() {

@@ -127,6 +127,12 @@ public final class InferenceFields {
                     Group.OUTCOME,
                     Kind.STRING,
                     o -> o.succeeded() ? null : o.error().origin().name()),
+            // the budget that refused the request (the model was not called)
+            field(
+                    "budget",
+                    Group.OUTCOME,
+                    Kind.STRING,
+                    o -> o.succeeded() ? null : o.error().budget()),
             // the record keeps the whole message; the log line only the gateway's own words, capped: a model's error
             // text may quote the payload
             new Field(

@@ -23,15 +23,25 @@ public interface InferenceGuard<T> {
     /** After the outcome of a request this guard let through; the answer waits for it. Never fails. */
     Uni<Void> after(InferenceRequest request, T ticket, InferenceOutcome outcome);
 
-    /** What {@link #before} decided: go on with a ticket, or this outcome is the answer. */
-    record Verdict<T>(T ticket, InferenceOutcome answer) {
+    /**
+     * What {@link #before} decided: go on with a ticket, or this outcome is the answer. An answer that
+     * {@link #settles()} is an inference of its own (a refusal: recorded, logged and measured like any other); one that
+     * does not repeats an earlier inference (an idempotent replay) and leaves no new trace.
+     */
+    record Verdict<T>(T ticket, InferenceOutcome answer, boolean settles) {
 
         public static <T> Verdict<T> proceed(T ticket) {
-            return new Verdict<>(ticket, null);
+            return new Verdict<>(ticket, null, false);
         }
 
+        /** Answered here, without a record of its own (a replay of an earlier inference, a duplicate's conflict). */
         public static <T> Verdict<T> answer(InferenceOutcome answer) {
-            return new Verdict<>(null, answer);
+            return new Verdict<>(null, answer, false);
+        }
+
+        /** Refused here: the observers hear of it as of any settled inference (the model was not called). */
+        public static <T> Verdict<T> refuse(InferenceOutcome refusal) {
+            return new Verdict<>(null, refusal, true);
         }
 
         public boolean proceeds() {

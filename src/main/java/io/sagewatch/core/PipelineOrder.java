@@ -12,6 +12,9 @@ public final class PipelineOrder {
     /** Guards, outermost first: an outer guard sees every request an inner one answered. */
     public static final int IDEMPOTENCY_GUARD = 1000;
 
+    /** Budgets: inside idempotency, so a replay spends nothing; a refusal never reaches the model. */
+    public static final int BUDGET_GUARD = 900;
+
     /**
      * Observers, in the order they hear of a settled inference: the trace first (its model-call span ends when the call
      * did), the meters (cheapest, never waits), the log line, the final record (which an answer may wait for), then
@@ -26,7 +29,7 @@ public final class PipelineOrder {
     public static final int MODEL_HEALTH = 100;
 
     /** The guards' constants, outermost first. */
-    public static final List<Integer> GUARDS = List.of(IDEMPOTENCY_GUARD);
+    public static final List<Integer> GUARDS = List.of(IDEMPOTENCY_GUARD, BUDGET_GUARD);
     /** The observers' constants, first first. */
     public static final List<Integer> OBSERVERS = List.of(TRACES, METERS, LOG_LINE, RECORD, MODEL_HEALTH);
 

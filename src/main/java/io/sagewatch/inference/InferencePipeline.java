@@ -118,7 +118,9 @@ public class InferencePipeline {
                 if (request.trace() != null) {
                     request.trace().answeredByGuard(verdict.answer());
                 }
-                return detached(() -> outer.apply(verdict.answer())).replaceWith(answered.apply(verdict.answer()));
+                // a refusal is an inference of its own for the observers; a replay repeats one already told
+                Function<InferenceOutcome, Uni<Void>> told = verdict.settles() ? settleOnce(outer) : outer;
+                return detached(() -> told.apply(verdict.answer())).replaceWith(answered.apply(verdict.answer()));
             }
             AtomicBoolean returned = new AtomicBoolean();
             Function<InferenceOutcome, Uni<Void>> after = outcome -> (returned.compareAndSet(false, true)

@@ -68,6 +68,12 @@ public class InferenceMeters implements InferenceObserver {
     public static final String ESTIMATED_COST_PER_MODEL = "EstimatedCostPerModel";
     public static final String TIME_TO_FIRST_TOKEN_PER_MODEL = "TimeToFirstTokenPerModel";
 
+    /** Budgets, by budget and dimension: this replica's view of the current window (used, remaining), and refusals. */
+    public static final String BUDGET_USED = "BudgetUsed";
+
+    public static final String BUDGET_REMAINING = "BudgetRemaining";
+    public static final String BUDGET_REFUSALS = "BudgetRefusals";
+
     /** Every meter above: what the CloudWatch sinks publish (each metric and dimension set is billed there). */
     public static final Set<String> NAMES = Set.of(
             INVOCATIONS,
@@ -98,6 +104,9 @@ public class InferenceMeters implements InferenceObserver {
             OUTPUT_TOKENS_PER_MODEL,
             ESTIMATED_COST_PER_MODEL,
             TIME_TO_FIRST_TOKEN_PER_MODEL,
+            BUDGET_USED,
+            BUDGET_REMAINING,
+            BUDGET_REFUSALS,
             ModelHealthMeters.SAMPLES,
             ModelHealthMeters.SAMPLES_DROPPED);
 

@@ -110,7 +110,7 @@ public class InferenceTable {
                                 : CompletableFuture.completedFuture(null)));
     }
 
-    static CreateTableRequest createRequest(String table) {
+    public static CreateTableRequest createRequest(String table) {
         return CreateTableRequest.builder()
                 .tableName(table)
                 .billingMode(BillingMode.PAY_PER_REQUEST)

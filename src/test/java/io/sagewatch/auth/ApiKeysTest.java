@@ -25,6 +25,7 @@ import static io.sagewatch.testing.Gateway.awaitFinalRecord;
 import static io.sagewatch.testing.Gateway.modelCallsFor;
 import static io.sagewatch.testing.Gateway.newInferenceId;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -42,7 +43,7 @@ class ApiKeysTest {
     public static class ThreeKeys implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
-            return Map.of(
+            Map<String, String> settings = new java.util.HashMap<>(Map.of(
                     "sagewatch.auth.enabled",
                     "true",
                     "sagewatch.auth.keys.team-a.sha256",
@@ -58,7 +59,13 @@ class ApiKeysTest {
                     "sagewatch.auth.keys.team-a.admin",
                     "true",
                     "sagewatch.endpoint.echo.monitor.enabled",
-                    "true");
+                    "true"));
+            // team-b's requests, counted under its key's name
+            settings.put("sagewatch.budgets.team-b-daily.scope.caller", "team-b");
+            settings.put("sagewatch.budgets.team-b-daily.requests", "1000");
+            settings.put("sagewatch.budgets.team-b-daily.period", "1d");
+            settings.put("sagewatch.budget-leases.heartbeat", "200ms");
+            return settings;
         }
     }
 
@@ -106,6 +113,48 @@ class ApiKeysTest {
                 .get("/endpoints/echo/monitoring/baseline")
                 .then()
                 .statusCode(200);
+    }
+
+    @Test
+    void budgetsCountACallerByItsKeysNameAndAreReadWithAnAdminKeyOnly() {
+        int before = given().header("X-Api-Key", TEAM_A)
+                .get("/budgets/team-b-daily")
+                .then()
+                .statusCode(200)
+                .extract()
+                .path("window.requests.used");
+        invoke(newInferenceId())
+                .header("X-Api-Key", TEAM_B)
+                .post("/endpoints/echo/invocations")
+                .then()
+                .statusCode(200);
+        invoke(newInferenceId())
+                .header("X-Api-Key", TEAM_A)
+                .post("/endpoints/echo/invocations")
+                .then()
+                .statusCode(200);
+        await().atMost(java.time.Duration.ofSeconds(10))
+                .untilAsserted(() -> given().header("X-Api-Key", TEAM_A)
+                        .get("/budgets/team-b-daily")
+                        .then()
+                        .statusCode(200)
+                        .body("window.requests.used", org.hamcrest.Matchers.equalTo(before + 1))
+                        .body("scope.caller", org.hamcrest.Matchers.equalTo("team-b")));
+        given().header("X-Api-Key", TEAM_B)
+                .get("/budgets")
+                .then()
+                .statusCode(403)
+                .header("x-amzn-ErrorType", "AccessDeniedException")
+                .body("Message", containsString("may not read budgets"));
+        given().get("/budgets")
+                .then()
+                .statusCode(403)
+                .header("x-amzn-ErrorType", "MissingAuthenticationTokenException");
+        given().header("X-Api-Key", TEAM_A)
+                .get("/budgets")
+                .then()
+                .statusCode(200)
+                .body("budgets.name", org.hamcrest.Matchers.hasItem("team-b-daily"));
     }
 
     @Test

@@ -28,6 +28,7 @@ import io.sagewatch.metrics.CloudWatchMeterRegistry;
 import io.sagewatch.metrics.EmfMeterRegistry;
 import io.sagewatch.metrics.InferenceMetersAccess;
 import io.sagewatch.testing.TestConfigs;
+import io.sagewatch.testing.TestRequests;
 
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
@@ -204,24 +205,13 @@ public final class MetricsCostBenchmark {
     private static List<InferenceOutcome> outcomes() {
         List<InferenceOutcome> outcomes = new ArrayList<>();
         for (int i = 0; i < 4; i++) {
-            InferenceRequest request = new InferenceRequest(
+            InferenceRequest request = TestRequests.of(
                     "r" + i,
                     "i" + i,
                     i % 2 == 0 ? "llm" : "churn",
                     new byte[512],
                     "application/json",
-                    null,
-                    null,
-                    null,
-                    null,
-                    null,
-                    null,
-                    null,
-                    null,
-                    Instant.now(),
-                    System.nanoTime() - 20_000_000L - i * 1_000_000L,
-                    null,
-                    null);
+                    System.nanoTime() - 20_000_000L - i * 1_000_000L);
             ModelResponse response =
                     new ModelResponse(new byte[256], "application/json", "AllTraffic", null, null, null);
             io.sagewatch.core.InferenceError error = i == 2

@@ -3,7 +3,6 @@ package io.sagewatch.bench;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.nio.charset.StandardCharsets;
-import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -18,6 +17,7 @@ import io.sagewatch.core.TokenUsage;
 import io.sagewatch.metrics.ModelHealthMeters;
 import io.sagewatch.monitor.ModelHealthObserver;
 import io.sagewatch.monitor.ModelHealthProbe;
+import io.sagewatch.testing.TestRequests;
 
 /**
  * Model health's share of the request path, in one process: the CPU time of the calling thread per settled outcome
@@ -70,24 +70,7 @@ public final class ModelHealthIntakeCost {
 
     private static InferenceOutcome outcome(String endpoint) {
         byte[] body = "{\"age\": 41, \"income\": 52314.5, \"plan\": \"premium\"}".getBytes(StandardCharsets.UTF_8);
-        InferenceRequest request = new InferenceRequest(
-                "r",
-                "i",
-                endpoint,
-                body,
-                "application/json",
-                null,
-                null,
-                null,
-                null,
-                null,
-                null,
-                null,
-                null,
-                Instant.now(),
-                System.nanoTime(),
-                null,
-                null);
+        InferenceRequest request = TestRequests.of("r", "i", endpoint, body, "application/json", System.nanoTime());
         return InferenceOutcome.of(
                 request,
                 new ModelCall(new ModelResponse(body, "application/json", "AllTraffic", null, null, null), null, 1, 1),

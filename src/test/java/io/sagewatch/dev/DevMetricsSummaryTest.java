@@ -1,6 +1,5 @@
 package io.sagewatch.dev;
 
-import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 
@@ -21,30 +20,20 @@ import io.sagewatch.core.TokenUsage;
 import io.sagewatch.metrics.InferenceMetersAccess;
 import io.sagewatch.metrics.ModelHealthMeters;
 import io.sagewatch.testing.TestConfigs;
+import io.sagewatch.testing.TestRequests;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 class DevMetricsSummaryTest {
 
     private static InferenceOutcome outcome(InferenceError error, long modelMillis) {
-        InferenceRequest request = new InferenceRequest(
+        InferenceRequest request = TestRequests.of(
                 "r",
                 "i",
                 "demo-llm",
                 new byte[10],
                 "application/json",
-                null,
-                null,
-                null,
-                null,
-                null,
-                null,
-                null,
-                null,
-                Instant.now(),
-                System.nanoTime() - (modelMillis + 2) * 1_000_000,
-                null,
-                null);
+                System.nanoTime() - (modelMillis + 2) * 1_000_000);
         ModelResponse response = error == null
                 ? new ModelResponse(new byte[5], "application/json", "AllTraffic", null, null, null)
                 : null;

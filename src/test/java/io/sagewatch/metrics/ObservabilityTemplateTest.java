@@ -4,7 +4,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
@@ -34,6 +33,7 @@ import io.sagewatch.core.StreamStats;
 import io.sagewatch.core.TokenUsage;
 import io.sagewatch.testing.CapturedLog;
 import io.sagewatch.testing.TestConfigs;
+import io.sagewatch.testing.TestRequests;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -112,24 +112,8 @@ class ObservabilityTemplateTest {
     }
 
     private static InferenceOutcome outcome(InferenceError error, TokenUsage tokens, Double cost) {
-        InferenceRequest request = new InferenceRequest(
-                "r1",
-                "i1",
-                "llm",
-                new byte[] {1},
-                "application/json",
-                null,
-                null,
-                null,
-                null,
-                null,
-                null,
-                null,
-                null,
-                Instant.now(),
-                System.nanoTime(),
-                null,
-                null);
+        InferenceRequest request =
+                TestRequests.of("r1", "i1", "llm", new byte[] {1}, "application/json", System.nanoTime());
         ModelResponse response = error == null
                 ? new ModelResponse(new byte[] {2}, "application/json", "AllTraffic", null, null, null)
                 : null;

@@ -1,6 +1,5 @@
 package io.sagewatch.monitor;
 
-import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -16,6 +15,7 @@ import io.sagewatch.core.ModelResponse;
 import io.sagewatch.core.TokenUsage;
 import io.sagewatch.metrics.ModelHealthMeters;
 import io.sagewatch.testing.TestConfigs;
+import io.sagewatch.testing.TestRequests;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -34,24 +34,8 @@ class SampleIntakeTest {
     }
 
     private static InferenceOutcome outcome(int bodyBytes) {
-        InferenceRequest request = new InferenceRequest(
-                "r",
-                "i",
-                "churn",
-                new byte[bodyBytes],
-                "text/csv",
-                null,
-                null,
-                null,
-                null,
-                null,
-                null,
-                null,
-                null,
-                Instant.now(),
-                System.nanoTime(),
-                null,
-                null);
+        InferenceRequest request =
+                TestRequests.of("r", "i", "churn", new byte[bodyBytes], "text/csv", System.nanoTime());
         return InferenceOutcome.of(
                 request,
                 new ModelCall(new ModelResponse(new byte[] {1}, "text/csv", null, null, null, null), null, 1, 1),

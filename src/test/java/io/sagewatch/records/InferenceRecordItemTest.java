@@ -10,7 +10,6 @@ import org.junit.jupiter.api.Test;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import io.sagewatch.core.ErrorType;
 import io.sagewatch.core.InferenceError;
 import io.sagewatch.core.InferenceOutcome;
 import io.sagewatch.core.InferenceRequest;
@@ -46,6 +45,7 @@ class InferenceRecordItemTest {
                         "http_status",
                         "error_type",
                         "error_origin",
+                        "budget",
                         "error_message",
                         "model",
                         "variant",
@@ -83,7 +83,8 @@ class InferenceRecordItemTest {
     @Test
     void aRecordSurvivesTheTableWithEveryField() throws Exception {
         InferenceRequest request = request("m.tar.gz", "green", "host-1", "component", "team-a");
-        InferenceError error = InferenceError.of(ErrorType.MODEL_ERROR, "bad");
+        // a budget's refusal: every field has a value (a refusal has no response or tokens, but the item does not care)
+        InferenceError error = InferenceError.overBudget("team-a-daily", true, "bad", 5);
         InferenceOutcome failed = new InferenceOutcome(
                 request,
                 new ModelCall(
@@ -109,8 +110,9 @@ class InferenceRecordItemTest {
         assertThat(InferenceRecordItem.fromItem(item)).isEqualTo(record);
         assertThat(record.fields())
                 .containsEntry("status", "FAILED")
-                .containsEntry("error_type", "ModelError")
+                .containsEntry("error_type", "ThrottlingException")
                 .containsEntry("error_origin", "GATEWAY")
+                .containsEntry("budget", "team-a-daily")
                 .containsEntry("latency_ms", 545.25)
                 .containsEntry("model_latency_ms", 500.125)
                 .containsEntry("overhead_latency_ms", 45.125)

@@ -84,8 +84,9 @@ public final class OpenAiErrors {
             }
             case THROTTLING, MODEL_NOT_READY -> {
                 status = 429;
-                type = RATE_LIMIT;
-                code = "rate_limit_exceeded";
+                // a budget over a period that is spent is a quota, as OpenAI tells a plan's limit from a rate
+                type = error.quota() ? "insufficient_quota" : RATE_LIMIT;
+                code = error.quota() ? "insufficient_quota" : "rate_limit_exceeded";
             }
             case CONFLICT -> {
                 status = 409;

@@ -23,6 +23,7 @@ import io.sagewatch.api.openai.ContainerProtocol.Operation;
 import io.sagewatch.api.openai.OpenAiModels.Target;
 import io.sagewatch.auth.ApiKeys;
 import io.sagewatch.auth.Caller;
+import io.sagewatch.budgets.BudgetLedger;
 import io.sagewatch.config.SagewatchConfig;
 import io.sagewatch.core.InferenceError;
 import io.sagewatch.core.InferenceIds;
@@ -72,6 +73,7 @@ public class OpenAiFront {
     private final EndpointAccess access;
     private final ApiKeys keys;
     private final RequestTraces traces;
+    private final BudgetLedger budgets;
     private final long maxPayloadBytes;
     private final int defaultMaxTokens;
 
@@ -82,8 +84,10 @@ public class OpenAiFront {
             EndpointAccess access,
             ApiKeys keys,
             RequestTraces traces,
+            BudgetLedger budgets,
             SagewatchConfig config) {
         this.traces = traces;
+        this.budgets = budgets;
         this.pipeline = pipeline;
         this.models = models;
         this.admission = admission;
@@ -339,7 +343,7 @@ public class OpenAiFront {
                             if (response.closed()) {
                                 return;
                             }
-                            answerIds(response, request.requestId(), outcome.replayOf(), outcome);
+                            answerIds(response, request, outcome.replayOf(), outcome);
                             if (!outcome.succeeded()) {
                                 OpenAiErrors.write(routing, OpenAiErrors.of(outcome.error()));
                                 return;
@@ -414,7 +418,7 @@ public class OpenAiFront {
                                 return;
                             }
                             Map<String, List<String>> headers = new LinkedHashMap<>();
-                            answerIds(response, request.requestId(), null, null);
+                            answerIds(response, request, null, null);
                             headers.put("Content-Type", List.of("text/event-stream"));
                             headers.put("Cache-Control", List.of("no-cache"));
                             if (StreamingInvocationResource.viaLambda(routing)) {
@@ -446,7 +450,7 @@ public class OpenAiFront {
     private void whole(RoutingContext routing, StreamAnswer answer, OpenAiStream events) {
         InferenceOutcome outcome = answer.whole();
         HttpServerResponse response = routing.response();
-        answerIds(response, answer.request().requestId(), outcome.replayOf(), outcome);
+        answerIds(response, answer.request(), outcome.replayOf(), outcome);
         if (!outcome.succeeded()) {
             OpenAiErrors.write(routing, OpenAiErrors.of(outcome.error()));
             return;
@@ -484,7 +488,18 @@ public class OpenAiFront {
                         OpenAiErrors.body("Sagewatch failed to process the request", OpenAiErrors.SERVER, null, null)));
     }
 
-    /** The ids every answer carries: OpenAI's {@code x-request-id}, and the inference's the record is under. */
+    /**
+     * The ids every answer carries: OpenAI's {@code x-request-id}, and the inference's the record is under; and, when
+     * budgets count the request, OpenAI's {@code x-ratelimit-*} headers.
+     */
+    private void answerIds(
+            HttpServerResponse response, InferenceRequest request, String replayOf, InferenceOutcome outcome) {
+        if (!response.headWritten()) {
+            budgets.rateLimitHeaders(request, response::putHeader);
+        }
+        answerIds(response, request.requestId(), replayOf, outcome);
+    }
+
     private static void answerIds(
             HttpServerResponse response, String requestId, String replayOf, InferenceOutcome outcome) {
         if (response.headWritten()) {

@@ -12,6 +12,7 @@ import io.sagewatch.core.InferenceOutcome;
 import io.sagewatch.core.InferenceRequest;
 import io.sagewatch.core.ModelCall;
 import io.sagewatch.core.TokenUsage;
+import io.sagewatch.testing.TestRequests;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -26,24 +27,7 @@ class OpenAiStreamTest {
         for (String part : parts) {
             out.append(new String(stream.part(part.getBytes(StandardCharsets.UTF_8)), StandardCharsets.UTF_8));
         }
-        InferenceRequest request = new InferenceRequest(
-                "r",
-                "i",
-                "e",
-                new byte[1],
-                null,
-                null,
-                null,
-                null,
-                null,
-                null,
-                null,
-                null,
-                null,
-                java.time.Instant.now(),
-                System.nanoTime(),
-                null,
-                null);
+        InferenceRequest request = TestRequests.of("r", "i", "e", new byte[1], null, System.nanoTime());
         InferenceOutcome outcome = InferenceOutcome.of(request, new ModelCall(null, null, 0, 1), settledUsage, null);
         out.append(new String(stream.end(outcome), StandardCharsets.UTF_8));
         return out.toString();
