@@ -24,7 +24,6 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 
 import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
@@ -123,18 +122,13 @@ public class BudgetLedger {
                 if (!budget.limits(d)) {
                     continue;
                 }
-                Gauge.builder(
-                                InferenceMeters.BUDGET_USED,
-                                () -> d.shown(view(budget).used(d)))
-                        .tags("budget", budget.name(), "dimension", d.label(), "service", service)
-                        .strongReference(true)
-                        .register(registry);
-                Gauge.builder(
-                                InferenceMeters.BUDGET_REMAINING,
-                                () -> d.shown(view(budget).remaining(d)))
-                        .tags("budget", budget.name(), "dimension", d.label(), "service", service)
-                        .strongReference(true)
-                        .register(registry);
+                InferenceMeters.budgetGauges(
+                        registry,
+                        service,
+                        budget.name(),
+                        d.label(),
+                        () -> d.shown(view(budget).used(d)),
+                        () -> d.shown(view(budget).remaining(d)));
             }
         }
         heartbeat = Infrastructure.getDefaultWorkerPool()
@@ -293,11 +287,7 @@ public class BudgetLedger {
 
     private InferenceError refusal(LeasedWindow window, LeasedWindow.Admission admission) {
         Budget budget = window.budget;
-        refusals.computeIfAbsent(
-                        budget.name(),
-                        name -> Counter.builder(InferenceMeters.BUDGET_REFUSALS)
-                                .tags("budget", name, "service", service)
-                                .register(registry))
+        refusals.computeIfAbsent(budget.name(), name -> InferenceMeters.budgetRefusals(registry, service, name))
                 .increment();
         long now = System.currentTimeMillis() / 1000;
         if (admission == LeasedWindow.Admission.UNREACHABLE) {

@@ -367,6 +367,36 @@ public class InferenceMeters implements InferenceObserver {
                 .register(registry);
     }
 
+    /**
+     * A budget's gauges for one dimension ({@code requests}, {@code tokens}, {@code cost_usd}): used and remaining in
+     * its current window, as the replica sees it. Published to CloudWatch (the cost alarms read {@code BudgetUsed}).
+     */
+    public static void budgetGauges(
+            MeterRegistry registry,
+            String service,
+            String budget,
+            String dimension,
+            java.util.function.Supplier<Number> used,
+            java.util.function.Supplier<Number> remaining) {
+        Tags tags = Tags.of("budget", budget, "dimension", dimension, "service", service);
+        Gauge.builder(BUDGET_USED, used)
+                .description("Used in the budget's current window")
+                .tags(tags)
+                .strongReference(true)
+                .register(registry);
+        Gauge.builder(BUDGET_REMAINING, remaining)
+                .description("Remaining in the budget's current window")
+                .tags(tags)
+                .strongReference(true)
+                .register(registry);
+    }
+
+    /** The counter of requests a budget refused. */
+    public static io.micrometer.core.instrument.Counter budgetRefusals(
+            MeterRegistry registry, String service, String budget) {
+        return registry.counter(BUDGET_REFUSALS, Tags.of("budget", budget, "service", service));
+    }
+
     /** An invocation refused at once because a concurrency bound was reached (load shedding). */
     public void recordShed(String endpoint) {
         registry.counter(INVOCATIONS_SHED, Tags.of("endpoint", endpoint, "service", service))

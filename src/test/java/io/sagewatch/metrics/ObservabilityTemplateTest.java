@@ -86,6 +86,11 @@ class ObservabilityTemplateTest {
                         new ModelHealthMeters.Figure(ModelHealthMeters.DATA_PREFIX + "age", 100, 4000, 18, 90)),
                 Map.of("baseline_drift_check", 1L),
                 true);
+        // budgets: a cost budget's gauges and a refusal
+        InferenceMeters.budgetGauges(
+                registry, config.metrics().service(), "team-a-daily", "cost_usd", () -> 1.5, () -> 48.5);
+        InferenceMeters.budgetRefusals(registry, config.metrics().service(), "team-a-daily")
+                .increment();
         Map<String, Set<Set<String>>> emitted = new HashMap<>();
         registry.publish();
         ObjectMapper json = new ObjectMapper();
