@@ -67,6 +67,10 @@ class LambdaFunctionZipIT {
             launch.environment().putAll(runtime.functionEnvironment("http://127.0.0.1:" + dynamo.port(), model.url()));
             // as with the SAM template's AdotLayerArn: spans on, to a collector on the function's loopback
             launch.environment().put("QUARKUS_OTEL_SDK_DISABLED", "false");
+            // a budget of one request a day on error-model, its state in the table as on any replica
+            launch.environment().put("SAGEWATCH_BUDGETS_ONCE_SCOPE_ENDPOINT", "error-model");
+            launch.environment().put("SAGEWATCH_BUDGETS_ONCE_REQUESTS", "1");
+            launch.environment().put("SAGEWATCH_BUDGETS_ONCE_PERIOD", "1d");
             tracing.forEach((key, value) -> launch.environment()
                     .put(key.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_'), value));
             Process bootstrap = launch.start();
@@ -96,6 +100,22 @@ class LambdaFunctionZipIT {
                 assertEquals(
                         400,
                         JSON.readTree(body(error)).path("OriginalStatusCode").asInt());
+
+                // the budget let the first through and refuses the second before the model is called
+                String overBudget = runtime.invoke(LambdaRuntimeApi.apiGatewayEvent(
+                        "POST", "/endpoints/error-model/invocations", "x", Map.of("content-type", "text/plain")));
+                JsonNode spent = response(runtime.awaitAnswer(overBudget, ANSWER_WITHIN));
+                assertEquals(429, spent.path("statusCode").asInt(), spent.toString());
+                assertThat(header(spent, "x-amzn-ErrorType")).startsWith("ThrottlingException");
+                assertThat(JSON.readTree(body(spent)).path("Message").asText())
+                        .startsWith("Budget once is spent: 1 requests per 1d");
+                String budget =
+                        runtime.invoke(LambdaRuntimeApi.apiGatewayEvent("GET", "/budgets/once", null, Map.of()));
+                JsonNode window = JSON.readTree(body(response(runtime.awaitAnswer(budget, ANSWER_WITHIN))))
+                        .path("window")
+                        .path("requests");
+                assertEquals(1, window.path("limit").asInt(), window.toString());
+                assertEquals(0, window.path("remaining").asInt(), window.toString());
 
                 String bad = runtime.invoke(LambdaRuntimeApi.apiGatewayEvent(
                         "POST", "/endpoints/not-allowed/invocations", "x", Map.of("content-type", "text/plain")));

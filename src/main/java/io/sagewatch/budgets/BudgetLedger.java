@@ -144,7 +144,7 @@ public class BudgetLedger {
         beating.cancel(false);
         List<CompletableFuture<Void>> reports = new ArrayList<>();
         for (LeasedWindow window : windows) {
-            reports.add(report(window, true).subscribeAsCompletionStage());
+            reports.add(report(window, true).replaceWithVoid().subscribeAsCompletionStage());
         }
         try {
             CompletableFuture.allOf(reports.toArray(CompletableFuture[]::new)).get(2, TimeUnit.SECONDS);
@@ -418,32 +418,34 @@ public class BudgetLedger {
         try {
             long now = System.currentTimeMillis() / 1000;
             for (LeasedWindow window : windows) {
-                report(window, now >= window.end).subscribe().with(done -> {}, failure -> {});
-                if (window.done(now)) {
-                    windows.remove(window);
-                    current.remove(window.budget.name(), window);
-                }
+                report(window, now >= window.end).subscribe().with(written -> {
+                    // forgotten only once what it held and used is in the table
+                    if (written && window.done(now)) {
+                        windows.remove(window);
+                        current.remove(window.budget.name(), window);
+                    }
+                });
             }
         } catch (RuntimeException e) {
             LOG.warnf("Budget heartbeat failed: %s", e.toString());
         }
     }
 
-    private Uni<Void> report(LeasedWindow window, boolean closing) {
+    /** Writes the window's report, if it has anything to say: true once written (or nothing to write). */
+    private Uni<Boolean> report(LeasedWindow window, boolean closing) {
         LeasedWindow.Report report = window.report(closing, aheadBeats);
         if (report.empty()) {
-            return Uni.createFrom().voidItem();
+            return Uni.createFrom().item(true);
         }
         return table.report(window.budget, window.start, report.used(), report.given())
                 .invoke(window::reported)
+                .replaceWith(true)
                 .onFailure()
-                .invoke(failure -> {
+                .recoverWithItem(failure -> {
                     window.unreported(report);
                     LOG.debugf("Budget %s: report not written: %s", window.budget.name(), failure);
-                })
-                .replaceWithVoid()
-                .onFailure()
-                .recoverWithNull();
+                    return false;
+                });
     }
 
     /**

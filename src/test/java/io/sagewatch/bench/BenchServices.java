@@ -1,6 +1,9 @@
 package io.sagewatch.bench;
 
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.LongAdder;
 
 import io.sagewatch.aws.EventStreamMessage;
 import io.sagewatch.dev.EmbeddedDynamoDb;
@@ -18,7 +21,7 @@ import io.vertx.core.http.RequestOptions;
  * DynamoDB Local, a proxy in front of it that delays every record write (PutItem, BatchWriteItem) by D2 ms, and a
  * SageMaker-protocol model that echoes after D1 ms. TABLE = "ack": the proxy acknowledges record writes itself (after
  * D2) without writing, so that the gateway is measured rather than DynamoDB Local's write capacity (a few hundred
- * writes/s on 2 cores, on the same cores as the gateway); "write": it forwards them. Usage: BenchServices DYNAMO_PORT PROXY_PORT MODEL_PORT D1_MS D2_MS TABLE. Runs until killed.
+ * writes/s on 2 cores, on the same cores as the gateway); "write": it forwards them. Counts the DynamoDB operations it passes, at GET /_bench/operations. Usage: BenchServices DYNAMO_PORT PROXY_PORT MODEL_PORT D1_MS D2_MS TABLE. Runs until killed.
  */
 public final class BenchServices {
 
@@ -70,9 +73,26 @@ public final class BenchServices {
                         answer.run();
                     }
                 }));
+        // the DynamoDB operations the gateway called, by name: GET /_bench/operations on the proxy (budgets' table
+        // calls)
+        Map<String, LongAdder> operations = new ConcurrentHashMap<>();
         HttpServer proxy = vertx.createHttpServer()
                 .requestHandler(request -> request.body().onSuccess(body -> {
+                    if (request.path().equals("/_bench/operations")) {
+                        StringBuilder counts = new StringBuilder();
+                        operations.forEach((name, count) -> counts.append(name)
+                                .append(' ')
+                                .append(count.sum())
+                                .append('\n'));
+                        request.response().end(counts.toString());
+                        return;
+                    }
                     String target = request.getHeader("X-Amz-Target");
+                    if (target != null) {
+                        operations
+                                .computeIfAbsent(target.substring(target.indexOf('.') + 1), name -> new LongAdder())
+                                .increment();
+                    }
                     boolean batch = target != null && target.endsWith(".BatchWriteItem");
                     boolean write = batch || target != null && target.endsWith(".PutItem");
                     // BatchWriteItem's answer: nothing left unprocessed
