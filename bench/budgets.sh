@@ -9,12 +9,18 @@
 # services' proxy counts the DynamoDB operations it passes (UpdateItem: leases taken, heartbeats; GetItem: reads).
 # Before them, the guard's own CPU per request in one process (BudgetCost).
 # Usage: bench/budgets.sh [rounds=3] [BASE commit=067bc8c]. Prints Markdown tables of medians, then the counts.
+# PARTS="ab cost calls" (the default) picks what runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROUNDS=${1:-3}; BASE=${2:-067bc8c}
+PARTS=${PARTS:-ab cost calls}
 source bench/lib.sh
 bench_setup
 
+ON="-Dsagewatch.budgets.all-requests.requests=1000000000000 -Dsagewatch.budgets.all-requests.period=1d"
+ON="$ON -Dsagewatch.budgets.all-tokens.tokens=1000000000000000 -Dsagewatch.budgets.all-tokens.period=1h"
+
+if [[ " $PARTS " == *" ab "* ]]; then
 WITHOUT=target/bench/without-budgets
 if [ ! -f "$WITHOUT/target/quarkus-app/quarkus-run.jar" ]; then
   rm -rf "$WITHOUT"; mkdir -p "$WITHOUT"
@@ -22,18 +28,20 @@ if [ ! -f "$WITHOUT/target/quarkus-app/quarkus-run.jar" ]; then
   (cd "$WITHOUT" && ./mvnw -B -q package -DskipTests)
 fi
 
-ON="-Dsagewatch.budgets.all-requests.requests=1000000000000 -Dsagewatch.budgets.all-requests.period=1d"
-ON="$ON -Dsagewatch.budgets.all-tokens.tokens=1000000000000000 -Dsagewatch.budgets.all-tokens.period=1h"
 for connections in 64 1; do
   CONNECTIONS=$connections bench/ab.sh "$ROUNDS" \
     "without|$WITHOUT/target/quarkus-app|" \
     "off|target/quarkus-app|" \
     "on|target/quarkus-app|$ON"
 done
+fi
 
 # the request path's share, in one process (BudgetCost: reserve + settle per request, JIT warmed)
-echo
-java -cp "$CP" io.sagewatch.budgets.BudgetCost 2000000 2> /dev/null
+if [[ " $PARTS " == *" cost "* ]]; then
+  echo
+  java -cp "$CP" io.sagewatch.budgets.BudgetCost 2000000 2> /dev/null
+fi
+[[ " $PARTS " == *" calls "* ]] || exit 0
 
 # table calls per 1 000 inferences, budgets on
 trap cleanup EXIT

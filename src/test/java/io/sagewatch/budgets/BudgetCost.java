@@ -86,6 +86,8 @@ public final class BudgetCost {
                 ledger.stop(null);
             }
         }
+        // Mutiny's worker pool (the heartbeats) keeps non-daemon threads: a benchmark process ends here
+        System.exit(0);
     }
 
     private static void run(BudgetGuard guard, InferenceRequest request, InferenceOutcome outcome, int calls) {
