@@ -1,6 +1,6 @@
 package io.sagewatch.budgets;
 
-import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -19,10 +19,6 @@ import jakarta.inject.Singleton;
 
 import org.jboss.logging.Logger;
 
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonToken;
-
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
@@ -36,6 +32,8 @@ import io.sagewatch.inference.CostEstimator;
 import io.sagewatch.metrics.InferenceMeters;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
 
 /**
  * Every budget, and this replica's share of each one's current window ({@link LeasedWindow}). A request reserves its
@@ -48,9 +46,10 @@ import io.smallrye.mutiny.infrastructure.Infrastructure;
 public class BudgetLedger {
 
     private static final Logger LOG = Logger.getLogger(BudgetLedger.class);
-    private static final JsonFactory JSON = new JsonFactory();
     /** Take rounds one request may wait through before it is refused (each round a table call of its window). */
-    private static final int MAX_ROUNDS = 8;
+    private static final int MAX_ROUNDS = 16;
+    /** How long requests wait for a lease before the table counts as failing (its policy then decides). */
+    static final Duration TAKE_TIMEOUT = Duration.ofSeconds(2);
 
     private final List<Budget> budgets;
     private final Map<String, Budget> byName;
@@ -65,6 +64,9 @@ public class BudgetLedger {
     private final Set<LeasedWindow> windows = ConcurrentHashMap.newKeySet();
 
     private final Map<String, Counter> refusals = new ConcurrentHashMap<>();
+    /** This replica's name in the table's windows: its reports are numbered under it. */
+    private final String replica = java.util.UUID.randomUUID().toString().replace("-", "");
+
     private volatile ScheduledFuture<?> heartbeat;
 
     /** What a request is estimated to cost, in USD, from its endpoint's price; null when it has none. */
@@ -197,52 +199,127 @@ public class BudgetLedger {
                 need[Dimension.COST.ordinal()] =
                         nanos(prices.estimate(request.endpointName(), new TokenUsage(input, output)));
             }
+            // more than the whole window holds is refused as not fitting: no figure past limit + 1 is ever added
+            for (Dimension d : Dimension.ALL) {
+                if (budget.limits(d)) {
+                    need[d.ordinal()] = Math.min(need[d.ordinal()], budget.limit(d) + 1);
+                }
+            }
             held.add(window(budget, now));
             needs.add(need);
         }
-        return reserveFrom(request, held, needs, 0);
+        Reserving reserving = new Reserving(held, needs);
+        return reserveFrom(reserving, 0)
+                // a client that leaves while the request waits for a lease: what it reserved so far goes back
+                .onCancellation()
+                .invoke(reserving::cancel);
     }
 
-    private Uni<Object> reserveFrom(InferenceRequest request, List<LeasedWindow> held, List<long[]> needs, int index) {
-        if (index == held.size()) {
-            return Uni.createFrom().item(new Reservation(held, needs));
+    /** A reservation under way: which budgets it holds so far; cancelled at most once, each one given back once. */
+    private static final class Reserving {
+        final List<LeasedWindow> windows;
+        final List<long[]> needs;
+        private int reserved;
+        private boolean cancelled;
+
+        Reserving(List<LeasedWindow> windows, List<long[]> needs) {
+            this.windows = windows;
+            this.needs = needs;
         }
-        LeasedWindow window = held.get(index);
-        return admit(window, needs.get(index), 0).flatMap(admission -> {
-            if (admission != LeasedWindow.Admission.RESERVED) {
-                for (int i = 0; i < index; i++) {
-                    held.get(i).settle(needs.get(i), new long[3]);
-                }
-                return Uni.createFrom().item(refusal(window, admission));
+
+        /** Counts the reservation in budget {@code index}, or gives it back at once when the request was cancelled. */
+        synchronized boolean keep(int index) {
+            if (cancelled) {
+                windows.get(index).settle(needs.get(index), new long[3]);
+                return false;
             }
-            return reserveFrom(request, held, needs, index + 1);
-        });
+            reserved = index + 1;
+            return true;
+        }
+
+        synchronized void cancel() {
+            if (!cancelled) {
+                cancelled = true;
+                release(reserved);
+            }
+        }
+
+        /** Gives back the first {@code count} reservations (nothing was used). */
+        private void release(int count) {
+            for (int i = 0; i < count; i++) {
+                windows.get(i).settle(needs.get(i), new long[3]);
+            }
+        }
     }
 
-    private Uni<LeasedWindow.Admission> admit(LeasedWindow window, long[] need, int round) {
-        LeasedWindow.Admission admission = window.reserve(need, false, System.nanoTime());
+    private Uni<Object> reserveFrom(Reserving reserving, int index) {
+        if (index == reserving.windows.size()) {
+            return Uni.createFrom().item(new Reservation(reserving.windows, reserving.needs));
+        }
+        long[] need = reserving.needs.get(index);
+        return admit(reserving.windows.get(index), need, 0, Vertx.currentContext(), false)
+                .flatMap(admitted -> {
+                    // a window dropped meanwhile was replaced by the budget's current one
+                    reserving.windows.set(index, admitted.window());
+                    if (admitted.admission() != LeasedWindow.Admission.RESERVED) {
+                        reserving.cancel(); // gives back what the earlier budgets reserved
+                        return Uni.createFrom().item(refusal(admitted.window(), admitted.admission()));
+                    }
+                    if (!reserving.keep(index)) {
+                        return Uni.createFrom().nothing();
+                    }
+                    return reserveFrom(reserving, index + 1);
+                });
+    }
+
+    private record Admitted(LeasedWindow window, LeasedWindow.Admission admission) {}
+
+    /**
+     * Reserves from what the window holds, or waits for a take (one per window at a time, shared by every request
+     * waiting), round after round; continues on the request's own event loop ({@code context}) after a wait.
+     */
+    private Uni<Admitted> admit(LeasedWindow window, long[] need, int round, Context context, boolean waited) {
+        LeasedWindow at = window;
+        boolean stillWaiting = waited;
+        if (window.retired()) {
+            // dropped meanwhile (its window ended): the budget's current one, which this request never waited in
+            at = window(window.budget, System.currentTimeMillis() / 1000);
+            stillWaiting = false;
+        }
+        LeasedWindow.Admission admission = at.reserve(need, false, System.nanoTime(), stillWaiting);
         switch (admission) {
             case RESERVED, EXHAUSTED -> {
-                return Uni.createFrom().item(admission);
+                return Uni.createFrom().item(new Admitted(at, admission));
             }
             case UNREACHABLE -> {
                 return Uni.createFrom()
-                        .item(
-                                window.budget.closedOnTableFailure()
+                        .item(new Admitted(
+                                at,
+                                at.budget.closedOnTableFailure()
                                         ? admission
-                                        : window.reserve(need, true, System.nanoTime()));
+                                        : at.reserve(need, true, System.nanoTime(), false)));
             }
             default -> {
                 if (round >= MAX_ROUNDS) {
-                    return Uni.createFrom().item(LeasedWindow.Admission.EXHAUSTED);
+                    return Uni.createFrom().item(new Admitted(at, LeasedWindow.Admission.CONTENDED));
                 }
                 @SuppressWarnings("unchecked")
                 CompletableFuture<Void>[] wait = new CompletableFuture[1];
-                long[] amounts = window.shortBy(need, wait, maxShare, aheadBeats);
+                long[] amounts = at.shortBy(need, wait, maxShare, aheadBeats);
                 if (amounts != null) {
-                    take(window, need, amounts);
+                    take(at, need, amounts);
                 }
-                return Uni.createFrom().completionStage(wait[0]).flatMap(done -> admit(window, need, round + 1));
+                // a copy: a request that leaves cancels its own wait, not the take the others wait for too
+                Uni<Void> taken = Uni.createFrom().completionStage(wait[0].copy());
+                if (context != null) {
+                    taken = taken.emitOn(command -> context.runOnContext(ignored -> command.run()));
+                }
+                LeasedWindow waitedIn = at;
+                return taken
+                        // left before the take ended: no longer waiting (else the next step says so)
+                        .onCancellation()
+                        .invoke(waitedIn::leftQueue)
+                        .flatMap(done -> admit(waitedIn, need, round + 1, context, true));
             }
         }
     }
@@ -260,6 +337,11 @@ public class BudgetLedger {
                     }
                     return table.take(window.budget, window.start, fits).map(again -> new Taken(fits, again));
                 })
+                // the waiting requests are not held longer than this by a table that does not answer (a take that
+                // lands later is counted as taken, never spent: the cap is safe, a little of it idle)
+                .ifNoItem()
+                .after(TAKE_TIMEOUT)
+                .fail()
                 .subscribe()
                 .with(
                         taken -> window.taken(
@@ -290,6 +372,14 @@ public class BudgetLedger {
         refusals.computeIfAbsent(budget.name(), name -> InferenceMeters.budgetRefusals(registry, service, name))
                 .increment();
         long now = System.currentTimeMillis() / 1000;
+        if (admission == LeasedWindow.Admission.CONTENDED) {
+            return InferenceError.overBudget(
+                    budget.name(),
+                    false,
+                    "Budget " + budget.name() + ": too many requests at once for the leases this gateway could take;"
+                            + " retry",
+                    1);
+        }
         if (admission == LeasedWindow.Admission.UNREACHABLE) {
             return InferenceError.budgetUnchecked(
                     budget.name(),
@@ -327,7 +417,9 @@ public class BudgetLedger {
             long[] need = reservation.needs().get(i);
             long[] used = {1, 0, 0};
             if (counted) {
-                used[Dimension.TOKENS.ordinal()] = value(usage.inputTokens()) + value(usage.outputTokens());
+                used[Dimension.TOKENS.ordinal()] = Math.min(
+                        MAX_COUNTED,
+                        Math.max(0, value(usage.inputTokens())) + Math.max(0, value(usage.outputTokens())));
                 used[Dimension.COST.ordinal()] = nanos(outcome.costUsd());
             } else if (!notCalled) {
                 // the model ran but told no usage (a client that left, a container that reports none): what was
@@ -419,7 +511,7 @@ public class BudgetLedger {
             long now = System.currentTimeMillis() / 1000;
             for (LeasedWindow window : windows) {
                 report(window, now >= window.end).subscribe().with(written -> {
-                    // forgotten only once what it held and used is in the table
+                    // forgotten only once what it held and used is confirmed in the table
                     if (written && window.done(now)) {
                         windows.remove(window);
                         current.remove(window.budget.name(), window);
@@ -431,50 +523,103 @@ public class BudgetLedger {
         }
     }
 
-    /** Writes the window's report, if it has anything to say: true once written (or nothing to write). */
+    /** Sends the window's report, if it has one: true once the table confirmed it (or there was nothing to send). */
     private Uni<Boolean> report(LeasedWindow window, boolean closing) {
         LeasedWindow.Report report = window.report(closing, aheadBeats);
-        if (report.empty()) {
+        if (report == null) {
             return Uni.createFrom().item(true);
         }
-        return table.report(window.budget, window.start, report.used(), report.given())
-                .invoke(window::reported)
-                .replaceWith(true)
+        return table.report(window.budget, window.start, replica, report)
+                .ifNoItem()
+                .after(TAKE_TIMEOUT)
+                .fail()
+                .map(totals -> {
+                    window.reported(report, totals);
+                    return true;
+                })
                 .onFailure()
                 .recoverWithItem(failure -> {
-                    window.unreported(report);
-                    LOG.debugf("Budget %s: report not written: %s", window.budget.name(), failure);
+                    // sent again, unchanged, at the next heartbeat: the table applies it once
+                    window.unconfirmed();
+                    LOG.debugf("Budget %s: report not confirmed: %s", window.budget.name(), failure);
                     return false;
                 });
     }
 
+    /** How much of a body's head and of its tail is searched for its {@code max_tokens}: bounded work per request. */
+    static final int SCANNED_BYTES = 64 * 1024;
+
+    private static final byte[][] MAX_TOKENS_KEYS = {
+        "\"max_tokens\"".getBytes(StandardCharsets.US_ASCII),
+        "\"max_completion_tokens\"".getBytes(StandardCharsets.US_ASCII),
+        "\"max_new_tokens\"".getBytes(StandardCharsets.US_ASCII)
+    };
+
     /**
      * The {@code max_tokens} (OpenAI), {@code max_completion_tokens} or {@code max_new_tokens} (Hugging Face) a JSON
-     * body asks for, at any depth; null when it names none or is not JSON.
+     * body asks for, at any depth (the largest, if it names several); null when it names none or is not JSON. Only the
+     * first and the last
+     * {@value #SCANNED_BYTES} bytes are searched (a key and its number, not inside a string: an escaped quote before
+     * it is skipped), so a body of megabytes costs no more than one of 128 KB on the event loop; a key beyond them is
+     * missed and the budget's default reserved instead (the settled usage corrects it).
      */
     static Long maxOutputTokens(InferenceRequest request) {
         String type = request.contentType();
         if (type == null || !type.contains("json")) {
             return null;
         }
-        try (JsonParser parser = JSON.createParser(request.body())) {
-            JsonToken token;
-            while ((token = parser.nextToken()) != null) {
-                if (token == JsonToken.FIELD_NAME) {
-                    String name = parser.currentName();
-                    if ("max_tokens".equals(name)
-                            || "max_completion_tokens".equals(name)
-                            || "max_new_tokens".equals(name)) {
-                        if (parser.nextToken() == JsonToken.VALUE_NUMBER_INT) {
-                            return Math.max(0, parser.getLongValue());
-                        }
+        byte[] body = request.body();
+        Long head = scan(body, 0, Math.min(body.length, SCANNED_BYTES));
+        Long tail = body.length > SCANNED_BYTES
+                ? scan(body, Math.max(SCANNED_BYTES, body.length - SCANNED_BYTES), body.length)
+                : null;
+        if (head == null || tail == null) {
+            return head == null ? tail : head;
+        }
+        return Long.valueOf(Math.max(head, tail));
+    }
+
+    /** The largest value of any of the keys in {@code [from, to)}: a nested or repeated key only reserves more. */
+    private static Long scan(byte[] body, int from, int to) {
+        Long largest = null;
+        for (int i = from; i < to; i++) {
+            if (body[i] != '"' || (i > 0 && body[i - 1] == '\\')) {
+                continue;
+            }
+            for (byte[] key : MAX_TOKENS_KEYS) {
+                if (i + key.length <= to && java.util.Arrays.equals(body, i, i + key.length, key, 0, key.length)) {
+                    Long value = numberAfterColon(body, i + key.length, to);
+                    if (value != null && (largest == null || value > largest)) {
+                        largest = value;
                     }
                 }
             }
-        } catch (IOException e) {
-            return null; // not JSON after all: the default applies
         }
-        return null;
+        return largest;
+    }
+
+    /** The whole number after {@code :} (whitespace allowed around it), or null when something else follows. */
+    private static Long numberAfterColon(byte[] body, int at, int to) {
+        int i = skipSpace(body, at, to);
+        if (i >= to || body[i] != ':') {
+            return null;
+        }
+        i = skipSpace(body, i + 1, to);
+        long value = 0;
+        int digits = 0;
+        while (i < to && body[i] >= '0' && body[i] <= '9' && digits < 12) {
+            value = value * 10 + (body[i] - '0');
+            digits++;
+            i++;
+        }
+        return digits == 0 ? null : value;
+    }
+
+    private static int skipSpace(byte[] body, int i, int to) {
+        while (i < to && (body[i] == ' ' || body[i] == '\t' || body[i] == '\n' || body[i] == '\r')) {
+            i++;
+        }
+        return i;
     }
 
     static String period(long seconds) {
@@ -496,11 +641,14 @@ public class BudgetLedger {
     }
 
     private static long value(Long value) {
-        return value == null ? 0 : value;
+        return value == null ? 0 : Math.min(MAX_COUNTED, value);
     }
 
+    /** What one request may count in any dimension: far beyond any limit, and no sum of a few of them overflows. */
+    static final long MAX_COUNTED = 1_000_000_000_000_000L;
+
     private static long nanos(Double usd) {
-        return usd == null ? 0 : Math.round(usd * Dimension.NANOS_PER_USD);
+        return usd == null || !(usd > 0) ? 0 : Math.min(MAX_COUNTED, Math.round(usd * Dimension.NANOS_PER_USD));
     }
 
     private static boolean isZero(long[] values) {

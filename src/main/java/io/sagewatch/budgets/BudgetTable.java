@@ -117,32 +117,47 @@ public class BudgetTable {
                 });
     }
 
-    /** Adds what was used and gives back (or, negative, takes unconditionally) what is held: one call for both. */
-    Uni<Totals> report(Budget budget, long start, long[] used, long[] given) {
+    /**
+     * Adds what was used and gives back (or, negative, takes unconditionally) what is held: one call for both, applied
+     * once. Each replica numbers its reports ({@code report_<replica>} keeps the last one applied), so a report sent
+     * again (an SDK retry after a lost answer, a heartbeat after a timeout) is recognised and not added twice: a give
+     * added twice would let the replicas lease past the limit. The window's totals after it.
+     */
+    Uni<Totals> report(Budget budget, long start, String replica, LeasedWindow.Report report) {
         Map<String, String> names = new HashMap<>();
         Map<String, AttributeValue> values = new HashMap<>();
         StringJoiner add = new StringJoiner(", ", "ADD ", "").setEmptyValue("");
         for (Dimension d : Dimension.ALL) {
             int i = d.ordinal();
-            if (used[i] != 0) {
+            if (report.used()[i] != 0) {
                 names.put("#u" + i, "used_" + d.attribute());
-                values.put(":u" + i, number(used[i]));
+                values.put(":u" + i, number(report.used()[i]));
                 add.add("#u" + i + " :u" + i);
             }
-            if (given[i] != 0) {
+            if (report.given()[i] != 0) {
                 names.put("#t" + i, "taken_" + d.attribute());
-                values.put(":g" + i, number(-given[i]));
+                values.put(":g" + i, number(-report.given()[i]));
                 add.add("#t" + i + " :g" + i);
             }
         }
-        String update = (add + window(budget, start, names, values)).trim();
+        names.put("#seq", "report_" + replica);
+        values.put(":seq", number(report.sequence()));
+        String update = (add + window(budget, start, names, values) + ", #seq = :seq").trim();
         return uni(dynamo -> dynamo.updateItem(b -> b.tableName(tableName)
                         .key(key(budget, start))
                         .updateExpression(update)
+                        .conditionExpression("attribute_not_exists(#seq) OR #seq < :seq")
                         .expressionAttributeNames(names)
                         .expressionAttributeValues(values)
-                        .returnValues(ReturnValue.ALL_NEW)))
-                .map(response -> totals(response.attributes()));
+                        .returnValues(ReturnValue.ALL_NEW)
+                        .returnValuesOnConditionCheckFailure(ReturnValuesOnConditionCheckFailure.ALL_OLD)))
+                .map(response -> totals(response.attributes()))
+                // applied already: an earlier attempt of this report reached the table
+                .onFailure(ConditionalCheckFailedException.class)
+                .recoverWithItem(failure -> {
+                    Map<String, AttributeValue> old = ((ConditionalCheckFailedException) failure).item();
+                    return old == null || old.isEmpty() ? null : totals(old);
+                });
     }
 
     /** The window's totals, read consistently; zero for a window nobody has taken from. */

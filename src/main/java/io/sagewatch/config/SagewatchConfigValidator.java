@@ -113,11 +113,12 @@ public class SagewatchConfigValidator {
                     && budget.costUsd().isEmpty()) {
                 problems.add(prefix + " limits nothing: set requests, tokens or cost-usd");
             }
-            budget.requests().ifPresent(v -> positive(problems, prefix + ".requests", v));
-            budget.tokens().ifPresent(v -> positive(problems, prefix + ".tokens", v));
+            // bounded so that the ledger's sums stay far from overflowing a long (cost is counted in nano-USD)
+            budget.requests().ifPresent(v -> between(problems, prefix + ".requests", v, 1, 1_000_000_000_000_000L));
+            budget.tokens().ifPresent(v -> between(problems, prefix + ".tokens", v, 1, 1_000_000_000_000_000L));
             budget.costUsd().ifPresent(v -> {
-                if (!(v > 0) || v > 9e9) {
-                    problems.add(prefix + ".cost-usd must be above 0 (and below 9e9), not " + v);
+                if (!(v > 0) || v > 1e9) {
+                    problems.add(prefix + ".cost-usd must be above 0 and at most 1e9, not " + v);
                 }
             });
             notNegative(problems, prefix + ".default-output-tokens", budget.defaultOutputTokens());
@@ -279,6 +280,12 @@ public class SagewatchConfigValidator {
     private static void positive(List<String> problems, String key, long value) {
         if (value <= 0) {
             problems.add(key + " must be greater than zero, not " + value);
+        }
+    }
+
+    private static void between(List<String> problems, String key, long value, long min, long max) {
+        if (value < min || value > max) {
+            problems.add(key + " must be from " + min + " to " + max + ", not " + value);
         }
     }
 

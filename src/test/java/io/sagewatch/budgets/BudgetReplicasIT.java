@@ -83,10 +83,19 @@ class BudgetReplicasIT {
                 assertThat(requests.ok.get())
                         .as("let through of " + REQUESTS)
                         .isGreaterThanOrEqualTo(REQUESTS * 95 / 100);
+                // spent; or, near the cap with 24 clients fighting over the last small leases, a rate limit to retry
                 assertThat(requests.refusals)
                         .isNotEmpty()
                         .allSatisfy(refusal -> assertThat(refusal)
-                                .contains("\"Message\":\"Budget capped is spent: " + REQUESTS + " requests per 1d"));
+                                .containsAnyOf(
+                                        "\"Message\":\"Budget capped is spent: " + REQUESTS + " requests per 1d",
+                                        "\"Message\":\"Budget capped: too many requests at once"));
+                long spent = requests.refusals.stream()
+                        .filter(refusal -> refusal.contains("is spent"))
+                        .count();
+                assertThat(spent)
+                        .as("refusals that say the budget is spent")
+                        .isGreaterThan(requests.refusals.size() / 2);
                 JsonNode capped = awaitReported(second, "capped", "requests", requests.ok.get());
                 assertThat(capped.path("window")
                                 .path("requests")
@@ -134,9 +143,16 @@ class BudgetReplicasIT {
                 Load afterKill = new Load("after-kill", "{\"x\":1}");
                 afterKill.run(List.of(second), 12);
                 System.out.printf(
-                        "[budgets] two replicas: %d of %d requests let through, %d of %d tokens used; a replica killed"
-                                + " holding a lease lost %d of %d requests%n",
-                        requests.ok.get(), REQUESTS, used, TOKENS, lost, AFTER_KILL);
+                        "[budgets] two replicas: %d of %d requests let through (refusals: %d spent, %d to retry), %d of"
+                                + " %d tokens used; a replica killed holding a lease lost %d of %d requests%n",
+                        requests.ok.get(),
+                        REQUESTS,
+                        spent,
+                        requests.refusals.size() - spent,
+                        used,
+                        TOKENS,
+                        lost,
+                        AFTER_KILL);
                 assertThat(afterKill.ok.get() + admittedByFirst)
                         .as("let through in all")
                         .isEqualTo((int) (AFTER_KILL - lost));
