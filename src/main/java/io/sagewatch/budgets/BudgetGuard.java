@@ -1,7 +1,7 @@
 package io.sagewatch.budgets;
 
 import jakarta.annotation.Priority;
-import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Singleton;
 
 import io.sagewatch.core.InferenceError;
 import io.sagewatch.core.InferenceGuard;
@@ -13,9 +13,10 @@ import io.smallrye.mutiny.Uni;
 /**
  * Budgets before the model is called, settled after: a request reserves its estimate in every budget it falls under
  * (or is refused, naming the budget, and never reaches the model); its real usage replaces the reservation when it
- * settles (a stream when it ends). Inside idempotency: a replayed answer spends nothing.
+ * settles (a stream when it ends). Inside idempotency: a replayed answer spends nothing. A singleton: it is called twice
+ * per request, with no client proxy in between.
  */
-@ApplicationScoped
+@Singleton
 @Priority(PipelineOrder.BUDGET_GUARD)
 public class BudgetGuard implements InferenceGuard<BudgetLedger.Reservation> {
 

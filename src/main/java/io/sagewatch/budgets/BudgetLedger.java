@@ -2,7 +2,6 @@ package io.sagewatch.budgets;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -634,10 +633,6 @@ public class BudgetLedger {
             return period.toMinutes() + "m";
         }
         return seconds + "s";
-    }
-
-    static Instant resetsAt(LeasedWindow window) {
-        return Budget.instant(window.end);
     }
 
     private static long value(Long value) {
