@@ -363,6 +363,33 @@ public interface SagewatchConfig {
         MonitoredPayload input();
 
         MonitoredPayload output();
+
+        /** Model quality: the answers against ground truth, over the same windows (docs/model-health.md). */
+        ModelQuality quality();
+    }
+
+    /** Model quality of one endpoint, in SageMaker Model Monitor's terms (its ModelQualityJobInput). */
+    interface ModelQuality {
+        /** {@code BinaryClassification}, {@code MulticlassClassification} or {@code Regression}; set: quality is on. */
+        Optional<String> problemType();
+
+        /** Where the answer holds the probability (binary): a JSON pointer, or a CSV column index from 0. */
+        Optional<String> probabilityAttribute();
+
+        /** Where the answer holds the predicted label or value: a JSON pointer, or a CSV column index from 0. */
+        Optional<String> inferenceAttribute();
+
+        /** Binary, from a probability: the label is positive when the probability is at least this. */
+        @WithDefault("0.5")
+        double probabilityThreshold();
+
+        /** Binary: the label (predicted or ground truth) that is the positive class. */
+        @WithDefault("1")
+        String positiveLabel();
+
+        /** How long after a window ends its ground truth is awaited before the window is evaluated. */
+        @WithDefault("24h")
+        Duration groundTruthWait();
     }
 
     /** Where the features of one side (request or response) are. */

@@ -43,14 +43,14 @@ public class SagewatchConfigValidator {
                 + " memory, or an overload may end in an OutOfMemoryError instead of 503s";
     }
 
+    static final List<String> PROBLEM_TYPES = List.of("BinaryClassification", "MulticlassClassification", "Regression");
+
     private static void monitor(List<String> problems, String prefix, SagewatchConfig.EndpointMonitor monitor) {
+        quality(problems, prefix, monitor);
         if (!monitor.enabled()) {
             return;
         }
-        if (monitor.window().compareTo(Duration.ofSeconds(1)) < 0
-                || monitor.window().toMillis() % 1000 != 0) {
-            problems.add(prefix + ".window must be whole seconds, at least 1 s, not " + monitor.window());
-        }
+        window(problems, prefix, monitor);
         if (monitor.sampleRate() <= 0 || monitor.sampleRate() > 1) {
             problems.add(prefix + ".sample-rate must be above 0 and at most 1, not " + monitor.sampleRate());
         }
@@ -79,6 +79,50 @@ public class SagewatchConfigValidator {
                     .filter(pointer -> !pointer.isEmpty() && !pointer.startsWith("/"))
                     .ifPresent(pointer -> problems.add(prefix + "." + side + ".records-pointer must be a JSON pointer"
                             + " starting with /, not " + pointer));
+        }
+    }
+
+    private static void window(List<String> problems, String prefix, SagewatchConfig.EndpointMonitor monitor) {
+        if (monitor.window().compareTo(Duration.ofSeconds(1)) < 0
+                || monitor.window().toMillis() % 1000 != 0) {
+            problems.add(prefix + ".window must be whole seconds, at least 1 s, not " + monitor.window());
+        }
+    }
+
+    private static void quality(List<String> problems, String prefix, SagewatchConfig.EndpointMonitor monitor) {
+        SagewatchConfig.ModelQuality quality = monitor.quality();
+        String type = quality.problemType().orElse(null);
+        if (type == null) {
+            return;
+        }
+        String key = prefix + ".quality";
+        if (!PROBLEM_TYPES.contains(type)) {
+            problems.add(key + ".problem-type must be one of " + String.join(", ", PROBLEM_TYPES) + ", not " + type);
+        }
+        if (!monitor.enabled()) {
+            window(problems, prefix, monitor);
+        }
+        quality.probabilityAttribute().ifPresent(a -> attribute(problems, key + ".probability-attribute", a));
+        quality.inferenceAttribute().ifPresent(a -> attribute(problems, key + ".inference-attribute", a));
+        if (quality.inferenceAttribute().isEmpty()
+                && (!type.equals("BinaryClassification")
+                        || quality.probabilityAttribute().isEmpty())) {
+            problems.add(key + ".inference-attribute must say where the answer holds the prediction"
+                    + (type.equals("BinaryClassification") ? " (or probability-attribute, its probability)" : ""));
+        }
+        if (!(quality.probabilityThreshold() >= 0 && quality.probabilityThreshold() <= 1)) {
+            problems.add(key + ".probability-threshold must be between 0 and 1, not " + quality.probabilityThreshold());
+        }
+        if (quality.groundTruthWait().isNegative()) {
+            problems.add(key + ".ground-truth-wait must not be negative, not " + quality.groundTruthWait());
+        }
+    }
+
+    /** A JSON pointer, or a CSV column index. */
+    private static void attribute(List<String> problems, String key, String attribute) {
+        if (!attribute.startsWith("/") && !attribute.matches("\\d{1,4}")) {
+            problems.add(key + " must be a JSON pointer starting with / or a CSV column index (0, 1, ...), not "
+                    + attribute);
         }
     }
 

@@ -1,7 +1,11 @@
 package io.sagewatch.core;
 
+import java.time.Duration;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /** What the asynchronous clients' futures fail with, unwrapped. */
 public final class Futures {
@@ -16,5 +20,23 @@ public final class Futures {
             cause = cause.getCause();
         }
         return cause;
+    }
+
+    /**
+     * The stage's value, waited for at most {@code timeout}: for the workers' own threads only, never an event loop.
+     * Failures come out unwrapped; a timeout says what did not answer.
+     */
+    public static <T> T await(CompletionStage<T> stage, Duration timeout, String what) {
+        try {
+            return stage.toCompletableFuture().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        } catch (ExecutionException e) {
+            Throwable cause = unwrap(e);
+            throw cause instanceof RuntimeException runtime ? runtime : new IllegalStateException(cause);
+        } catch (TimeoutException e) {
+            throw new IllegalStateException(what + " did not answer in " + timeout, e);
+        }
     }
 }

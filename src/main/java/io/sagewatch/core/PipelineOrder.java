@@ -18,7 +18,7 @@ public final class PipelineOrder {
     /**
      * Observers, in the order they hear of a settled inference: the trace first (its model-call span ends when the call
      * did), the meters (cheapest, never waits), the log line, the final record (which an answer may wait for), then
-     * model health (sampled, off the request path).
+     * model health and model quality (off the request path).
      */
     public static final int TRACES = 500;
 
@@ -27,11 +27,14 @@ public final class PipelineOrder {
     public static final int LOG_LINE = 300;
     public static final int RECORD = 200;
     public static final int MODEL_HEALTH = 100;
+    /** Model quality: the prediction kept (off the request path) for the ground truth that comes later. */
+    public static final int MODEL_QUALITY = 90;
 
     /** The guards' constants, outermost first. */
     public static final List<Integer> GUARDS = List.of(IDEMPOTENCY_GUARD, BUDGET_GUARD);
     /** The observers' constants, first first. */
-    public static final List<Integer> OBSERVERS = List.of(TRACES, METERS, LOG_LINE, RECORD, MODEL_HEALTH);
+    public static final List<Integer> OBSERVERS =
+            List.of(TRACES, METERS, LOG_LINE, RECORD, MODEL_HEALTH, MODEL_QUALITY);
 
     private PipelineOrder() {}
 }

@@ -32,6 +32,16 @@ public class ModelHealthMeters {
     public static final String DRIFT_PREFIX = "feature_baseline_drift_";
     public static final String NON_NULL_PREFIX = "feature_non_null_";
     public static final String DATA_PREFIX = "feature_data_";
+    /** Model quality: predictions kept for their ground truth, and those dropped (the worker's queue was full). */
+    public static final String PREDICTIONS = "ModelQualityPredictions";
+
+    public static final String PREDICTIONS_DROPPED = "ModelQualityPredictionsDropped";
+    /** Ground-truth labels by outcome: accepted, unknown (no prediction of that id), late, rejected. */
+    public static final String LABELS = "ModelQualityLabels";
+    /** Rows with labels in an evaluated model-quality window. */
+    public static final String QUALITY_ROWS = "ModelQualityWindowRows";
+    /** Prometheus-only gauge of the latest model-quality window's metrics (tag metric). */
+    public static final String LATEST_QUALITY = "ModelQualityLatest";
     /** Prometheus-only gauges of the latest window. */
     public static final String LATEST_DRIFT = "ModelHealthLatestDrift";
 
@@ -122,11 +132,7 @@ public class ModelHealthMeters {
             boolean evaluated) {
         List<Tag> dimensions = List.of(Tag.of("Endpoint", endpoint), Tag.of("MonitoringSchedule", schedule));
         // the latest window's gauges are this window's: a feature it did not measure reads NaN, not an old value
-        gauges.forEach((key, holder) -> {
-            if (key.contains(Tag.of("endpoint", endpoint))) {
-                holder.set(Double.NaN);
-            }
-        });
+        resetGauges(endpoint, false);
         List<DeltaMeterRegistry.StatisticSet> sets = new ArrayList<>();
         sets.add(DeltaMeterRegistry.StatisticSet.single(WINDOW_ROWS, dimensions, rows));
         for (Figure figure : figures) {
@@ -152,6 +158,50 @@ public class ModelHealthMeters {
         }
     }
 
+    public void predictions(String endpoint, int count) {
+        counter(PREDICTIONS, endpoint, null).increment(count);
+    }
+
+    public void predictionDropped(String endpoint) {
+        counter(PREDICTIONS_DROPPED, endpoint, null).increment();
+    }
+
+    /** @param outcome accepted, unknown, late or rejected */
+    public void labels(String endpoint, String outcome, long count) {
+        if (count > 0) {
+            counter(LABELS, endpoint, outcome).increment(count);
+        }
+    }
+
+    /**
+     * One evaluated model-quality window's metrics, under Model Monitor's names (accuracy, f1, auc, mae, ...) with its
+     * dimensions, published once to every CloudWatch sink; the latest also as gauges for /q/metrics.
+     */
+    public void quality(String endpoint, String schedule, long rows, Map<String, Double> metrics) {
+        List<Tag> dimensions = List.of(Tag.of("Endpoint", endpoint), Tag.of("MonitoringSchedule", schedule));
+        resetGauges(endpoint, true);
+        List<DeltaMeterRegistry.StatisticSet> sets = new ArrayList<>();
+        sets.add(DeltaMeterRegistry.StatisticSet.single(QUALITY_ROWS, dimensions, rows));
+        metrics.forEach((name, value) -> {
+            if (Double.isFinite(value)) {
+                sets.add(DeltaMeterRegistry.StatisticSet.single(name, dimensions, value));
+            }
+            gauge(LATEST_QUALITY, endpoint, "metric", name, value);
+        });
+        for (DeltaMeterRegistry sink : sinks) {
+            sets.forEach(sink::publishOnce);
+        }
+    }
+
+    /** The latest window's gauges are that window's: a figure it did not measure reads NaN, not an old value. */
+    private void resetGauges(String endpoint, boolean quality) {
+        gauges.forEach((key, holder) -> {
+            if (key.contains(Tag.of("endpoint", endpoint)) && key.contains(Tag.of("name", LATEST_QUALITY)) == quality) {
+                holder.set(Double.NaN);
+            }
+        });
+    }
+
     private Counter counter(String name, String endpoint, String reason) {
         return counters.computeIfAbsent(name + '\u0000' + endpoint + '\u0000' + reason, key -> {
             Tags tags = Tags.of("endpoint", endpoint, "service", service);
@@ -162,9 +212,13 @@ public class ModelHealthMeters {
     }
 
     private void gauge(String name, String endpoint, String feature, double value) {
+        gauge(name, endpoint, "feature", feature, value);
+    }
+
+    private void gauge(String name, String endpoint, String tag, String feature, double value) {
         Tags tags = Tags.of("endpoint", endpoint);
         if (feature != null) {
-            tags = tags.and("feature", feature);
+            tags = tags.and(tag, feature);
         }
         List<Tag> key = new ArrayList<>();
         key.add(Tag.of("name", name));

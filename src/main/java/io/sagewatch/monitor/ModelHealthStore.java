@@ -278,6 +278,18 @@ public class ModelHealthStore {
         return readChunked(baselineKey(endpoint), "learning").thenApply(values -> complete(values.get("learning")));
     }
 
+    // ---- other capabilities' values ---------------------------------------------------------------------------------
+
+    /** A value of any size under a key of the caller's (its partition key must not be a request id). */
+    public CompletionStage<Void> putValue(String partitionKey, String sortKey, byte[] value) {
+        return putChunked(partitionKey, sortKey, value, Map.of());
+    }
+
+    /** A value stored with {@link #putValue}, or null (also while it is being written). */
+    public CompletionStage<byte[]> value(String partitionKey, String sortKey) {
+        return readChunked(partitionKey, sortKey + PART).thenApply(values -> complete(values.get(sortKey)));
+    }
+
     // ---- chunked values ---------------------------------------------------------------------------------------------
 
     /**

@@ -505,16 +505,6 @@ public class ModelHealthWorker {
     }
 
     private static <T> T await(CompletionStage<T> stage) {
-        try {
-            return stage.toCompletableFuture().get(CALL_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted", e);
-        } catch (java.util.concurrent.ExecutionException e) {
-            Throwable cause = Futures.unwrap(e);
-            throw cause instanceof RuntimeException runtime ? runtime : new IllegalStateException(cause);
-        } catch (java.util.concurrent.TimeoutException e) {
-            throw new IllegalStateException("the table did not answer in " + CALL_TIMEOUT, e);
-        }
+        return Futures.await(stage, CALL_TIMEOUT, "the table");
     }
 }

@@ -68,6 +68,32 @@ class SagewatchConfigValidatorTest {
     }
 
     @Test
+    void modelQualitySettingsThatCouldNotWorkAreAllReported() {
+        var problems = SagewatchConfigValidator.problems(config(Map.of(
+                "sagewatch.endpoint.churn.monitor.quality.problem-type", "Binary",
+                "sagewatch.endpoint.churn.monitor.quality.probability-attribute", "score",
+                "sagewatch.endpoint.churn.monitor.quality.probability-threshold", "1.5",
+                "sagewatch.endpoint.churn.monitor.window", "500ms",
+                "sagewatch.endpoint.price.monitor.quality.problem-type", "Regression",
+                "sagewatch.endpoint.price.monitor.quality.ground-truth-wait", "-1s")));
+        assertThat(problems)
+                .hasSize(7)
+                .anyMatch(p -> p.startsWith("sagewatch.endpoint.\"churn\".monitor.quality.problem-type must be one of"
+                        + " BinaryClassification, MulticlassClassification, Regression, not Binary"))
+                .anyMatch(p -> p.startsWith("sagewatch.endpoint.\"churn\".monitor.quality.probability-attribute must"
+                        + " be a JSON pointer"))
+                .anyMatch(p -> p.startsWith("sagewatch.endpoint.\"churn\".monitor.quality.inference-attribute must"))
+                .anyMatch(p -> p.startsWith("sagewatch.endpoint.\"churn\".monitor.quality.probability-threshold"))
+                .anyMatch(p -> p.startsWith("sagewatch.endpoint.\"churn\".monitor.window must be whole seconds"))
+                .anyMatch(p -> p.startsWith("sagewatch.endpoint.\"price\".monitor.quality.inference-attribute must"))
+                .anyMatch(p -> p.startsWith("sagewatch.endpoint.\"price\".monitor.quality.ground-truth-wait"));
+        assertThat(SagewatchConfigValidator.problems(config(Map.of(
+                        "sagewatch.endpoint.churn.monitor.quality.problem-type", "BinaryClassification",
+                        "sagewatch.endpoint.churn.monitor.quality.probability-attribute", "0"))))
+                .isEmpty();
+    }
+
+    @Test
     void monitorSettingsThatCouldNotWorkAreAllReported() {
         var problems = SagewatchConfigValidator.problems(config(Map.of(
                 "sagewatch.endpoint.churn.monitor.enabled", "true",

@@ -42,7 +42,9 @@ public final class CapturedLog extends Handler implements AutoCloseable {
             "sagewatch.dead-letter",
             line -> line.startsWith("{\"dead_letter\""),
             "sagewatch.model-health",
-            line -> line.startsWith("{") && line.contains("\"message\":\"model_health_window\""),
+            line -> line.startsWith("{")
+                    && (line.contains("\"message\":\"model_health_window\"")
+                            || line.contains("\"message\":\"model_quality_window\"")),
             // the log file's format abbreviates the category: [io.ver.cor.imp.BlockedThreadChecker]
             NoBlockedEventLoop.CHECKER,
             line -> line.contains("BlockedThreadChecker]"));

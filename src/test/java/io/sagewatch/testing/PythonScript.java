@@ -17,8 +17,20 @@ public final class PythonScript {
 
     /** The script's standard output; fails unless it exits 0 within 60 s. */
     public static String run(String script, String stdin, String... args) {
+        return run(System.getenv().getOrDefault("SAGEWATCH_TEST_PYTHON", "python3"), script, stdin, args);
+    }
+
+    /**
+     * Runs a script with Debian's python3, whose python3-sklearn is the independent reference for model quality
+     * (SAGEWATCH_SKLEARN_PYTHON names another interpreter with scikit-learn).
+     */
+    public static String runWithSklearn(String script, String stdin, String... args) {
+        return run(System.getenv().getOrDefault("SAGEWATCH_SKLEARN_PYTHON", "/usr/bin/python3"), script, stdin, args);
+    }
+
+    private static String run(String python, String script, String stdin, String... args) {
         List<String> command = new ArrayList<>();
-        command.add(System.getenv().getOrDefault("SAGEWATCH_TEST_PYTHON", "python3"));
+        command.add(python);
         command.add("src/test/python/" + script);
         command.addAll(List.of(args));
         try {

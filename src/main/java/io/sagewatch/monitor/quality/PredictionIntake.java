@@ -1,0 +1,66 @@
+package io.sagewatch.monitor.quality;
+
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+
+import jakarta.annotation.Priority;
+import jakarta.inject.Singleton;
+
+import io.sagewatch.core.InferenceObserver;
+import io.sagewatch.core.InferenceOutcome;
+import io.sagewatch.core.PipelineOrder;
+import io.sagewatch.metrics.ModelHealthMeters;
+
+/**
+ * Model quality's hook on the pipeline, and its whole part on the request path: each successful inference of an
+ * endpoint whose quality is measured (not a replay, not a stream cut short) is handed to the {@link QualityWorker}
+ * through a bounded queue, never waiting; a full queue drops it and counts it. The answer is not copied (it is
+ * immutable by then) nor read here.
+ */
+@Singleton
+@Priority(PipelineOrder.MODEL_QUALITY)
+public class PredictionIntake implements InferenceObserver {
+
+    /** An answer on its way to the worker. */
+    record Queued(QualitySettings settings, String inferenceId, long finishedAtMillis, byte[] body, String type) {}
+
+    static final int CAPACITY = 8192;
+
+    private final EndpointQualities qualities;
+    private final ModelHealthMeters meters;
+    private final ArrayBlockingQueue<Queued> queue = new ArrayBlockingQueue<>(CAPACITY);
+
+    PredictionIntake(EndpointQualities qualities, ModelHealthMeters meters) {
+        this.qualities = qualities;
+        this.meters = meters;
+    }
+
+    @Override
+    public CompletionStage<Void> settled(InferenceOutcome outcome) {
+        QualitySettings settings = qualities.settings(outcome.request().endpointName());
+        if (settings != null
+                && outcome.succeeded()
+                && outcome.replayOf() == null
+                && outcome.response() != null
+                && outcome.response().body() != null
+                && (outcome.stream() == null || !outcome.stream().truncated())
+                && !queue.offer(new Queued(
+                        settings,
+                        outcome.request().inferenceId(),
+                        outcome.finishedAt().toEpochMilli(),
+                        outcome.response().body(),
+                        outcome.response().contentType()))) {
+            meters.predictionDropped(settings.endpoint());
+        }
+        return DONE;
+    }
+
+    Queued poll(long timeout, TimeUnit unit) throws InterruptedException {
+        return queue.poll(timeout, unit);
+    }
+
+    Queued pollNow() {
+        return queue.poll();
+    }
+}
