@@ -86,6 +86,27 @@ class ObservabilityTemplateTest {
                         new ModelHealthMeters.Figure(ModelHealthMeters.DATA_PREFIX + "age", 100, 4000, 18, 90)),
                 Map.of("baseline_drift_check", 1L),
                 true);
+        // model quality: labels, and one evaluated window of each kind
+        health.labels("llm", "late", 2);
+        health.quality(
+                "llm",
+                "llm-schedule",
+                50,
+                Map.of(
+                        "accuracy",
+                        0.9,
+                        "f1",
+                        0.8,
+                        "auc",
+                        0.95,
+                        "weighted_f1",
+                        0.7,
+                        "mae",
+                        1.0,
+                        "rmse",
+                        1.2,
+                        "r2",
+                        0.5));
         // budgets: a cost budget's gauges and a refusal
         InferenceMeters.budgetGauges(
                 registry, config.metrics().service(), "team-a-daily", "cost_usd", () -> 1.5, () -> 48.5);
@@ -197,7 +218,16 @@ class ObservabilityTemplateTest {
                         "StreamsInFlight",
                         "ModelHealthViolations",
                         "ModelHealthWindowRows",
-                        "ModelHealthSamplesDropped");
+                        "ModelHealthSamplesDropped",
+                        "accuracy",
+                        "mae",
+                        "ModelQualityLabels",
+                        "ModelQualityWindowRows");
+        // the model-quality alarm: any of Model Monitor's names, under its dimensions
+        assertThat(template).contains("MetricName: !Ref QualityMetric");
+        for (String metric : List.of("accuracy", "f1", "auc", "weighted_f1", "rmse", "r2")) {
+            assertThat(emitted.get(metric)).as(metric).containsExactly(Set.of("Endpoint", "MonitoringSchedule"));
+        }
         used.forEach((metric, dimensionSets) -> {
             assertTrue(emitted.containsKey(metric), metric + " is used by the template but the code never emits it");
             for (Set<String> dimensions : dimensionSets) {
@@ -222,11 +252,13 @@ class ObservabilityTemplateTest {
                 .results()
                 .map(m -> m.group(1))
                 .toList();
-        assertEquals(6, all.size(), "the six documented queries");
-        // the inference line's queries here; the model-health line's in ModelHealthLogTest; the model container's
-        // log (SageMaker's) is not ours
+        assertEquals(7, all.size(), "the seven documented queries");
+        // the inference line's queries here; the model-health line's in ModelHealthLogTest, the model-quality line's
+        // in ModelQualityTest; the model container's log (SageMaker's) is not ours
         List<String> queries = all.stream()
-                .filter(q -> !q.contains("model_health_window") && !q.contains("traceback"))
+                .filter(q -> !q.contains("model_health_window")
+                        && !q.contains("model_quality_window")
+                        && !q.contains("traceback"))
                 .toList();
         assertEquals(4, queries.size());
 

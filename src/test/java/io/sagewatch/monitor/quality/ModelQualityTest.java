@@ -197,6 +197,12 @@ class ModelQualityTest {
                     .findFirst()
                     .orElseThrow();
             assertThat(line.path("level").asText()).isEqualTo("WARN");
+            // what deploy/observability's saved query (sagewatch/model-quality-windows) reads
+            for (String field : List.of("endpoint", "window_start", "status", "rows", "late_labels", "violations")) {
+                assertThat(line.has(field)).as(field + " in " + line).isTrue();
+            }
+            assertThat(line.at("/metrics/accuracy").isNumber()).isTrue();
+            assertThat(line.at("/metrics/f1").isNumber()).isTrue();
             assertThat(line.at("/metrics/auc").asDouble())
                     .isEqualTo(metrics.at("/auc/value").asDouble());
 
