@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalDouble;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
 import java.util.Set;
@@ -39,6 +40,9 @@ public interface SagewatchConfig {
     Store store();
 
     Capture capture();
+
+    /** SageMaker Data Capture's files, written to S3 (docs/data-capture.md); off until a destination is set. */
+    DataCapture dataCapture();
 
     Monitor monitor();
 
@@ -321,6 +325,44 @@ public interface SagewatchConfig {
 
         /** Model health: data quality and drift of this endpoint's inputs and outputs against a baseline. */
         EndpointMonitor monitor();
+
+        /** This endpoint's share of Data Capture, overriding {@code sagewatch.data-capture.sampling-percentage}. */
+        EndpointDataCapture dataCapture();
+    }
+
+    interface EndpointDataCapture {
+        /** Percent of this endpoint's successful inferences captured, 0 to 100. */
+        OptionalDouble samplingPercentage();
+    }
+
+    /** SageMaker Data Capture, as its DataCaptureConfig has it (S3 destination, sampling, content types). */
+    interface DataCapture {
+        /** {@code s3://bucket/prefix}; unset: Data Capture is off. */
+        Optional<String> destination();
+
+        /** Percent of successful inferences captured, 0 to 100 (per endpoint: sagewatch.endpoint.NAME.data-capture). */
+        @WithDefault("100")
+        double samplingPercentage();
+
+        /** Each file is written to S3 at most this long after its first line. */
+        @WithDefault("60s")
+        Duration flushInterval();
+
+        /** A file is written once its lines reach this size (and a line never goes into a file it would overflow). */
+        @WithDefault("8388608")
+        long maxFileBytes();
+
+        /** Captures waiting to be written (queued and in files not yet written); beyond, new ones are dropped. */
+        @WithDefault("67108864")
+        long maxBufferedBytes();
+
+        /** Content types captured as text with encoding CSV (SageMaker's CaptureContentTypeHeader.CsvContentTypes). */
+        @WithDefault("text/csv")
+        List<String> csvContentTypes();
+
+        /** Content types captured as text with encoding JSON (its JsonContentTypes); any other type: BASE64. */
+        @WithDefault("application/json,application/jsonlines")
+        List<String> jsonContentTypes();
     }
 
     /** One endpoint's model-health monitoring (docs/model-health.md). */

@@ -43,6 +43,34 @@ public class SagewatchConfigValidator {
                 + " memory, or an overload may end in an OutOfMemoryError instead of 503s";
     }
 
+    private static void dataCapture(List<String> problems, SagewatchConfig config) {
+        SagewatchConfig.DataCapture capture = config.dataCapture();
+        capture.destination().ifPresent(destination -> {
+            if (!destination.matches("s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/.*)?")) {
+                problems.add("sagewatch.data-capture.destination must be s3://bucket or s3://bucket/prefix, not "
+                        + destination);
+            }
+        });
+        percentage(problems, "sagewatch.data-capture.sampling-percentage", capture.samplingPercentage());
+        positive(problems, "sagewatch.data-capture.flush-interval", capture.flushInterval());
+        positive(problems, "sagewatch.data-capture.max-file-bytes", capture.maxFileBytes());
+        if (capture.maxBufferedBytes() < capture.maxFileBytes()) {
+            problems.add("sagewatch.data-capture.max-buffered-bytes (" + capture.maxBufferedBytes() + ") must hold at"
+                    + " least one file (sagewatch.data-capture.max-file-bytes, " + capture.maxFileBytes() + ")");
+        }
+        config.endpoint()
+                .forEach((name, endpoint) -> endpoint.dataCapture()
+                        .samplingPercentage()
+                        .ifPresent(p -> percentage(
+                                problems, "sagewatch.endpoint.\"" + name + "\".data-capture.sampling-percentage", p)));
+    }
+
+    private static void percentage(List<String> problems, String key, double value) {
+        if (!(value >= 0 && value <= 100)) {
+            problems.add(key + " must be between 0 and 100, not " + value);
+        }
+    }
+
     static final List<String> PROBLEM_TYPES = List.of("BinaryClassification", "MulticlassClassification", "Regression");
 
     private static void monitor(List<String> problems, String prefix, SagewatchConfig.EndpointMonitor monitor) {
@@ -240,6 +268,7 @@ public class SagewatchConfigValidator {
                 "sagewatch.sagemaker.max-connections",
                 config.sagemaker().maxConnections());
         openAi(problems, config);
+        dataCapture(problems, config);
         positive(problems, "sagewatch.store.retention", config.store().retention());
         positive(problems, "sagewatch.idempotency.window", config.idempotency().window());
         if (config.idempotency().inFlightGrace().isNegative()) {

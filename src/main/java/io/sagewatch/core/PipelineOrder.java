@@ -29,12 +29,14 @@ public final class PipelineOrder {
     public static final int MODEL_HEALTH = 100;
     /** Model quality: the prediction kept (off the request path) for the ground truth that comes later. */
     public static final int MODEL_QUALITY = 90;
+    /** Data Capture: the request and answer queued for S3 (off the request path). */
+    public static final int DATA_CAPTURE = 80;
 
     /** The guards' constants, outermost first. */
     public static final List<Integer> GUARDS = List.of(IDEMPOTENCY_GUARD, BUDGET_GUARD);
     /** The observers' constants, first first. */
     public static final List<Integer> OBSERVERS =
-            List.of(TRACES, METERS, LOG_LINE, RECORD, MODEL_HEALTH, MODEL_QUALITY);
+            List.of(TRACES, METERS, LOG_LINE, RECORD, MODEL_HEALTH, MODEL_QUALITY, DATA_CAPTURE);
 
     private PipelineOrder() {}
 }

@@ -21,7 +21,11 @@ public final class MotoServer implements AutoCloseable {
     }
 
     public static MotoServer start() throws IOException, InterruptedException {
-        int port = FreePort.next();
+        return start(FreePort.next());
+    }
+
+    /** On a given port: a test that stopped S3 brings it back where the gateway looks for it. */
+    public static MotoServer start(int port) throws IOException, InterruptedException {
         String executable = System.getenv().getOrDefault("SAGEWATCH_TEST_MOTO", "moto_server");
         Process process = new ProcessBuilder(executable, "-H", "127.0.0.1", "-p", Integer.toString(port))
                 .redirectErrorStream(true)
