@@ -23,6 +23,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sagewatch.dev.EmbeddedDynamoDb;
 import io.sagewatch.testing.FreePort;
 import io.sagewatch.testing.LambdaRuntimeApi;
+import io.sagewatch.testing.MotoServer;
 import io.sagewatch.testing.NativeLambdaBuild;
 import io.sagewatch.testing.OtlpReceiver;
 import io.sagewatch.testing.PythonScript;
@@ -52,7 +53,9 @@ class LambdaFunctionZipIT {
         Map<String, String> tracing = traces.start();
         try (EmbeddedDynamoDb dynamo = EmbeddedDynamoDb.start(FreePort.next());
                 SageMakerFake model = new SageMakerFake();
-                LambdaRuntimeApi runtime = new LambdaRuntimeApi()) {
+                LambdaRuntimeApi runtime = new LambdaRuntimeApi();
+                MotoServer s3 = MotoServer.start()) {
+            PythonScript.run("s3_capture.py", "", s3.url(), "create", "lambda-capture");
             Path stdout = Files.createTempFile("sagewatch-lambda", ".log");
             // what the function had written when each answer arrived: EMF must be out before the response
             Map<String, String> writtenBeforeAnswer = new ConcurrentHashMap<>();
@@ -71,6 +74,18 @@ class LambdaFunctionZipIT {
             launch.environment().put("SAGEWATCH_BUDGETS_ONCE_SCOPE_ENDPOINT", "error-model");
             launch.environment().put("SAGEWATCH_BUDGETS_ONCE_REQUESTS", "1");
             launch.environment().put("SAGEWATCH_BUDGETS_ONCE_PERIOD", "1d");
+            // model quality of echo (its CSV answer's first column is the predicted class), Data Capture to S3
+            launch.environment()
+                    .put("SAGEWATCH_ENDPOINT_ECHO_MONITOR_QUALITY_PROBLEM_TYPE", "MulticlassClassification");
+            launch.environment().put("SAGEWATCH_ENDPOINT_ECHO_MONITOR_QUALITY_INFERENCE_ATTRIBUTE", "0");
+            launch.environment().put("SAGEWATCH_DATA_CAPTURE_DESTINATION", "s3://lambda-capture/datacapture");
+            launch.environment().put("SAGEWATCH_DATA_CAPTURE_FLUSH_INTERVAL", "1s");
+            launch.environment().put("QUARKUS_S3_ENDPOINT_OVERRIDE", s3.url());
+            launch.environment().put("QUARKUS_S3_AWS_REGION", "us-east-1");
+            launch.environment().put("QUARKUS_S3_PATH_STYLE_ACCESS", "true");
+            launch.environment().put("QUARKUS_S3_AWS_CREDENTIALS_TYPE", "static");
+            launch.environment().put("QUARKUS_S3_AWS_CREDENTIALS_STATIC_PROVIDER_ACCESS_KEY_ID", "test");
+            launch.environment().put("QUARKUS_S3_AWS_CREDENTIALS_STATIC_PROVIDER_SECRET_ACCESS_KEY", "test");
             tracing.forEach((key, value) -> launch.environment()
                     .put(key.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_'), value));
             Process bootstrap = launch.start();
@@ -130,6 +145,44 @@ class LambdaFunctionZipIT {
                 assertEquals("SUCCEEDED", record.path("status").asText(), record.toString());
                 assertEquals("echo", record.path("endpoint").asText());
                 assertEquals(200, record.path("http_status").asInt());
+
+                // model quality through the function: a CSV answer's class kept, its label joined (once the worker,
+                // which runs while the function does, has written the prediction)
+                String classified = "quality-" + UUID.randomUUID();
+                JsonNode answer = response(runtime.awaitAnswer(
+                        runtime.invoke(LambdaRuntimeApi.apiGatewayEvent(
+                                "POST",
+                                "/endpoints/echo/invocations",
+                                "cat",
+                                Map.of("content-type", "text/csv", "x-amzn-sagemaker-inference-id", classified))),
+                        ANSWER_WITHIN));
+                assertEquals(200, answer.path("statusCode").asInt(), answer.toString());
+                JsonNode labelled = null;
+                for (int attempt = 0; attempt < 50; attempt++) {
+                    labelled = JSON.readTree(body(response(runtime.awaitAnswer(
+                            runtime.invoke(LambdaRuntimeApi.apiGatewayEvent(
+                                    "POST",
+                                    "/endpoints/echo/monitoring/ground-truth",
+                                    classified + ",cat",
+                                    Map.of("content-type", "text/csv"))),
+                            ANSWER_WITHIN))));
+                    if (labelled.path("accepted").asInt() == 1) {
+                        break;
+                    }
+                    Thread.sleep(100);
+                }
+                assertEquals(1, labelled.path("accepted").asInt(), String.valueOf(labelled));
+
+                // Data Capture: the first inference's line in the bucket, as boto3 reads it
+                String captured = "";
+                for (int attempt = 0; attempt < 100 && !captured.contains(inferenceId); attempt++) {
+                    Thread.sleep(200);
+                    captured =
+                            PythonScript.run("s3_capture.py", "", s3.url(), "read", "lambda-capture", "datacapture/");
+                }
+                assertThat(captured)
+                        .contains("inferenceId\\\":\\\"" + inferenceId)
+                        .contains("datacapture/echo/AllTraffic/");
 
                 // a stream, which API Gateway's HTTP API cannot pass on in pieces: whole, parsed by botocore's own
                 // parser

@@ -43,7 +43,7 @@ public class DataCaptureMeters {
     private final String service;
     private final Map<String, Counter> counters = new ConcurrentHashMap<>();
 
-    DataCaptureMeters(MeterRegistry registry, SagewatchConfig config) {
+    public DataCaptureMeters(MeterRegistry registry, SagewatchConfig config) {
         this.registry = registry;
         this.service = config.metrics().service();
     }

@@ -94,6 +94,25 @@ class SagewatchConfigValidatorTest {
     }
 
     @Test
+    void dataCaptureSettingsThatCouldNotWorkAreAllReported() {
+        var problems = SagewatchConfigValidator.problems(config(Map.of(
+                "sagewatch.data-capture.destination", "bucket/prefix",
+                "sagewatch.data-capture.sampling-percentage", "120",
+                "sagewatch.data-capture.max-file-bytes", "1000",
+                "sagewatch.data-capture.max-buffered-bytes", "999",
+                "sagewatch.endpoint.churn.data-capture.sampling-percentage", "-1")));
+        assertThat(problems)
+                .hasSize(4)
+                .anyMatch(p -> p.startsWith("sagewatch.data-capture.destination must be s3://bucket"))
+                .anyMatch(p -> p.startsWith("sagewatch.data-capture.sampling-percentage must be between 0 and 100"))
+                .anyMatch(p -> p.startsWith("sagewatch.data-capture.max-buffered-bytes (999) must hold"))
+                .anyMatch(p -> p.startsWith("sagewatch.endpoint.\"churn\".data-capture.sampling-percentage"));
+        assertThat(SagewatchConfigValidator.problems(
+                        config(Map.of("sagewatch.data-capture.destination", "s3://my-bucket/capture/x"))))
+                .isEmpty();
+    }
+
+    @Test
     void monitorSettingsThatCouldNotWorkAreAllReported() {
         var problems = SagewatchConfigValidator.problems(config(Map.of(
                 "sagewatch.endpoint.churn.monitor.enabled", "true",

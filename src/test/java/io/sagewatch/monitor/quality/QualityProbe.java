@@ -1,0 +1,47 @@
+package io.sagewatch.monitor.quality;
+
+import java.util.List;
+
+import io.sagewatch.config.SagewatchConfig;
+import io.sagewatch.core.InferenceObserver;
+import io.sagewatch.metrics.ModelHealthMeters;
+
+/** Model quality's pieces, built outside CDI: for benchmarks in other packages. */
+public final class QualityProbe {
+
+    private final PredictionIntake intake;
+    private final PredictionReader reader;
+
+    private QualityProbe(PredictionIntake intake, PredictionReader reader) {
+        this.intake = intake;
+        this.reader = reader;
+    }
+
+    public static QualityProbe of(SagewatchConfig config, ModelHealthMeters meters, String endpoint) {
+        EndpointQualities qualities = new EndpointQualities(config);
+        return new QualityProbe(
+                new PredictionIntake(qualities, meters),
+                qualities.settings(endpoint) == null ? null : new PredictionReader(qualities.settings(endpoint)));
+    }
+
+    public InferenceObserver observer() {
+        return intake;
+    }
+
+    /** Takes what is queued; how many. */
+    public int drain() {
+        int drained = 0;
+        while (intake.pollNow() != null) {
+            drained++;
+        }
+        return drained;
+    }
+
+    public int read(byte[] answer, String contentType) {
+        return reader.read(answer, contentType).size();
+    }
+
+    public static String rowsJson(List<Prediction> rows) {
+        return QualityWorker.rowsJson(rows);
+    }
+}
