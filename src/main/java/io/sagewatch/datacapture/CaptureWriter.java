@@ -44,6 +44,11 @@ public class CaptureWriter {
     private static final Logger LOG = Logger.getLogger(CaptureWriter.class);
     private static final Duration PUT_TIMEOUT = Duration.ofSeconds(30);
     private static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
+    /** At shutdown, the files left are put within this (the process's own stop waits a little longer). */
+    private static final Duration SHUTDOWN_PUTS = Duration.ofSeconds(20);
+    /** One round puts files for at most this long, so that the queue keeps being read while S3 is slow. */
+    private static final Duration ROUND_PUTS = Duration.ofSeconds(2);
+
     private static final DateTimeFormatter HOUR =
             DateTimeFormatter.ofPattern("yyyy/MM/dd/HH").withZone(ZoneOffset.UTC);
     private static final DateTimeFormatter NAME =
@@ -118,7 +123,7 @@ public class CaptureWriter {
         }
         running = false;
         try {
-            thread.join(PUT_TIMEOUT.toMillis() + 5_000);
+            thread.join(SHUTDOWN_PUTS.toMillis() + PUT_TIMEOUT.toMillis() + 5_000);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
@@ -145,9 +150,10 @@ public class CaptureWriter {
             add(next);
         }
         sealOlderThan(Instant.MAX);
-        long deadline = System.nanoTime() + PUT_TIMEOUT.toNanos();
+        long deadline = System.nanoTime() + SHUTDOWN_PUTS.toNanos();
         for (OpenFile file : new ArrayList<>(sealed)) {
-            if (System.nanoTime() < deadline && put(file)) {
+            long left = deadline - System.nanoTime();
+            if (left > 0 && put(file, Duration.ofNanos(Math.min(left, PUT_TIMEOUT.toNanos())))) {
                 continue;
             }
             sealed.remove(file);
@@ -212,8 +218,12 @@ public class CaptureWriter {
     }
 
     private void putDue(Instant now) {
+        long until = System.nanoTime() + ROUND_PUTS.toNanos();
         for (OpenFile file : new ArrayList<>(sealed)) {
-            if (!file.nextAttempt.isAfter(now) && !put(file)) {
+            if (!running || System.nanoTime() > until) {
+                return; // the rest at the next round, or at shutdown
+            }
+            if (!file.nextAttempt.isAfter(now) && !put(file, PUT_TIMEOUT)) {
                 long backoff = Math.min(MAX_BACKOFF.toMillis(), 250L << Math.min(10, file.attempts));
                 file.nextAttempt = now.plusMillis(backoff);
             }
@@ -221,14 +231,14 @@ public class CaptureWriter {
     }
 
     /** Puts one file; true when S3 took it (the same key each attempt: a retry overwrites, never duplicates). */
-    private boolean put(OpenFile file) {
+    private boolean put(OpenFile file, Duration timeout) {
         byte[] body = file.lines.toByteArray();
         try {
             Futures.await(
                     s3.putObject(
                             b -> b.bucket(bucket).key(file.key).contentType("application/jsonlines"),
                             AsyncRequestBody.fromBytes(body)),
-                    PUT_TIMEOUT,
+                    timeout,
                     "S3");
             sealed.remove(file);
             intake.release(body.length);

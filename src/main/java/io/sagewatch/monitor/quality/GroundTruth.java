@@ -137,7 +137,7 @@ public final class GroundTruth {
         if (!node.isValueNode() || node.isNull()) {
             throw new IllegalArgumentException("a label must be a number, a string or a boolean, not " + node);
         }
-        return node.isNumber() ? PredictionReader.canonical(node.asText()) : node.asText();
+        return PredictionReader.canonical(node.asText()); // "1.0", 1.0 and 1 are one class, as predictions are
     }
 
     private static List<String> values(String csv) {

@@ -31,10 +31,12 @@ public class GroundTruthLabels {
 
     private final QualityStore store;
     private final ModelHealthMeters meters;
+    private final java.time.Duration scanInterval;
 
-    GroundTruthLabels(QualityStore store, ModelHealthMeters meters) {
+    GroundTruthLabels(QualityStore store, ModelHealthMeters meters, io.sagewatch.config.SagewatchConfig config) {
         this.store = store;
         this.meters = meters;
+        this.scanInterval = config.monitor().flushInterval();
     }
 
     public CompletionStage<Answer> apply(QualitySettings settings, GroundTruth.Batch batch) {
@@ -68,7 +70,9 @@ public class GroundTruthLabels {
                         ? prediction.get(QualityStore.REPLICA).s()
                         : "";
                 pairs.add(new QualityStore.Pair(label.inferenceId(), window, rows, json(label.values()), replica));
-                if (!now.isBefore(settings.firstEvaluation(window))) {
+                // late once its window could be being evaluated: a scan interval early, so that a label written as
+                // the evaluator reads (or on a replica whose clock is behind) still earns the window its second look
+                if (!now.isBefore(settings.firstEvaluation(window).minus(scanInterval))) {
                     late.merge(window, 1L, Long::sum);
                 }
             }
@@ -96,6 +100,10 @@ public class GroundTruthLabels {
             count = Json.MAPPER.readTree(rows).size();
         } catch (IOException e) {
             return "the kept prediction cannot be read";
+        }
+        if (String.join(",", values).length() > QualityStore.MAX_PREDICTION_CHARS) {
+            return "the label is larger than a stored label may be (" + QualityStore.MAX_PREDICTION_CHARS
+                    + " characters)";
         }
         if (count != values.size()) {
             return "the inference answered " + count + " row" + (count == 1 ? "" : "s") + "; its label holds "

@@ -3,10 +3,13 @@ package io.sagewatch.monitor.quality;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 import jakarta.annotation.Priority;
+import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 
+import io.sagewatch.config.SagewatchConfig;
 import io.sagewatch.core.InferenceObserver;
 import io.sagewatch.core.InferenceOutcome;
 import io.sagewatch.core.PipelineOrder;
@@ -30,27 +33,42 @@ public class PredictionIntake implements InferenceObserver {
     private final EndpointQualities qualities;
     private final ModelHealthMeters meters;
     private final ArrayBlockingQueue<Queued> queue = new ArrayBlockingQueue<>(CAPACITY);
+    /** Answer bytes waiting: bounded as model health's samples are (sagewatch.monitor.queue-max-bytes). */
+    private final AtomicLong queuedBytes = new AtomicLong();
 
-    PredictionIntake(EndpointQualities qualities, ModelHealthMeters meters) {
+    private final long maxBytes;
+
+    PredictionIntake(EndpointQualities qualities, ModelHealthMeters meters, long maxBytes) {
         this.qualities = qualities;
         this.meters = meters;
+        this.maxBytes = maxBytes;
+    }
+
+    @Inject
+    PredictionIntake(EndpointQualities qualities, ModelHealthMeters meters, SagewatchConfig config) {
+        this(qualities, meters, config.monitor().queueMaxBytes());
     }
 
     @Override
     public CompletionStage<Void> settled(InferenceOutcome outcome) {
         QualitySettings settings = qualities.settings(outcome.request().endpointName());
-        if (settings != null
-                && outcome.succeeded()
-                && outcome.replayOf() == null
-                && outcome.response() != null
-                && outcome.response().body() != null
-                && (outcome.stream() == null || !outcome.stream().truncated())
-                && !queue.offer(new Queued(
+        if (settings == null
+                || !outcome.succeeded()
+                || outcome.replayOf() != null
+                || outcome.response() == null
+                || outcome.response().body() == null
+                || (outcome.stream() != null && outcome.stream().truncated())) {
+            return DONE;
+        }
+        byte[] body = outcome.response().body();
+        if (queuedBytes.addAndGet(body.length) > maxBytes
+                || !queue.offer(new Queued(
                         settings,
                         outcome.request().inferenceId(),
                         outcome.finishedAt().toEpochMilli(),
-                        outcome.response().body(),
+                        body,
                         outcome.response().contentType()))) {
+            queuedBytes.addAndGet(-body.length);
             meters.predictionDropped(settings.endpoint());
         }
         return DONE;
@@ -62,5 +80,10 @@ public class PredictionIntake implements InferenceObserver {
 
     Queued pollNow() {
         return queue.poll();
+    }
+
+    /** The worker has read a queued answer: its bytes no longer count. */
+    void done(Queued queued) {
+        queuedBytes.addAndGet(-queued.body().length);
     }
 }

@@ -184,10 +184,17 @@ final class PredictionReader {
 
     /** A label that is a number, in one spelling: 1, 1.0 and 1e0 are the same class. */
     static String canonical(String text) {
+        String trimmed = text.trim();
+        if (trimmed.isEmpty() || trimmed.length() > 64) {
+            return text;
+        }
         try {
-            BigDecimal value = new BigDecimal(text.trim()).stripTrailingZeros();
+            BigDecimal value = new BigDecimal(trimmed).stripTrailingZeros();
+            if (Math.abs(value.scale()) > 64) {
+                return value.toString(); // 1e500000000 is a label, not a number to spell out in full
+            }
             return value.scale() <= 0 ? value.toBigInteger().toString() : value.toPlainString();
-        } catch (NumberFormatException e) {
+        } catch (NumberFormatException | ArithmeticException e) {
             return text;
         }
     }

@@ -58,8 +58,9 @@ public final class QualityMetrics {
             int[][] subsamples = subsamples(rows.size(), seed);
             for (int s = 0; s < subsamples.length; s++) {
                 Map<String, Double> sample = scalars(type, positiveLabel, rows.subset(subsamples[s]));
-                for (Map.Entry<String, Double> metric : sample.entrySet()) {
-                    samples.computeIfAbsent(metric.getKey(), k -> new double[SUBSAMPLES])[s] = metric.getValue();
+                for (String name : values.keySet()) {
+                    // a subsample without a figure (AUC of one class only) leaves it out of the deviation
+                    samples.computeIfAbsent(name, k -> filled(Double.NaN))[s] = sample.getOrDefault(name, Double.NaN);
                 }
             }
         }
@@ -97,17 +98,28 @@ public final class QualityMetrics {
         return subsamples;
     }
 
+    /** The population deviation of the finite values; NaN with fewer than two. */
     static double deviation(double[] values) {
+        double[] finite = Arrays.stream(values).filter(Double::isFinite).toArray();
+        if (finite.length < 2) {
+            return Double.NaN;
+        }
         double mean = 0;
-        for (double v : values) {
+        for (double v : finite) {
             mean += v;
         }
-        mean /= values.length;
+        mean /= finite.length;
         double squares = 0;
-        for (double v : values) {
+        for (double v : finite) {
             squares += (v - mean) * (v - mean);
         }
-        return Math.sqrt(squares / values.length);
+        return Math.sqrt(squares / finite.length);
+    }
+
+    private static double[] filled(double value) {
+        double[] values = new double[SUBSAMPLES];
+        Arrays.fill(values, value);
+        return values;
     }
 
     static Map<String, Double> scalars(ProblemType type, String positiveLabel, LabelledRows rows) {

@@ -30,7 +30,7 @@ public record QualitySettings(
                 quality.probabilityAttribute().orElse(null),
                 quality.inferenceAttribute().orElse(null),
                 quality.probabilityThreshold(),
-                quality.positiveLabel(),
+                PredictionReader.canonical(quality.positiveLabel()),
                 quality.groundTruthWait(),
                 monitor.window(),
                 monitor.scheduleName().orElse(endpoint));

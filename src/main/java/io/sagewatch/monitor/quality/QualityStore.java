@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -33,7 +34,9 @@ import software.amazon.awssdk.services.dynamodb.model.WriteRequest;
  *
  * <pre>
  *   inference_id                          request_id         what
- *   INFERENCE ID                          quality#ENDPOINT   its prediction (window, rows); kept as long as records
+ *   quality-prediction#ENDPOINT#ID        p                  an inference's prediction (window, rows), kept as long
+ *                                                            as records (under a prefix of its own: a client's id
+ *                                                            cannot name another partition)
  *   quality#ENDPOINT#WINDOWSTART#SHARD    INFERENCE ID       a labelled prediction of the window (last label wins)
  *   quality-window#ENDPOINT               WINDOWSTART        the window: due, evaluations, late labels, claim, summary
  *   quality-report#ENDPOINT               WINDOWSTART#PART   its evaluated report
@@ -52,6 +55,7 @@ public class QualityStore {
     private static final int ROUNDS = 8;
 
     static final String WINDOW = "w";
+    static final String ID = "id";
     static final String AT = "at";
     static final String REPLICA = "r";
     static final String PREDICTED = "p";
@@ -78,9 +82,13 @@ public class QualityStore {
         this.retention = config.monitor().retention();
     }
 
-    static String predictionKey(String endpoint) {
-        return "quality#" + endpoint;
+    static String predictionKey(String endpoint, String inferenceId) {
+        return "quality-prediction#" + endpoint + "#" + inferenceId;
     }
+
+    static final String PREDICTION_SORT_KEY = "p";
+    /** The largest prediction (its rows as JSON) kept: a labelled pair holds it and its labels within 400 KB. */
+    static final int MAX_PREDICTION_CHARS = 150_000;
 
     static String pairKey(String endpoint, Instant windowStart, String inferenceId) {
         return "quality#" + endpoint + "#" + windowStart + "#" + Math.floorMod(inferenceId.hashCode(), SHARDS);
@@ -95,13 +103,24 @@ public class QualityStore {
     /** A prediction waiting to be written. */
     record PredictionItem(String inferenceId, Instant inferenceAt, Instant windowStart, String rows, String replica) {}
 
-    /** Writes predictions in batches of 25; what the table leaves unprocessed is sent again (a few rounds). */
+    /**
+     * Writes predictions in batches of 25; what the table leaves unprocessed is sent again (a few rounds). An id that
+     * comes twice (a client reusing its inference id) is written once, the later prediction (DynamoDB refuses a batch
+     * that names an item twice).
+     */
     CompletionStage<Void> putPredictions(String endpoint, List<PredictionItem> predictions) {
-        List<WriteRequest> writes = new ArrayList<>();
+        Map<String, PredictionItem> latest = new LinkedHashMap<>();
         for (PredictionItem prediction : predictions) {
-            Map<String, AttributeValue> item = key(prediction.inferenceId(), predictionKey(endpoint));
+            latest.remove(prediction.inferenceId());
+            latest.put(prediction.inferenceId(), prediction);
+        }
+        List<WriteRequest> writes = new ArrayList<>();
+        for (PredictionItem prediction : latest.values()) {
+            Map<String, AttributeValue> item =
+                    key(predictionKey(endpoint, prediction.inferenceId()), PREDICTION_SORT_KEY);
             item.put(WINDOW, n(prediction.windowStart().toEpochMilli()));
             item.put(AT, n(prediction.inferenceAt().toEpochMilli()));
+            item.put(ID, s(prediction.inferenceId()));
             item.put(PREDICTED, s(prediction.rows()));
             item.put(REPLICA, s(prediction.replica()));
             item.put(
@@ -127,14 +146,14 @@ public class QualityStore {
                 .thenApply(done -> null);
     }
 
-    /** The predictions of these inference ids that exist, by id. */
+    /** The predictions of these inference ids that exist, by id (each id's item keeps its id in {@value #ID}). */
     CompletionStage<Map<String, Map<String, AttributeValue>>> predictions(String endpoint, List<String> ids) {
         Map<String, Map<String, AttributeValue>> found = new HashMap<>();
         CompletionStage<Void> chain = CompletableFuture.completedFuture(null);
         for (int from = 0; from < ids.size(); from += BATCH_GET) {
             List<Map<String, AttributeValue>> keys = new ArrayList<>();
             for (String id : ids.subList(from, Math.min(ids.size(), from + BATCH_GET))) {
-                keys.add(key(id, predictionKey(endpoint)));
+                keys.add(key(predictionKey(endpoint, id), PREDICTION_SORT_KEY));
             }
             chain = chain.thenCompose(done -> getAll(keys, found, 0));
         }
@@ -158,7 +177,9 @@ public class QualityStore {
                                 .build()))))
                 .thenCompose((BatchGetItemResponse response) -> {
                     for (Map<String, AttributeValue> item : response.responses().getOrDefault(tableName, List.of())) {
-                        found.put(item.get(InferenceTable.INFERENCE_ID).s(), item);
+                        if (item.containsKey(ID) && item.containsKey(WINDOW) && item.containsKey(PREDICTED)) {
+                            found.put(item.get(ID).s(), item);
+                        }
                     }
                     KeysAndAttributes left = response.unprocessedKeys().get(tableName);
                     return left == null
@@ -230,14 +251,21 @@ public class QualityStore {
                 .thenApply(found -> found.hasItem() ? found.item() : null);
     }
 
-    /** Counts labels that came after the window's first evaluation. */
+    /** Counts labels that came after the window's first evaluation (a window no longer in the table: nothing). */
     CompletionStage<Void> addLate(String endpoint, Instant windowStart, long count) {
         return table.call(dynamo -> dynamo.updateItem(b -> b.tableName(tableName)
                         .key(key(windowKey(endpoint), windowStart.toString()))
                         .updateExpression("ADD #late :n")
-                        .expressionAttributeNames(Map.of("#late", LATE))
+                        .conditionExpression("attribute_exists(#due)")
+                        .expressionAttributeNames(Map.of("#late", LATE, "#due", DUE))
                         .expressionAttributeValues(Map.of(":n", n(count)))))
-                .thenApply(done -> null);
+                .thenApply(done -> (Void) null)
+                .exceptionally(failure -> {
+                    if (Futures.unwrap(failure) instanceof ConditionalCheckFailedException) {
+                        return null;
+                    }
+                    throw new java.util.concurrent.CompletionException(Futures.unwrap(failure));
+                });
     }
 
     /** The windows starting at or after {@code since}, oldest first; with {@code newestFirst}, at most limit of them. */

@@ -36,20 +36,35 @@ public class QualityWindows {
                 .thenApply(items -> {
                     List<JsonNode> windows = new ArrayList<>();
                     for (Map<String, AttributeValue> item : items) {
-                        windows.add(summary(settings, item));
+                        if (start(item) != null) {
+                            windows.add(summary(settings, item));
+                        }
                     }
                     return windows;
                 });
     }
 
-    /** The newest window evaluated, or null. */
+    /** The newest window evaluated, or null (pending windows come first: a day of minute windows waits at once). */
     public CompletionStage<Instant> latestEvaluated(QualitySettings settings) {
-        return list(settings, 500)
-                .thenApply(windows -> windows.stream()
-                        .filter(w -> !PENDING.equals(w.path("status").asText()))
+        return store.windows(settings.endpoint(), Instant.EPOCH, true, 20_000, false)
+                .thenApply(items -> items.stream()
+                        .filter(item -> item.containsKey(QualityStore.EVALUATIONS)
+                                && !"0"
+                                        .equals(item.get(QualityStore.EVALUATIONS)
+                                                .n()))
+                        .map(QualityWindows::start)
+                        .filter(java.util.Objects::nonNull)
                         .findFirst()
-                        .map(w -> Instant.parse(w.path("window_start").asText()))
                         .orElse(null));
+    }
+
+    /** A window item's start, or null when the item is not a window's. */
+    static Instant start(Map<String, AttributeValue> item) {
+        try {
+            return Instant.parse(item.get(InferenceTable.REQUEST_ID).s());
+        } catch (RuntimeException e) {
+            return null;
+        }
     }
 
     /** A window's report, or null when it was not evaluated. */

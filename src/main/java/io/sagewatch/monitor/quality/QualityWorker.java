@@ -117,10 +117,16 @@ public class QualityWorker {
                 }
                 Instant now = Instant.now();
                 if (!now.isBefore(nextScan)) {
+                    nextScan = now.plus(config.flushInterval()); // a failing table is asked again next interval
                     for (QualitySettings settings : qualities.all()) {
-                        evaluateDue(settings, now);
+                        try {
+                            evaluateDue(settings, now);
+                        } catch (RuntimeException e) {
+                            LOG.warnf(
+                                    "Could not look for %s's model-quality windows due (again in %s): %s",
+                                    settings.endpoint(), config.flushInterval(), e.getMessage());
+                        }
                     }
-                    nextScan = now.plus(config.flushInterval());
                 }
             } catch (InterruptedException e) {
                 break;
@@ -147,15 +153,18 @@ public class QualityWorker {
             QualitySettings settings = next.settings();
             List<Prediction> rows = readers.computeIfAbsent(settings.endpoint(), e -> new PredictionReader(settings))
                     .read(next.body(), next.type());
-            if (rows.isEmpty()) {
-                meters.predictionDropped(settings.endpoint()); // the answer does not hold what the settings name
+            String json = rows.isEmpty() ? null : rowsJson(rows);
+            if (json == null || json.length() > QualityStore.MAX_PREDICTION_CHARS) {
+                // the answer does not hold what the settings name, or holds more rows than an item can keep
+                meters.predictionDropped(settings.endpoint());
             } else {
                 Instant at = Instant.ofEpochMilli(next.finishedAtMillis());
                 byEndpoint
                         .computeIfAbsent(settings.endpoint(), e -> new ArrayList<>())
                         .add(new QualityStore.PredictionItem(
-                                next.inferenceId(), at, settings.windowStart(at), rowsJson(rows), replica));
+                                next.inferenceId(), at, settings.windowStart(at), json, replica));
             }
+            intake.done(next);
             int read = byEndpoint.values().stream().mapToInt(List::size).sum();
             next = read < BATCH ? intake.pollNow() : null;
         }
@@ -227,8 +236,10 @@ public class QualityWorker {
         List<Map<String, AttributeValue>> windows =
                 await(store.windows(settings.endpoint(), settings.windowStart(since), false, Integer.MAX_VALUE, false));
         for (Map<String, AttributeValue> window : windows) {
-            Instant start = Instant.parse(
-                    window.get(io.sagewatch.table.InferenceTable.REQUEST_ID).s());
+            Instant start = QualityWindows.start(window);
+            if (start == null) {
+                continue; // not a window's item
+            }
             long evaluations = number(window, QualityStore.EVALUATIONS);
             long late = number(window, QualityStore.LATE);
             int next;
@@ -254,7 +265,9 @@ public class QualityWorker {
     /** Evaluates a window this replica has claimed, and publishes it. */
     void evaluate(QualitySettings settings, Instant start, int evaluation, long late) {
         String endpoint = settings.endpoint();
-        List<Map<String, AttributeValue>> pairs = await(store.pairs(endpoint, start));
+        // a large window is many pages: as long as the claim holds, not one call's timeout
+        List<Map<String, AttributeValue>> pairs =
+                Futures.await(store.pairs(endpoint, start), config.evaluationLease(), "the table");
         Set<String> replicas = new HashSet<>();
         LabelledRows rows = rows(settings, pairs, replicas);
         Instant now = Instant.now();
@@ -325,12 +338,15 @@ public class QualityWorker {
         List<String> predicted = new ArrayList<>();
         List<Double> probabilities = new ArrayList<>();
         for (Map<String, AttributeValue> pair : pairs) {
-            List<Prediction> rows =
-                    GroundTruthLabels.rows(pair.get(QualityStore.PREDICTED).s());
+            if (!pair.containsKey(QualityStore.PREDICTED) || !pair.containsKey(QualityStore.LABELS)) {
+                continue; // not a labelled prediction
+            }
+            List<Prediction> rows;
             JsonNode labels;
             try {
+                rows = GroundTruthLabels.rows(pair.get(QualityStore.PREDICTED).s());
                 labels = Json.MAPPER.readTree(pair.get(QualityStore.LABELS).s());
-            } catch (IOException e) {
+            } catch (IOException | RuntimeException e) {
                 continue;
             }
             if (labels.size() != rows.size()) {

@@ -81,6 +81,22 @@ class GroundTruthTest {
                 .isEmpty();
     }
 
+    @Test
+    void numbersAreOneSpellingAndHugeOnesStayCheap() {
+        assertThat(PredictionReader.canonical("1.0")).isEqualTo("1");
+        assertThat(PredictionReader.canonical("1e0")).isEqualTo("1");
+        assertThat(PredictionReader.canonical("0.50")).isEqualTo("0.5");
+        assertThat(PredictionReader.canonical("cat")).isEqualTo("cat");
+        // exponents that would take minutes and megabytes to write out in full: kept as a label, at once
+        assertThat(PredictionReader.canonical("1e500000000")).isEqualTo("1E+500000000");
+        assertThat(PredictionReader.canonical("1e-999999999999")).isEqualTo("1e-999999999999");
+        GroundTruth.Batch batch = GroundTruth.parse(
+                "{\"groundTruthData\":{\"data\":\"[\\\"1.0\\\", 2.50]\",\"encoding\":\"JSON\"},\"eventMetadata\":{\"eventId\":\"a\"}}"
+                        .getBytes(StandardCharsets.UTF_8),
+                "application/jsonlines");
+        assertThat(batch.labels().get(0).values()).containsExactly("1", "2.5");
+    }
+
     private static QualitySettings settings(ProblemType type, String probability, String inference) {
         return new QualitySettings(
                 "e", type, probability, inference, 0.5, "1", Duration.ofHours(1), Duration.ofHours(1), "e");

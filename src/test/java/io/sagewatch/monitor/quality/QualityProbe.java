@@ -20,7 +20,7 @@ public final class QualityProbe {
     public static QualityProbe of(SagewatchConfig config, ModelHealthMeters meters, String endpoint) {
         EndpointQualities qualities = new EndpointQualities(config);
         return new QualityProbe(
-                new PredictionIntake(qualities, meters),
+                new PredictionIntake(qualities, meters, Long.MAX_VALUE),
                 qualities.settings(endpoint) == null ? null : new PredictionReader(qualities.settings(endpoint)));
     }
 
