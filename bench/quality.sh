@@ -29,10 +29,15 @@ CAPTURE="-Dsagewatch.data-capture.destination=s3://bench-capture/datacapture -Ds
  -Dquarkus.s3.aws.credentials.type=static -Dquarkus.s3.aws.credentials.static-provider.access-key-id=bench \
  -Dquarkus.s3.aws.credentials.static-provider.secret-access-key=bench"
 VARIANTS=("off|" "Data Capture on (every inference)|$CAPTURE")
-metric() {
-  curl -fs "http://127.0.0.1:$1/q/metrics" | awk -v m="^$2" '$0 ~ m {s += $2} END {printf "%.0f", s + 0}'
+thread_ticks() {
+  local task
+  for task in /proc/"$1"/task/*; do
+    if [ "$(cat "$task/comm" 2>/dev/null)" = "$2" ]; then awk '{print $14 + $15}' "$task/stat"; return; fi
+  done
+  echo 0
 }
 : > target/bench/quality.txt
+: > target/bench/quality-threads.txt
 for round in $(seq 1 "$ROUNDS"); do
   for spec in "${VARIANTS[@]}"; do
     IFS='|' read -r label flags <<< "$spec"
@@ -46,13 +51,19 @@ for round in $(seq 1 "$ROUNDS"); do
       sleep 0.1
     done
     wrk -t2 -c64 -d10s -s bench/wrk.lua "http://127.0.0.1:$http/endpoints/bench/invocations" > /dev/null
-    before=$(cpu_ticks "$gw")
+    before=$(cpu_ticks "$gw"); writer_before=$(thread_ticks "$gw" sagewatch-data-); moto_before=$(cpu_ticks "$MOTO")
     wrk -t2 -c64 -d"$DURATION" --latency -s bench/wrk.lua "http://127.0.0.1:$http/endpoints/bench/invocations" > target/bench/quality-run.txt
-    after=$(cpu_ticks "$gw")
+    after=$(cpu_ticks "$gw"); writer_after=$(thread_ticks "$gw" sagewatch-data-); moto_after=$(cpu_ticks "$MOTO")
+    # CPU by thread (names as the kernel keeps them), for where any difference goes
+    for task in /proc/"$gw"/task/*; do
+      printf '%s\t%s\n' "$(cat "$task/comm" 2>/dev/null)" "$(awk '{print $14 + $15}' "$task/stat" 2>/dev/null)"
+    done | awk -F'\t' -v l="$label" '{gsub(/[0-9]+$/, "", $1); t[$1] += $2} END {for (n in t) printf "%s\t%s\t%d\n", l, n, t[n]}' \
+      >> target/bench/quality-threads.txt
     kill "$gw"; wait "$gw" 2>/dev/null || true # shutdown puts what is left
     summary=$(python3 bench/wrk_summary.py target/bench/quality-run.txt) || exit 1
     read -r p50 p99 rps requests <<< "$summary"
-    printf '%s\t%s\t%s\t%s\t%s\n' "$label" "$rps" "$p50" "$((after - before))" "$requests" >> target/bench/quality.txt
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$label" "$rps" "$p50" "$((after - before))" "$requests" \
+      "$((writer_after - writer_before))" "$((moto_after - moto_before))" >> target/bench/quality.txt
   done
 done
 # every object the runs put, and the lines in them (boto3 reads the bucket as a user would)
@@ -73,13 +84,14 @@ tick_us = 1e6 / float(sys.argv[4])
 files, lines = (int(x) for x in sys.argv[5].split())
 rows = {}
 for line in open(sys.argv[1]):
-    label, rps, p50, ticks, requests = line.rstrip("\n").split("\t")
-    rows.setdefault(label, []).append((float(rps), float(p50), float(ticks) * tick_us / float(requests)))
+    label, rps, p50, ticks, requests, writer, moto = line.rstrip("\n").split("\t")
+    rows.setdefault(label, []).append((float(rps), float(p50), float(ticks) * tick_us / float(requests),
+                                        float(writer) * tick_us / float(requests), float(moto) * tick_us / float(requests)))
 med = lambda runs, i: statistics.median(r[i] for r in runs)
-print(f"| variant (median of {sys.argv[2]} interleaved {sys.argv[3]} runs, 64 connections) | req/s | p50 ms | CPU µs per inference |")
-print("|---|---|---|---|")
+print(f"| variant (median of {sys.argv[2]} interleaved {sys.argv[3]} runs, 64 connections) | req/s | p50 ms | gateway CPU µs per inference | of which the capture writer | S3 (moto) CPU µs per inference |")
+print("|---|---|---|---|---|---|")
 for label, runs in rows.items():
-    print(f"| {label} | {med(runs, 0):.0f} | {med(runs, 1):.2f} | {med(runs, 2):.1f} |")
+    print(f"| {label} | {med(runs, 0):.0f} | {med(runs, 1):.2f} | {med(runs, 2):.1f} | {med(runs, 3):.1f} | {med(runs, 4):.1f} |")
 print()
 print(f"Data Capture: {files} files holding {lines} lines over every 'on' run (flush interval {sys.argv[6]}): "
       f"{files / lines * 1000:.3f} S3 puts per 1 000 inferences." if lines else "Data Capture wrote nothing")

@@ -110,7 +110,7 @@ public final class QualityAndCaptureCost {
                         return rows;
                     });
         }
-        work("Data Capture line written (JSON in and out)", calls / 4, () -> captureOn.line(outcome));
+        work("Data Capture line written (JSON in and out)", calls / 4, () -> captureOn.line(outcome) > 0 ? 1 : 0);
     }
 
     private static void row(String label, int calls, InferenceObserver observer, InferenceOutcome outcome) {

@@ -12,7 +12,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.TimeUnit;
 
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Singleton;
@@ -49,6 +48,7 @@ public class QualityWorker {
     private static final Logger LOG = Logger.getLogger(QualityWorker.class);
     private static final Duration CALL_TIMEOUT = Duration.ofSeconds(30);
     private static final int BATCH = 500;
+    private static final long NAP_MILLIS = 50;
     private static final int WRITE_ATTEMPTS = 5;
     /** Windows this long past their last evaluation's due time are no longer looked at. */
     private static final Duration LOOK_BACK = Duration.ofDays(1);
@@ -111,7 +111,12 @@ public class QualityWorker {
         Instant nextScan = Instant.now();
         while (running) {
             try {
-                PredictionIntake.Queued first = intake.poll(100, TimeUnit.MILLISECONDS);
+                // a nap, not a wait on the queue: a waiting consumer makes every offer on an event loop wake it (a
+                // futex call per inference); a prediction is kept within a nap of its answer
+                PredictionIntake.Queued first = intake.pollNow();
+                if (first == null && unwritten.isEmpty()) {
+                    Thread.sleep(NAP_MILLIS);
+                }
                 if (first != null || !unwritten.isEmpty()) {
                     write(first);
                 }
