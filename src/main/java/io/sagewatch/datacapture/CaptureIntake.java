@@ -5,7 +5,6 @@ import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 import jakarta.annotation.Priority;
@@ -73,10 +72,6 @@ public class CaptureIntake implements InferenceObserver {
             meters.dropped(endpoint, DataCaptureMeters.Drop.BUFFER_FULL, 1);
         }
         return DONE;
-    }
-
-    Captured poll(long timeout, TimeUnit unit) throws InterruptedException {
-        return queue.poll(timeout, unit);
     }
 
     Captured pollNow() {

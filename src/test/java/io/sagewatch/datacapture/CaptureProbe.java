@@ -1,7 +1,5 @@
 package io.sagewatch.datacapture;
 
-import java.util.concurrent.TimeUnit;
-
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.sagewatch.config.SagewatchConfig;
 import io.sagewatch.core.InferenceObserver;
@@ -34,9 +32,7 @@ public final class CaptureProbe {
     /** Takes what is queued (giving its bytes back); how many. */
     public int drain() throws InterruptedException {
         int drained = 0;
-        for (CaptureIntake.Captured next = intake.poll(0, TimeUnit.MILLISECONDS);
-                next != null;
-                next = intake.pollNow()) {
+        for (CaptureIntake.Captured next = intake.pollNow(); next != null; next = intake.pollNow()) {
             intake.release(next.bytes());
             drained++;
         }

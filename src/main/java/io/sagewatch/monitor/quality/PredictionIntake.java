@@ -2,7 +2,6 @@ package io.sagewatch.monitor.quality;
 
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 import jakarta.annotation.Priority;
@@ -72,10 +71,6 @@ public class PredictionIntake implements InferenceObserver {
             meters.predictionDropped(settings.endpoint());
         }
         return DONE;
-    }
-
-    Queued poll(long timeout, TimeUnit unit) throws InterruptedException {
-        return queue.poll(timeout, unit);
     }
 
     Queued pollNow() {

@@ -1,7 +1,5 @@
 package io.sagewatch.monitor.quality;
 
-import java.util.List;
-
 import io.sagewatch.config.SagewatchConfig;
 import io.sagewatch.core.InferenceObserver;
 import io.sagewatch.metrics.ModelHealthMeters;
@@ -39,9 +37,5 @@ public final class QualityProbe {
 
     public int read(byte[] answer, String contentType) {
         return reader.read(answer, contentType).size();
-    }
-
-    public static String rowsJson(List<Prediction> rows) {
-        return QualityWorker.rowsJson(rows);
     }
 }
