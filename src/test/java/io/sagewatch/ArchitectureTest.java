@@ -88,7 +88,8 @@ class ArchitectureTest {
                         "io.sagewatch.table..",
                         "io.sagewatch.metrics..",
                         "io.sagewatch.inference..",
-                        "io.sagewatch.auth..")
+                        "io.sagewatch.auth..",
+                        "io.sagewatch.rollups..")
                 .should()
                 .dependOnClassesThat(resideInAPackage("io.sagewatch.api.."))
                 .check(MAIN);

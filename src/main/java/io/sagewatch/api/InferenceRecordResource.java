@@ -18,6 +18,7 @@ import io.sagewatch.core.ErrorType;
 import io.sagewatch.core.InferenceError;
 import io.sagewatch.records.InferenceRecord;
 import io.sagewatch.records.InferenceRecordStore;
+import io.sagewatch.records.RecordFilter;
 import io.sagewatch.records.RecordPage;
 import io.smallrye.mutiny.Uni;
 import io.vertx.ext.web.RoutingContext;
@@ -40,6 +41,9 @@ public class InferenceRecordResource {
         this.store = store;
         this.access = access;
     }
+
+    static final java.util.List<String> STATUSES =
+            java.util.List.of("SUCCEEDED", "FAILED", io.sagewatch.core.InferenceFields.IN_PROGRESS);
 
     @GET
     @Path("inferences/{inferenceId}")
@@ -65,14 +69,26 @@ public class InferenceRecordResource {
             @RestQuery String since,
             @RestQuery String until,
             @RestQuery String limit,
-            @RestQuery String next) {
+            @RestQuery String next,
+            @RestQuery String status,
+            @RestQuery String caller) {
         Instant from = instant("since", since);
         Instant to = instant("until", until);
         if (from != null && to != null && from.isAfter(to)) {
             throw InferenceError.validation("'since' must not be after 'until'");
         }
         int pageSize = limit(limit, DEFAULT_LIMIT, MAX_LIMIT);
-        return store.list(endpointName, from, to, pageSize, next == null || next.isEmpty() ? null : next);
+        return store.list(
+                endpointName, from, to, pageSize, next == null || next.isEmpty() ? null : next, filter(status, caller));
+    }
+
+    /** The {@code status} and {@code caller} query parameters; a status other than the record's is a ValidationError. */
+    public static RecordFilter filter(String status, String caller) {
+        String wanted = status == null || status.isEmpty() ? null : status;
+        if (wanted != null && !STATUSES.contains(wanted)) {
+            throw InferenceError.validation("'status' must be one of " + STATUSES);
+        }
+        return new RecordFilter(wanted, caller == null || caller.isEmpty() ? null : caller);
     }
 
     /** A {@code limit} query parameter: absent means the default; anything but 1 to max is a ValidationError. */

@@ -46,6 +46,9 @@ public interface SagewatchConfig {
 
     Monitor monitor();
 
+    /** The console at /console and the rollups its figures read (docs/console.md). */
+    Console console();
+
     Dev dev();
 
     /** The OpenAI-compatible front: which SageMaker endpoint, and how, answers each model name. */
@@ -610,6 +613,50 @@ public interface SagewatchConfig {
          * are stored. While any is set, a payload that cannot be parsed as JSON is not captured at all.
          */
         Optional<List<String>> redactPointers();
+    }
+
+    interface Console {
+        /** Serve /console (its pages need an admin key when API keys are on). */
+        @WithDefault("true")
+        boolean enabled();
+
+        /**
+         * Per endpoint and minute, hour and day: counts, sums and latency sketches, written by every replica off the
+         * request path and merged at read time. The console's figures and charts read only these.
+         */
+        Rollups rollups();
+
+        /** How often an open live tail asks the table for newer records. */
+        @WithDefault("1s")
+        Duration tailInterval();
+    }
+
+    interface Rollups {
+        @WithDefault("true")
+        boolean enabled();
+
+        /** How often a replica writes the rollups that changed (its own items: overwritten, never read back). */
+        @WithDefault("10s")
+        Duration flushInterval();
+
+        /**
+         * Write the rollups an inference changed before its answer, beside its final record (Lambda: a frozen or
+         * reclaimed environment holds nothing unwritten); off, they are written every flush interval.
+         */
+        @WithDefault("false")
+        boolean writeEachInference();
+
+        /** How long minute rollups are kept (DynamoDB TTL). */
+        @WithDefault("2d")
+        Duration minuteRetention();
+
+        /** How long hour rollups are kept. */
+        @WithDefault("35d")
+        Duration hourRetention();
+
+        /** How long day rollups are kept. */
+        @WithDefault("400d")
+        Duration dayRetention();
     }
 
     interface Dev {

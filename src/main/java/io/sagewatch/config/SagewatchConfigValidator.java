@@ -285,6 +285,16 @@ public class SagewatchConfigValidator {
         positive(
                 problems, "sagewatch.monitor.evaluation-lease", config.monitor().evaluationLease());
         positive(problems, "sagewatch.monitor.retention", config.monitor().retention());
+        positive(problems, "sagewatch.console.tail-interval", config.console().tailInterval());
+        SagewatchConfig.Rollups rollups = config.console().rollups();
+        positive(problems, "sagewatch.console.rollups.flush-interval", rollups.flushInterval());
+        positive(problems, "sagewatch.console.rollups.minute-retention", rollups.minuteRetention());
+        positive(problems, "sagewatch.console.rollups.hour-retention", rollups.hourRetention());
+        positive(problems, "sagewatch.console.rollups.day-retention", rollups.dayRetention());
+        if (rollups.flushInterval().compareTo(Duration.ofMinutes(1)) > 0) {
+            problems.add("sagewatch.console.rollups.flush-interval (" + rollups.flushInterval()
+                    + ") must be at most 1m, or a minute's rollup would be written after the minute was read");
+        }
         if (config.monitor().evaluationDelay().compareTo(config.monitor().flushInterval()) <= 0) {
             problems.add(
                     "sagewatch.monitor.evaluation-delay (" + config.monitor().evaluationDelay()

@@ -17,12 +17,14 @@ public final class PipelineOrder {
 
     /**
      * Observers, in the order they hear of a settled inference: the trace first (its model-call span ends when the call
-     * did), the meters (cheapest, never waits), the log line, the final record (which an answer may wait for), then
+     * did), the meters (cheapest, never waits), the console's rollups, the log line, the final record (which an answer may wait for), then
      * model health and model quality (off the request path).
      */
     public static final int TRACES = 500;
 
     public static final int METERS = 400;
+    /** The console's rollups: counted in memory (like the meters), written off the request path. */
+    public static final int ROLLUPS = 350;
 
     public static final int LOG_LINE = 300;
     public static final int RECORD = 200;
@@ -36,7 +38,7 @@ public final class PipelineOrder {
     public static final List<Integer> GUARDS = List.of(IDEMPOTENCY_GUARD, BUDGET_GUARD);
     /** The observers' constants, first first. */
     public static final List<Integer> OBSERVERS =
-            List.of(TRACES, METERS, LOG_LINE, RECORD, MODEL_HEALTH, MODEL_QUALITY, DATA_CAPTURE);
+            List.of(TRACES, METERS, ROLLUPS, LOG_LINE, RECORD, MODEL_HEALTH, MODEL_QUALITY, DATA_CAPTURE);
 
     private PipelineOrder() {}
 }

@@ -116,6 +116,22 @@ public class AdmissionControl {
         byEndpoint.get(endpoint).decrementAndGet();
     }
 
+    /** Invocations of the endpoint in flight on this replica. */
+    public int inFlight(String endpoint) {
+        AtomicInteger count = byEndpoint.get(endpoint);
+        return count == null ? 0 : count.get();
+    }
+
+    /** Invocations in flight on this replica, every endpoint. */
+    public int inFlight() {
+        return total.get();
+    }
+
+    /** At most this many at once per replica for the endpoint (0: no limit of its own). */
+    public int limit(String endpoint) {
+        return endpointLimit(endpoint);
+    }
+
     private int endpointLimit(String endpoint) {
         return policies.of(endpoint).maxConcurrent();
     }

@@ -2,6 +2,7 @@ package io.sagewatch.records;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -138,18 +139,32 @@ public class InferenceRecordStore implements InferenceObserver {
 
     /** An endpoint's records received in [since, until], newest first. */
     public Uni<RecordPage> list(String endpoint, Instant since, Instant until, int limit, String next) {
+        return list(endpoint, since, until, limit, next, RecordFilter.NONE);
+    }
+
+    /** An endpoint's records received in [since, until] that match the filter, newest first. */
+    public Uni<RecordPage> list(
+            String endpoint, Instant since, Instant until, int limit, String next, RecordFilter filter) {
+        Map<String, String> names = new HashMap<>();
+        names.put("#e", InferenceTable.ENDPOINT);
+        names.put("#t", InferenceTable.RECEIVED_AT);
+        Map<String, AttributeValue> values = new HashMap<>();
+        values.put(":e", AttributeValue.fromS(endpoint));
+        values.put(":since", AttributeValue.fromS(since == null ? "0" : InferenceTable.timestamp(since)));
+        // "~" sorts after every digit: no upper bound
+        values.put(":until", AttributeValue.fromS(until == null ? "~" : InferenceTable.timestamp(until)));
+        String filterExpression = filter.expression(names, values);
         QueryRequest.Builder query = QueryRequest.builder()
                 .tableName(table.name())
                 .indexName(InferenceTable.BY_ENDPOINT)
                 .keyConditionExpression("#e = :e AND #t BETWEEN :since AND :until")
-                .expressionAttributeNames(Map.of("#e", InferenceTable.ENDPOINT, "#t", InferenceTable.RECEIVED_AT))
-                .expressionAttributeValues(Map.of(
-                        ":e", AttributeValue.fromS(endpoint),
-                        ":since", AttributeValue.fromS(since == null ? "0" : InferenceTable.timestamp(since)),
-                        // "~" sorts after every digit: no upper bound
-                        ":until", AttributeValue.fromS(until == null ? "~" : InferenceTable.timestamp(until))))
+                .expressionAttributeNames(names)
+                .expressionAttributeValues(values)
                 .scanIndexForward(false)
                 .limit(limit);
+        if (!filterExpression.isEmpty()) {
+            query.filterExpression(filterExpression);
+        }
         if (next != null) {
             query.exclusiveStartKey(PageToken.decode(next, endpoint));
         }

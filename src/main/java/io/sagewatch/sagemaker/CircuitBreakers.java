@@ -60,6 +60,17 @@ public class CircuitBreakers {
         }
     }
 
+    /** For a person to read: "closed" (calls go through), "open" (refused for a while) or "probing" (one call let through). */
+    public String state(String endpoint) {
+        Circuit circuit = circuits.get(endpoint);
+        if (threshold <= 0 || circuit == null) {
+            return "closed";
+        }
+        synchronized (circuit) {
+            return circuit.openedAt == 0 ? "closed" : circuit.probing ? "probing" : "open";
+        }
+    }
+
     public void completed(String endpoint, Permit permit, InferenceError error) {
         if (threshold <= 0) {
             return;

@@ -358,7 +358,9 @@ class ApiKeysTest {
                         "/v1/models",
                         "/q/health",
                         "/q/metrics",
-                        "/q/openapi");
+                        "/q/openapi",
+                        "/console",
+                        "/console/sign-in");
         List<String> decisions = new ArrayList<>();
         routes.forEach((template, methods) -> {
             String path = template.replace("{EndpointName}", "echo")
@@ -366,13 +368,22 @@ class ApiKeysTest {
                     .replaceAll("\\{[^}]+}", "x")
                     .replace("*", "");
             for (String method : methods) {
-                var answer = given().body("x").request(method, path).then().extract();
-                // the OpenAI front's routes refuse in OpenAI's shape, which its SDKs raise as AuthenticationError
+                var answer = given().redirects()
+                        .follow(false)
+                        .body("x")
+                        .request(method, path)
+                        .then()
+                        .extract();
+                // the OpenAI front's routes refuse in OpenAI's shape, which its SDKs raise as AuthenticationError;
+                // the console's pages send a person to the sign-in form
                 boolean refused = OpenAiErrors.isOpenAiPath(path)
                         ? answer.statusCode() == 401
                                 && "invalid_api_key".equals(answer.jsonPath().getString("error.code"))
-                        : answer.statusCode() == 403
-                                && "MissingAuthenticationTokenException".equals(answer.header("x-amzn-ErrorType"));
+                        : path.startsWith("/console")
+                                ? answer.statusCode() == 303 && "/console/sign-in".equals(answer.header("Location"))
+                                : answer.statusCode() == 403
+                                        && "MissingAuthenticationTokenException"
+                                                .equals(answer.header("x-amzn-ErrorType"));
                 decisions.add(method + " " + template + " -> " + answer.statusCode());
                 if (refused == ApiKeyFilter.isPublic(path)) {
                     throw new AssertionError(method + " " + template
