@@ -132,6 +132,34 @@ class LambdaFunctionZipIT {
                 assertEquals(1, window.path("limit").asInt(), window.toString());
                 assertEquals(0, window.path("remaining").asInt(), window.toString());
 
+                // the console's rollups were written before each answer (write-each-inference): the overview has
+                // every inference so far, and the console's page renders through the function
+                JsonNode overview = JSON.readTree(body(response(runtime.awaitAnswer(
+                        runtime.invoke(
+                                LambdaRuntimeApi.apiGatewayEvent("GET", "/console/overview.json", null, Map.of())),
+                        ANSWER_WITHIN))));
+                Map<String, JsonNode> shown = new java.util.HashMap<>();
+                overview.path("endpoints")
+                        .forEach(row -> shown.put(row.path("endpoint").asText(), row));
+                assertThat(shown.get("echo").path("invocations").asLong())
+                        .as(overview.toString())
+                        .isEqualTo(1);
+                assertThat(shown.get("error-model").path("invocations").asLong())
+                        .isEqualTo(2);
+                assertThat(shown.get("error-model").path("errors").path("model").asLong())
+                        .isEqualTo(1);
+                assertThat(shown.get("error-model")
+                                .path("errors")
+                                .path("throttled")
+                                .asLong())
+                        .isEqualTo(1);
+                JsonNode page = response(runtime.awaitAnswer(
+                        runtime.invoke(LambdaRuntimeApi.apiGatewayEvent("GET", "/console", null, Map.of())),
+                        ANSWER_WITHIN));
+                assertEquals(200, page.path("statusCode").asInt(), page.toString());
+                assertThat(body(page)).contains("<h1>Overview</h1>").contains("data-endpoint=\"error-model\"");
+                assertThat(header(page, "Content-Security-Policy")).contains("default-src 'none'");
+
                 String bad = runtime.invoke(LambdaRuntimeApi.apiGatewayEvent(
                         "POST", "/endpoints/not-allowed/invocations", "x", Map.of("content-type", "text/plain")));
                 JsonNode refused = response(runtime.awaitAnswer(bad, ANSWER_WITHIN));

@@ -629,6 +629,13 @@ public interface SagewatchConfig {
         /** How often an open live tail asks the table for newer records. */
         @WithDefault("1s")
         Duration tailInterval();
+
+        /**
+         * The live tail keeps its connection open and sends records as they come; false: each request answers what is
+         * new and ends, and the browser asks again after the tail interval (Lambda: API Gateway does not stream).
+         */
+        @WithDefault("true")
+        boolean tailHoldsConnection();
     }
 
     interface Rollups {

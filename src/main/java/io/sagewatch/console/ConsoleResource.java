@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.time.Instant;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -12,6 +13,7 @@ import java.util.Map;
 
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
@@ -256,38 +258,66 @@ public class ConsoleResource {
     @GET
     @Path("inferences/tail")
     @Produces(MediaType.SERVER_SENT_EVENTS)
-    @Operation(summary = "The live tail: each new settled inference as an HTML table row (event 'inference')")
+    @Operation(
+            summary = "The live tail: each newly settled inference as an HTML table row (event 'inference', id = its"
+                    + " received_at, so that a reconnecting browser resumes after the last one it has)")
     public Multi<OutboundSseEvent> tail(
-            @RestQuery String endpoint, @RestQuery String status, @RestQuery String caller, @Context Sse sse) {
+            @RestQuery String endpoint,
+            @RestQuery String status,
+            @RestQuery String caller,
+            @HeaderParam("Last-Event-ID") String lastEventId,
+            @Context Sse sse) {
         RecordFilter filter = new RecordFilter(blankToNull(status), blankToNull(caller));
-        Instant opened = Instant.now();
+        Instant opened = resumeFrom(lastEventId);
         Map<String, Instant> seen = new LinkedHashMap<>();
-        return Multi.createFrom()
-                .ticks()
-                .every(config.console().tailInterval())
-                .onItem()
-                .transformToUniAndConcatenate(tick -> known(null).flatMap(names -> {
-                    List<String> watched = blankToNull(endpoint) == null
-                            ? names
-                            : names.contains(endpoint) ? List.of(endpoint) : List.of();
-                    Instant since = opened.isAfter(Instant.now().minus(TAIL_HORIZON))
-                            ? opened
-                            : Instant.now().minus(TAIL_HORIZON);
-                    List<Uni<RecordPage>> pages = new ArrayList<>();
-                    for (String name : watched) {
-                        pages.add(records.list(name, since, null, PAGE_SIZE, null, filter));
-                    }
-                    if (pages.isEmpty()) {
-                        return Uni.createFrom().item(List.<InferenceRecord>of());
-                    }
-                    return Uni.join().all(pages).andCollectFailures().map(all -> fresh(all, seen));
-                }))
-                .onItem()
+        long retry = config.console().tailInterval().toMillis();
+        Multi<List<InferenceRecord>> polls = config.console().tailHoldsConnection()
+                ? Multi.createFrom()
+                        .ticks()
+                        .every(config.console().tailInterval())
+                        .onItem()
+                        .transformToUniAndConcatenate(tick -> poll(endpoint, filter, opened, seen))
+                : poll(endpoint, filter, opened, seen).toMulti(); // one answer; the browser asks again after retry
+        return polls.onItem()
                 .transformToIterable(list -> list)
                 .map(record -> sse.newEventBuilder()
                         .name("inference")
+                        .id(String.valueOf(record.get("received_at")))
+                        .reconnectDelay(retry)
                         .data(Templates.row(InferenceRow.of(record)).render().replace("\n", ""))
                         .build());
+    }
+
+    /** Where a tail starts: after the last record a reconnecting browser has, or now (never further back). */
+    private static Instant resumeFrom(String lastEventId) {
+        Instant now = Instant.now();
+        if (lastEventId != null) {
+            try {
+                Instant last = Instant.parse(lastEventId);
+                return last.isBefore(now.minus(TAIL_HORIZON)) ? now.minus(TAIL_HORIZON) : last.plusMillis(1);
+            } catch (DateTimeParseException e) {
+                // not one of ours: start now
+            }
+        }
+        return now;
+    }
+
+    private Uni<List<InferenceRecord>> poll(
+            String endpoint, RecordFilter filter, Instant opened, Map<String, Instant> seen) {
+        return known(null).flatMap(names -> {
+            List<String> watched =
+                    blankToNull(endpoint) == null ? names : names.contains(endpoint) ? List.of(endpoint) : List.of();
+            Instant horizon = Instant.now().minus(TAIL_HORIZON);
+            Instant since = opened.isAfter(horizon) ? opened : horizon;
+            List<Uni<RecordPage>> pages = new ArrayList<>();
+            for (String name : watched) {
+                pages.add(records.list(name, since, null, PAGE_SIZE, null, filter));
+            }
+            if (pages.isEmpty()) {
+                return Uni.createFrom().item(List.<InferenceRecord>of());
+            }
+            return Uni.join().all(pages).andCollectFailures().map(all -> fresh(all, seen));
+        });
     }
 
     /** The settled records not sent before, oldest first (each lands on top of the table in turn). */

@@ -134,7 +134,12 @@ public class RollupWriter {
                 Map.Entry<Key, Span> entry = all.next();
                 Key key = entry.getKey();
                 Span span = entry.getValue();
-                if (span.version != span.written) {
+                if (key.start()
+                        .plus(key.level().length())
+                        .plus(key.level().retention(config))
+                        .isBefore(now)) {
+                    all.remove(); // past its retention (the table was away that long): it would expire anyway
+                } else if (span.version != span.written) {
                     Instant end = key.start().plus(key.level().length());
                     long expiresAt = end.plus(key.level().retention(config)).getEpochSecond();
                     items.add(new RollupStore.Item(

@@ -33,6 +33,7 @@ import io.sagewatch.auth.ApiKeys;
 import io.sagewatch.json.Json;
 import io.sagewatch.testing.Browser;
 import io.sagewatch.testing.Datasets;
+import io.sagewatch.testing.Gateway;
 import io.sagewatch.testing.GatewayTestResource;
 
 import static io.restassured.RestAssured.given;
@@ -73,6 +74,11 @@ class ConsoleBrowserTest {
             settings.put("sagewatch.monitor.evaluation-delay", "1s");
             settings.put("sagewatch.console.rollups.flush-interval", "500ms");
             settings.put("sagewatch.console.tail-interval", "500ms");
+            if (Gateway.isLambdaBuild()) {
+                // as the SAM template has it: requests are API Gateway events, answered whole
+                settings.put("sagewatch.console.tail-holds-connection", "false");
+                settings.put("sagewatch.console.rollups.write-each-inference", "true");
+            }
             return settings;
         }
     }

@@ -112,6 +112,7 @@ public final class LambdaRuntimeApi implements AutoCloseable {
         // deploy/sam/template.yaml's Globals
         env.put("SAGEWATCH_STORE_AWAIT_FINAL_WRITE", "true");
         env.put("SAGEWATCH_CONSOLE_ROLLUPS_WRITE_EACH_INFERENCE", "true");
+        env.put("SAGEWATCH_CONSOLE_TAIL_HOLDS_CONNECTION", "false");
         env.put("SAGEWATCH_METRICS_EMF_ENABLED", "true");
         env.put("SAGEWATCH_METRICS_EMF_FLUSH_PER_INFERENCE", "true");
         env.put("SAGEWATCH_ENDPOINTS_ALLOWED", "echo,error-model,stream-tgi");

@@ -1,0 +1,128 @@
+package io.sagewatch.bench;
+
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import io.sagewatch.config.SagewatchConfig;
+import io.sagewatch.core.InferenceObserver;
+import io.sagewatch.core.InferenceOutcome;
+import io.sagewatch.core.InferenceRequest;
+import io.sagewatch.core.ModelCall;
+import io.sagewatch.core.ModelResponse;
+import io.sagewatch.core.TokenUsage;
+import io.sagewatch.rollups.Rollup;
+import io.sagewatch.rollups.RollupProbe;
+import io.sagewatch.testing.TestConfigs;
+import io.sagewatch.testing.TestRequests;
+
+/**
+ * The console's rollups, in one process, after a warm-up as long as each measurement: the request path (CPU of the
+ * calling thread per settled outcome, rollups off and on, with a second thread draining what was counted every 10 ms
+ * as the writer does, so that the lock is contended as in service), and the writer's work per rollup folded and
+ * encoded. Run by bench/console.sh; prints Markdown tables.
+ */
+public final class ConsoleCost {
+
+    private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
+
+    private ConsoleCost() {}
+
+    public static void main(String[] args) throws Exception {
+        int calls = args.length > 0 ? Integer.parseInt(args[0]) : 2_000_000;
+        SagewatchConfig off = TestConfigs.sagewatch(Map.of("sagewatch.console.rollups.enabled", "false"));
+        SagewatchConfig on = TestConfigs.sagewatch(Map.of());
+        RollupProbe rollupsOff = RollupProbe.of(off);
+        RollupProbe rollupsOn = RollupProbe.of(on);
+        AtomicBoolean running = new AtomicBoolean(true);
+        Thread drain = new Thread(
+                () -> {
+                    while (running.get()) {
+                        rollupsOn.drain();
+                        try {
+                            Thread.sleep(10);
+                        } catch (InterruptedException e) {
+                            return;
+                        }
+                    }
+                },
+                "drain");
+        drain.setDaemon(true);
+        drain.start();
+        InferenceOutcome outcome = outcome();
+
+        System.out.println("| request path (" + calls + " settled outcomes) | ns per outcome |");
+        System.out.println("|---|---|");
+        row("rollups off", calls, rollupsOff.observer(), outcome);
+        row("rollups on (counted in memory; drained every 10 ms)", calls, rollupsOn.observer(), outcome);
+        row("rollups off, again", calls, rollupsOff.observer(), outcome);
+        row("rollups on, again", calls, rollupsOn.observer(), outcome);
+        running.set(false);
+        drain.join();
+
+        System.out.println();
+        System.out.println("| the writer's work | ns per item |");
+        System.out.println("|---|---|");
+        Rollup minute = new Rollup();
+        for (int i = 0; i < 1_000; i++) {
+            minute.add(outcome);
+        }
+        int folds = calls / 100;
+        work("fold a minute's counts into a span (x6: 3 levels, endpoint and all)", folds, () -> {
+            Rollup span = new Rollup();
+            span.merge(minute);
+            return 1;
+        });
+        work("encode a span for the table (1 000 inferences in it)", folds, () -> minute.toBytes().length > 0 ? 1 : 0);
+        byte[] stored = minute.toBytes();
+        work("decode and merge a stored span (what a page does per item)", folds, () -> {
+            Rollup.fromBytes(stored);
+            return 1;
+        });
+        System.out.println();
+        System.out.println("A stored span of 1 000 inferences is " + stored.length + " bytes.");
+    }
+
+    private static void row(String label, int calls, InferenceObserver observer, InferenceOutcome outcome) {
+        for (int i = 0; i < calls; i++) {
+            observer.settled(outcome);
+        }
+        long start = THREADS.getCurrentThreadCpuTime();
+        for (int i = 0; i < calls; i++) {
+            observer.settled(outcome);
+        }
+        long spent = THREADS.getCurrentThreadCpuTime() - start;
+        System.out.printf("| %s | %.0f |%n", label, (double) spent / calls);
+    }
+
+    private static void work(String label, int times, java.util.function.IntSupplier work) {
+        for (int i = 0; i < times; i++) {
+            work.getAsInt();
+        }
+        long items = 0;
+        long start = THREADS.getCurrentThreadCpuTime();
+        for (int i = 0; i < times; i++) {
+            items += work.getAsInt();
+        }
+        long spent = THREADS.getCurrentThreadCpuTime() - start;
+        System.out.printf("| %s | %.0f |%n", label, (double) spent / items);
+    }
+
+    private static InferenceOutcome outcome() {
+        byte[] body = "{\"age\": 41, \"income\": 52314.5}".getBytes(StandardCharsets.UTF_8);
+        InferenceRequest request =
+                TestRequests.of("r", "i", "bench", body, "application/json", System.nanoTime() - 5_000_000);
+        byte[] answer = "{\"score\": 0.8731}".getBytes(StandardCharsets.UTF_8);
+        return InferenceOutcome.of(
+                request,
+                new ModelCall(
+                        new ModelResponse(answer, "application/json", "AllTraffic", null, null, null),
+                        null,
+                        3_200_000,
+                        1),
+                new TokenUsage(12L, 3L),
+                0.0001);
+    }
+}
