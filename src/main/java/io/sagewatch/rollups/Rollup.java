@@ -7,6 +7,7 @@ import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 
+import io.sagewatch.core.ErrorType;
 import io.sagewatch.core.InferenceError;
 import io.sagewatch.core.InferenceOutcome;
 
@@ -22,7 +23,7 @@ public final class Rollup {
     public enum ErrorClass {
         /** 4xx other than throttling: the request was wrong or not allowed. */
         CLIENT,
-        /** 429: a concurrency limit, a budget, or the model host throttling. */
+        /** A concurrency limit, a budget, or the model host throttling (429, or SageMaker's ThrottlingException). */
         THROTTLED,
         /** The model host answered with an error. */
         MODEL,
@@ -50,7 +51,7 @@ public final class Rollup {
     final LatencySketch timeToFirstToken = new LatencySketch();
 
     public static ErrorClass classify(InferenceError error) {
-        if (error.status() == 429) {
+        if (error.status() == 429 || error.is(ErrorType.THROTTLING)) { // SageMaker's own throttling is a 400
             return ErrorClass.THROTTLED;
         }
         return switch (error.origin()) {
