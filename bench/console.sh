@@ -4,7 +4,8 @@
 # endpoints written by REPLICAS replicas (ConsoleSeed), the packaged gateway in front of it, and each page's time as
 # curl sees it on loopback (server time plus a few hundred µs), after a warm-up. Last, the whole gateway under load
 # (64 connections, wrk) with rollups off and on, interleaved round by round: CPU per inference.
-# Usage: bench/console.sh [REQUESTS]   (ENDPOINTS=20, REPLICAS=2, ROUNDS=2, DURATION=15s by default)
+# Usage: bench/console.sh [REQUESTS]   (ENDPOINTS=20, REPLICAS=2, ROUNDS=2, DURATION=15s by default; ROUNDS=0 leaves the
+# load out)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 REQUESTS=${1:-30}
@@ -15,7 +16,7 @@ REPLICAS=${REPLICAS:-2}
 source bench/lib.sh
 bench_setup
 
-java -cp "$CP" io.sagewatch.bench.ConsoleCost "${CALLS:-2000000}" 2> /dev/null > target/bench/console-inprocess.md
+[ "${CALLS:-2000000}" = 0 ] || java -cp "$CP" io.sagewatch.bench.ConsoleCost "${CALLS:-2000000}" 2> /dev/null > target/bench/console-inprocess.md
 
 PIDS=""
 trap cleanup EXIT

@@ -47,7 +47,8 @@ public class OverviewReader {
         return endpoints().thenCompose(names -> {
             Map<String, CompletableFuture<NavigableMap<Instant, Rollup>>> reads = new TreeMap<>();
             for (String name : names) {
-                reads.put(name, store.read(range.level(), name, from, until).toCompletableFuture());
+                reads.put(
+                        name, store.read(range.totalsLevel(), name, from, until).toCompletableFuture());
             }
             CompletableFuture<NavigableMap<Instant, Rollup>> series = store.read(
                             range.level(), chosen == null ? RollupStore.ALL : chosen, from, until)
