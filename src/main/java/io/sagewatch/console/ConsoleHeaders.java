@@ -36,7 +36,8 @@ public class ConsoleHeaders {
 
     void devRoot(@Observes Router router) {
         if (enabled && LaunchMode.current() == LaunchMode.DEVELOPMENT) {
-            router.get("/").handler(routing -> routing.redirect(ConsoleSession.PATH));
+            // before dev mode's welcome page
+            router.get("/").order(-1).handler(routing -> routing.redirect(ConsoleSession.PATH));
         }
     }
 

@@ -9,7 +9,8 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 /**
  * The Lambda build runs the suite again to see requests arrive as API Gateway events; a test class that starts no
  * gateway (no {@code @QuarkusTest}: the metrics' arithmetic, the formats, the architecture rules) makes no request and
- * does not depend on the build, so it runs in the default build only. Registered for every test by JUnit's extension
+ * does not depend on the build, so it runs in the default build only (integration tests, which test the build's
+ * artifact, always run). Registered for every test by JUnit's extension
  * auto-detection.
  */
 public class OneBuildOnly implements ExecutionCondition {
@@ -26,6 +27,9 @@ public class OneBuildOnly implements ExecutionCondition {
         Class<?> outer = context.getTestClass().get();
         while (outer.getEnclosingClass() != null) {
             outer = outer.getEnclosingClass();
+        }
+        if (outer.getSimpleName().endsWith("IT")) {
+            return ConditionEvaluationResult.enabled("an integration test: it tests the build's artifact");
         }
         // by name: Quarkus loads test classes in its own class loader
         boolean startsGateway = Arrays.stream(outer.getAnnotations())
