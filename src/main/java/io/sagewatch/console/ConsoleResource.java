@@ -278,7 +278,7 @@ public class ConsoleResource {
                         .onItem()
                         .transformToUniAndConcatenate(tick -> poll(endpoint, filter, opened, seen))
                 : poll(endpoint, filter, opened, seen).toMulti(); // one answer; the browser asks again after retry
-        return polls.onItem()
+        Multi<OutboundSseEvent> events = polls.onItem()
                 .transformToIterable(list -> list)
                 .map(record -> sse.newEventBuilder()
                         .name("inference")
@@ -286,6 +286,18 @@ public class ConsoleResource {
                         .reconnectDelay(retry)
                         .data(Templates.row(InferenceRow.of(record)).render().replace("\n", ""))
                         .build());
+        if (config.console().tailHoldsConnection()) {
+            return events;
+        }
+        // an answer with nothing new still tells the browser when to ask again (the page ignores this event)
+        OutboundSseEvent again = sse.newEventBuilder()
+                .name("retry")
+                .reconnectDelay(retry)
+                .data("")
+                .build();
+        return Multi.createBy()
+                .concatenating()
+                .streams(events, Multi.createFrom().item(again));
     }
 
     /** Where a tail starts: after the last record a reconnecting browser has, or now (never further back). */
