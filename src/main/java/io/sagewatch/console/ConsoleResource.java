@@ -131,7 +131,7 @@ public class ConsoleResource {
         } catch (IllegalArgumentException e) {
             return problem(routing, "Overview", e.getMessage());
         }
-        return known(endpoint).flatMap(names -> {
+        return known().flatMap(names -> {
             if (endpoint != null && !endpoint.isEmpty() && !names.contains(endpoint)) {
                 return problem(routing, "Overview", "No endpoint " + endpoint + " on this gateway");
             }
@@ -174,7 +174,7 @@ public class ConsoleResource {
             return problem(routing, "Inferences", "status must be SUCCEEDED or FAILED");
         }
         RecordFilter filter = new RecordFilter(wanted, blankToNull(caller));
-        return known(null).flatMap(names -> {
+        return known().flatMap(names -> {
             String chosen = blankToNull(endpoint);
             if (chosen != null && !names.contains(chosen)) {
                 return problem(routing, "Inferences", "No endpoint " + chosen + " on this gateway");
@@ -316,7 +316,7 @@ public class ConsoleResource {
 
     private Uni<List<InferenceRecord>> poll(
             String endpoint, RecordFilter filter, Instant opened, Map<String, Instant> seen) {
-        return known(null).flatMap(names -> {
+        return known().flatMap(names -> {
             List<String> watched =
                     blankToNull(endpoint) == null ? names : names.contains(endpoint) ? List.of(endpoint) : List.of();
             Instant horizon = Instant.now().minus(TAIL_HORIZON);
@@ -430,8 +430,7 @@ public class ConsoleResource {
     @Path("endpoints")
     @Operation(summary = "The console's endpoints: settings in force, circuit, in flight, budgets and their use")
     public Uni<Response> endpoints(@Context RoutingContext routing) {
-        return known(null)
-                .flatMap(endpoints::read)
+        return known().flatMap(endpoints::read)
                 .map(view -> page(Templates.endpoints(page("Endpoints", "endpoints", routing), view)));
     }
 
@@ -526,7 +525,7 @@ public class ConsoleResource {
         return Response.ok(template, MediaType.TEXT_HTML).build();
     }
 
-    private Uni<List<String>> known(String ignored) {
+    private Uni<List<String>> known() {
         return Uni.createFrom().completionStage(overview.endpoints());
     }
 

@@ -1,13 +1,10 @@
 package io.sagewatch.bench;
 
-import java.lang.management.ManagementFactory;
-import java.lang.management.ThreadMXBean;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import io.sagewatch.config.SagewatchConfig;
-import io.sagewatch.core.InferenceObserver;
 import io.sagewatch.core.InferenceOutcome;
 import io.sagewatch.core.InferenceRequest;
 import io.sagewatch.core.ModelCall;
@@ -25,8 +22,6 @@ import io.sagewatch.testing.TestRequests;
  * encoded. Run by bench/console.sh; prints Markdown tables.
  */
 public final class ConsoleCost {
-
-    private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
 
     private ConsoleCost() {}
 
@@ -55,10 +50,11 @@ public final class ConsoleCost {
 
         System.out.println("| request path (" + calls + " settled outcomes) | ns per outcome |");
         System.out.println("|---|---|");
-        row("rollups off", calls, rollupsOff.observer(), outcome);
-        row("rollups on (counted in memory; drained every 10 ms)", calls, rollupsOn.observer(), outcome);
-        row("rollups off, again", calls, rollupsOff.observer(), outcome);
-        row("rollups on, again", calls, rollupsOn.observer(), outcome);
+        QualityAndCaptureCost.row("rollups off", calls, rollupsOff.observer(), outcome);
+        QualityAndCaptureCost.row(
+                "rollups on (counted in memory; drained every 10 ms)", calls, rollupsOn.observer(), outcome);
+        QualityAndCaptureCost.row("rollups off, again", calls, rollupsOff.observer(), outcome);
+        QualityAndCaptureCost.row("rollups on, again", calls, rollupsOn.observer(), outcome);
         running.set(false);
         drain.join();
 
@@ -70,44 +66,22 @@ public final class ConsoleCost {
             minute.add(outcome);
         }
         int folds = calls / 100;
-        work("fold a minute's counts into a span (x6: 3 levels, endpoint and all)", folds, () -> {
+        QualityAndCaptureCost.work("fold a minute's counts into a span (x6: 3 levels, endpoint and all)", folds, () -> {
             Rollup span = new Rollup();
             span.merge(minute);
             return 1;
         });
-        work("encode a span for the table (1 000 inferences in it)", folds, () -> minute.toBytes().length > 0 ? 1 : 0);
+        QualityAndCaptureCost.work(
+                "encode a span for the table (1 000 inferences in it)",
+                folds,
+                () -> minute.toBytes().length > 0 ? 1 : 0);
         byte[] stored = minute.toBytes();
-        work("decode and merge a stored span (what a page does per item)", folds, () -> {
+        QualityAndCaptureCost.work("decode and merge a stored span (what a page does per item)", folds, () -> {
             Rollup.fromBytes(stored);
             return 1;
         });
         System.out.println();
         System.out.println("A stored span of 1 000 inferences is " + stored.length + " bytes.");
-    }
-
-    private static void row(String label, int calls, InferenceObserver observer, InferenceOutcome outcome) {
-        for (int i = 0; i < calls; i++) {
-            observer.settled(outcome);
-        }
-        long start = THREADS.getCurrentThreadCpuTime();
-        for (int i = 0; i < calls; i++) {
-            observer.settled(outcome);
-        }
-        long spent = THREADS.getCurrentThreadCpuTime() - start;
-        System.out.printf("| %s | %.0f |%n", label, (double) spent / calls);
-    }
-
-    private static void work(String label, int times, java.util.function.IntSupplier work) {
-        for (int i = 0; i < times; i++) {
-            work.getAsInt();
-        }
-        long items = 0;
-        long start = THREADS.getCurrentThreadCpuTime();
-        for (int i = 0; i < times; i++) {
-            items += work.getAsInt();
-        }
-        long spent = THREADS.getCurrentThreadCpuTime() - start;
-        System.out.printf("| %s | %.0f |%n", label, (double) spent / items);
     }
 
     private static InferenceOutcome outcome() {

@@ -113,7 +113,8 @@ public final class QualityAndCaptureCost {
         work("Data Capture line written (JSON in and out)", calls / 4, () -> captureOn.line(outcome) > 0 ? 1 : 0);
     }
 
-    private static void row(String label, int calls, InferenceObserver observer, InferenceOutcome outcome) {
+    /** CPU of the calling thread per settled outcome, after as many warm-up calls; prints a table row. */
+    static void row(String label, int calls, InferenceObserver observer, InferenceOutcome outcome) {
         for (int i = 0; i < calls; i++) {
             observer.settled(outcome);
         }
@@ -126,7 +127,7 @@ public final class QualityAndCaptureCost {
     }
 
     /** Runs the work {@code times} to warm up, then again measured; the work returns how many items it did. */
-    private static void work(String label, int times, IntSupplier work) {
+    static void work(String label, int times, IntSupplier work) {
         for (int i = 0; i < times; i++) {
             work.getAsInt();
         }
