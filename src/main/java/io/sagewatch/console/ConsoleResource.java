@@ -188,7 +188,9 @@ public class ConsoleResource {
             return page.map(found -> {
                         List<InferenceRow> rows =
                                 found.items().stream().map(InferenceRow::of).toList();
-                        String tail = "/console/inferences/tail"
+                        String tail = (config.console().tailHoldsConnection()
+                                        ? "/console/inferences/tail"
+                                        : "/console/inferences/tail/next")
                                 + query(Map.of(
                                         "endpoint", chosen == null ? "" : chosen,
                                         "status", wanted == null ? "" : wanted,
@@ -259,8 +261,8 @@ public class ConsoleResource {
     @Path("inferences/tail")
     @Produces(MediaType.SERVER_SENT_EVENTS)
     @Operation(
-            summary = "The live tail: each newly settled inference as an HTML table row (event 'inference', id = its"
-                    + " received_at, so that a reconnecting browser resumes after the last one it has)")
+            summary = "The live tail, held open: each newly settled inference as an HTML table row (event 'inference',"
+                    + " id = its received_at, so that a reconnecting browser resumes after the last one it has)")
     public Multi<OutboundSseEvent> tail(
             @RestQuery String endpoint,
             @RestQuery String status,
@@ -271,33 +273,72 @@ public class ConsoleResource {
         Instant opened = resumeFrom(lastEventId);
         Map<String, Instant> seen = new LinkedHashMap<>();
         long retry = config.console().tailInterval().toMillis();
-        Multi<List<InferenceRecord>> polls = config.console().tailHoldsConnection()
-                ? Multi.createFrom()
-                        .ticks()
-                        .every(config.console().tailInterval())
-                        .onItem()
-                        .transformToUniAndConcatenate(tick -> poll(endpoint, filter, opened, seen))
-                : poll(endpoint, filter, opened, seen).toMulti(); // one answer; the browser asks again after retry
-        Multi<OutboundSseEvent> events = polls.onItem()
+        return Multi.createFrom()
+                .ticks()
+                .every(config.console().tailInterval())
+                .onItem()
+                .transformToUniAndConcatenate(tick -> poll(endpoint, filter, opened, seen))
+                .onItem()
                 .transformToIterable(list -> list)
                 .map(record -> sse.newEventBuilder()
                         .name("inference")
                         .id(String.valueOf(record.get("received_at")))
                         .reconnectDelay(retry)
-                        .data(Templates.row(InferenceRow.of(record)).render().replace("\n", ""))
+                        .data(rowHtml(record))
                         .build());
-        if (config.console().tailHoldsConnection()) {
-            return events;
-        }
-        // an answer with nothing new still tells the browser when to ask again (the page ignores this event)
-        OutboundSseEvent again = sse.newEventBuilder()
-                .name("retry")
-                .reconnectDelay(retry)
-                .data("")
-                .build();
-        return Multi.createBy()
-                .concatenating()
-                .streams(events, Multi.createFrom().item(again));
+    }
+
+    /**
+     * The live tail where a connection cannot be held (Lambda behind API Gateway answers whole): what settled since
+     * the browser's last event, as one complete event-stream document with its length, ending with a {@code retry}
+     * event so that the browser asks again after the tail interval even when nothing was new. A streamed answer
+     * would go out chunked, which the Lambda adapter turns into an empty Transfer-Encoding header.
+     */
+    @GET
+    @Path("inferences/tail/next")
+    @Produces(MediaType.SERVER_SENT_EVENTS)
+    @Operation(
+            summary = "The live tail, one answer per request: what settled after Last-Event-ID as a complete"
+                    + " event stream; the browser reconnects after the retry delay it carries")
+    public Uni<Response> tailNext(
+            @RestQuery String endpoint,
+            @RestQuery String status,
+            @RestQuery String caller,
+            @HeaderParam("Last-Event-ID") String lastEventId) {
+        RecordFilter filter = new RecordFilter(blankToNull(status), blankToNull(caller));
+        long retry = config.console().tailInterval().toMillis();
+        Instant asked = Instant.now();
+        return poll(endpoint, filter, resumeFrom(lastEventId), new LinkedHashMap<>())
+                .map(found -> {
+                    StringBuilder stream = new StringBuilder();
+                    Instant resumeAfter = asked.minusMillis(1);
+                    for (InferenceRecord record : found) {
+                        String received = String.valueOf(record.get("received_at"));
+                        stream.append("event: inference\nid: ")
+                                .append(received)
+                                .append("\nretry: ")
+                                .append(retry)
+                                .append("\ndata: ")
+                                .append(rowHtml(record))
+                                .append("\n\n");
+                        Instant at = Instant.parse(received);
+                        resumeAfter = at.isAfter(resumeAfter) ? at : resumeAfter;
+                    }
+                    // the page ignores this event: it says when to ask again, and from where (even when nothing
+                    // was new, so that the next answer starts at this one and not at its own arrival)
+                    stream.append("event: retry\nid: ")
+                            .append(resumeAfter)
+                            .append("\nretry: ")
+                            .append(retry)
+                            .append("\ndata: \n\n");
+                    return Response.ok(stream.toString(), MediaType.SERVER_SENT_EVENTS)
+                            .build();
+                });
+    }
+
+    /** A record's table row on one line (an event's data line ends at a line break). */
+    private static String rowHtml(InferenceRecord record) {
+        return Templates.row(InferenceRow.of(record)).render().replace("\r", "").replace("\n", "");
     }
 
     /** Where a tail starts: after the last record a reconnecting browser has, or now (never further back). */

@@ -151,6 +151,42 @@ class InferenceRecordResourceTest {
                 .body("next", nullValue());
     }
 
+    /**
+     * A page larger than the response buffer (8 KB) arrives whole: in the HTTP build chunked, in the Lambda build with
+     * its length (the Lambda adapter turned a chunked answer into an empty Transfer-Encoding header and no length, on
+     * which a client waits for a connection close that never comes). Read with a client that gives up after 10 s.
+     */
+    @Test
+    void aLargePageArrivesWhole() throws Exception {
+        String last = null;
+        String padding = "x".repeat(400);
+        for (int i = 0; i < 40; i++) {
+            last = newInferenceId();
+            given().header("X-Amzn-SageMaker-Inference-Id", last)
+                    .body("{\"n\": " + i + ", \"pad\": \"" + padding + "\"}")
+                    .post("/endpoints/large-page/invocations")
+                    .then()
+                    .statusCode(200);
+        }
+        awaitFinalRecord(last);
+        var client = java.net.http.HttpClient.newBuilder()
+                .connectTimeout(Duration.ofSeconds(5))
+                .build();
+        var response = client.send(
+                java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://localhost:"
+                                + io.restassured.RestAssured.port + "/endpoints/large-page/inferences?limit=40"))
+                        .timeout(Duration.ofSeconds(10))
+                        .build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, response.statusCode());
+        assertThat(response.body().length()).isGreaterThan(8192 * 2);
+        assertThat(JsonPath.from(response.body()).getList("items")).hasSize(40);
+        if (io.sagewatch.testing.Gateway.isLambdaBuild()) {
+            assertThat(response.headers().firstValueAsLong("content-length"))
+                    .hasValue(response.body().getBytes(java.nio.charset.StandardCharsets.UTF_8).length);
+        }
+    }
+
     private static String token(String plain) {
         return java.util.Base64.getUrlEncoder()
                 .withoutPadding()

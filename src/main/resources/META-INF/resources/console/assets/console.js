@@ -1,5 +1,6 @@
 // Sagewatch console: draws the charts from the data-series the server rendered (the tables hold the same figures
-// without JavaScript), and draws them again after htmx swaps a part of the page or the window is resized.
+// without JavaScript), and draws them again after htmx swaps a part of the page or the window is resized; follows
+// the live tail (an EventSource on the table's data-tail address; each "inference" event is a row to put on top).
 (function () {
   "use strict";
 
@@ -60,10 +61,33 @@
     }
   }
 
+  // One tail at a time, on the table the page shows now (a filter swaps the table: the old tail is closed). The
+  // browser reconnects by itself after each answer's retry delay, sending the last event's id, so the same code
+  // follows a held stream and one answer per request (Lambda); reconnecting is not an error, so nothing is logged.
+  var tail = null;
+
+  function follow() {
+    var element = document.querySelector("tbody[data-tail]");
+    if (tail && tail.element === element) { return; }
+    if (tail) { tail.source.close(); tail = null; }
+    if (!element || typeof EventSource === "undefined") { return; }
+    var source = new EventSource(element.getAttribute("data-tail"));
+    source.addEventListener("open", function () { element.setAttribute("data-tail-state", "open"); });
+    source.addEventListener("error", function () {
+      // CLOSED: refused for good (e.g. the session ended); otherwise the browser is already asking again
+      if (source.readyState === EventSource.CLOSED) { element.setAttribute("data-tail-state", "closed"); }
+    });
+    source.addEventListener("inference", function (event) {
+      element.insertAdjacentHTML("afterbegin", event.data);
+    });
+    tail = { element: element, source: source };
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     window.requestAnimationFrame(function () { draw(document); });
+    follow();
   });
-  document.addEventListener("htmx:afterSwap", function (event) { draw(event.target); });
+  document.addEventListener("htmx:afterSwap", function (event) { draw(event.target); follow(); });
   window.addEventListener("resize", function () {
     drawn.forEach(function (d) { d.plot.setSize({ width: width(d.element), height: 220 }); });
   });
