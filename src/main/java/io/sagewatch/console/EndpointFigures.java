@@ -1,5 +1,6 @@
 package io.sagewatch.console;
 
+import java.util.List;
 import java.util.Locale;
 
 import io.sagewatch.rollups.LatencySketch;
@@ -8,9 +9,10 @@ import io.sagewatch.rollups.Rollup.ErrorClass;
 
 /**
  * One endpoint's figures over a range, from its merged rollup: what a row of the overview shows, and what its JSON
- * form carries.
+ * form carries; with the shares of the model names that called it through the OpenAI front (a model's own figures
+ * have none, and name the model in {@code endpoint}).
  */
-public record EndpointFigures(String endpoint, Rollup rollup) {
+public record EndpointFigures(String endpoint, Rollup rollup, List<EndpointFigures> models) {
 
     /** An error rate at or above this (1 %), or any throttling or gateway failure, puts an endpoint first. */
     static final double ATTENTION_ERROR_RATE = 0.01;

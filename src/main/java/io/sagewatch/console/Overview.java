@@ -124,6 +124,15 @@ public record Overview(
         node.put("output_tokens", rollup.outputTokens());
         node.put("estimated_cost_usd", rollup.costUsd());
         node.put("attention", figures.attention());
+        if (!figures.models().isEmpty()) {
+            ArrayNode models = node.putArray("models");
+            for (EndpointFigures model : figures.models()) {
+                ObjectNode share = json(model);
+                share.set("model", share.remove("endpoint"));
+                share.remove("attention");
+                models.add(share);
+            }
+        }
         return node;
     }
 }

@@ -18,8 +18,8 @@ import io.sagewatch.rollups.Rollup;
 import io.sagewatch.rollups.RollupStore;
 
 /**
- * Builds the overview from rollups alone (never the records): one query per endpoint, and one for the charts, all at
- * once, at the range's level.
+ * Builds the overview from rollups alone (never the records): one query per endpoint and per model name with rollups,
+ * and one for the charts, all at once, at the range's level.
  */
 @ApplicationScoped
 public class OverviewReader {
@@ -34,6 +34,12 @@ public class OverviewReader {
 
     /** Every endpoint the console knows: those allowed now, and those with rollups from before. */
     public CompletionStage<List<String>> endpoints() {
+        return series().thenApply(names ->
+                names.stream().filter(name -> RollupStore.modelOf(name) == null).toList());
+    }
+
+    /** The endpoints, and the model names (of the OpenAI front) with rollups, as series names, sorted. */
+    private CompletionStage<List<String>> series() {
         return store.endpoints().thenApply(stored -> {
             TreeSet<String> all = new TreeSet<>(configured);
             all.addAll(stored);
@@ -44,7 +50,7 @@ public class OverviewReader {
     public CompletionStage<Overview> read(ConsoleRange range, String chosen, Instant now) {
         Instant from = range.from(now);
         Instant until = range.until(now);
-        return endpoints().thenCompose(names -> {
+        return series().thenCompose(names -> {
             Map<String, CompletableFuture<NavigableMap<Instant, Rollup>>> reads = new TreeMap<>();
             for (String name : names) {
                 reads.put(
@@ -57,13 +63,27 @@ public class OverviewReader {
             all.add(series);
             return CompletableFuture.allOf(all.toArray(CompletableFuture[]::new))
                     .thenApply(done -> {
-                        List<EndpointFigures> figures = new ArrayList<>();
-                        Rollup total = new Rollup();
+                        Map<String, List<EndpointFigures>> models = new TreeMap<>();
+                        Map<String, Rollup> endpoints = new TreeMap<>();
                         reads.forEach((name, read) -> {
                             Rollup merged = new Rollup();
                             read.join().values().forEach(merged::merge);
+                            String model = RollupStore.modelOf(name);
+                            if (model == null) {
+                                endpoints.put(name, merged);
+                            } else if (merged.invocations() > 0) {
+                                models.computeIfAbsent(RollupStore.endpointOf(name), e -> new ArrayList<>())
+                                        .add(new EndpointFigures(model, merged, List.of()));
+                            }
+                        });
+                        List<EndpointFigures> figures = new ArrayList<>();
+                        Rollup total = new Rollup();
+                        endpoints.forEach((name, merged) -> {
                             total.merge(merged);
-                            figures.add(new EndpointFigures(name, merged));
+                            List<EndpointFigures> shares = models.getOrDefault(name, new ArrayList<>());
+                            shares.sort(Comparator.comparing((EndpointFigures f) -> -f.invocations())
+                                    .thenComparing(EndpointFigures::endpoint));
+                            figures.add(new EndpointFigures(name, merged, shares));
                         });
                         figures.sort(Comparator.comparing((EndpointFigures f) -> !f.attention())
                                 .thenComparing(f -> -f.rollup().errorRate())
@@ -75,7 +95,7 @@ public class OverviewReader {
                                 until,
                                 chosen,
                                 figures,
-                                new EndpointFigures("all endpoints", total),
+                                new EndpointFigures("all endpoints", total, List.of()),
                                 series.join());
                     });
         });

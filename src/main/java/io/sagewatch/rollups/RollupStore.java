@@ -29,15 +29,21 @@ import software.amazon.awssdk.services.dynamodb.model.WriteRequest;
  *
  * <pre>
  *   inference_id              request_id          what
- *   rollup#LEVEL#ENDPOINT     SPAN#REPLICA        one replica's rollup of a span (ENDPOINT * = every endpoint)
- *   rollup-endpoints          ENDPOINT            an endpoint that has rollups (what the overview lists)
+ *   rollup#LEVEL#SERIES       SPAN#REPLICA        one replica's rollup of a span
+ *   rollup-endpoints          SERIES              a series that has rollups (what the overview lists)
  * </pre>
+ *
+ * A series is an endpoint, {@code *} (every endpoint), or {@code ENDPOINT/MODEL}: the share of one model name of the
+ * OpenAI front (configured names, so a bounded set) in that endpoint's traffic.
  */
 @ApplicationScoped
 public class RollupStore {
 
     /** The endpoint name of the gateway-wide rollups (no SageMaker endpoint name has a '*'). */
     public static final String ALL = "*";
+
+    /** Between an endpoint and a model in a series name (no SageMaker endpoint name has a '/'). */
+    private static final char MODEL_SEPARATOR = '/';
 
     static final String DATA = "data";
     private static final String ENDPOINTS = "rollup-endpoints";
@@ -54,6 +60,23 @@ public class RollupStore {
     RollupStore(TableClient table, InferenceTable inferences) {
         this.table = table;
         this.tableName = inferences.name();
+    }
+
+    /** The series of one model's share of an endpoint. */
+    public static String series(String endpoint, String model) {
+        return endpoint + MODEL_SEPARATOR + model;
+    }
+
+    /** The endpoint of a series (itself, unless it is a model's share). */
+    public static String endpointOf(String series) {
+        int separator = series.indexOf(MODEL_SEPARATOR);
+        return separator < 0 ? series : series.substring(0, separator);
+    }
+
+    /** The model of a series, or null when it is an endpoint's (or every endpoint's). */
+    public static String modelOf(String series) {
+        int separator = series.indexOf(MODEL_SEPARATOR);
+        return separator < 0 ? null : series.substring(separator + 1);
     }
 
     static String partition(RollupLevel level, String endpoint) {

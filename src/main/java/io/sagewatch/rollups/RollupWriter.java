@@ -122,11 +122,15 @@ public class RollupWriter {
                 if (registered.add(endpoint.getKey())) {
                     newEndpoints.add(endpoint.getKey());
                 }
+                // a model's share is also in its endpoint's series: every endpoint's total counts it once
+                boolean share = RollupStore.modelOf(endpoint.getKey()) != null;
                 for (Map.Entry<Long, Rollup> minute : endpoint.getValue().entrySet()) {
                     Instant at = Instant.ofEpochSecond(minute.getKey() * 60);
                     for (RollupLevel level : RollupLevel.values()) {
                         fold(new Key(level, endpoint.getKey(), level.start(at)), minute.getValue());
-                        fold(new Key(level, RollupStore.ALL, level.start(at)), minute.getValue());
+                        if (!share) {
+                            fold(new Key(level, RollupStore.ALL, level.start(at)), minute.getValue());
+                        }
                     }
                 }
             }

@@ -55,6 +55,11 @@ public final class ConsoleCost {
                 "rollups on (counted in memory; drained every 10 ms)", calls, rollupsOn.observer(), outcome);
         QualityAndCaptureCost.row("rollups off, again", calls, rollupsOff.observer(), outcome);
         QualityAndCaptureCost.row("rollups on, again", calls, rollupsOn.observer(), outcome);
+        QualityAndCaptureCost.row(
+                "rollups on, a request of the OpenAI front (the endpoint's series and the model's share)",
+                calls,
+                rollupsOn.observer(),
+                openAi(outcome));
         running.set(false);
         drain.join();
 
@@ -82,6 +87,35 @@ public final class ConsoleCost {
         });
         System.out.println();
         System.out.println("A stored span of 1 000 inferences is " + stored.length + " bytes.");
+    }
+
+    /** The same outcome, as if the OpenAI front's model "chat" had asked for it. */
+    private static InferenceOutcome openAi(InferenceOutcome outcome) {
+        InferenceRequest r = outcome.request();
+        InferenceRequest request = new InferenceRequest(
+                r.requestId(),
+                r.inferenceId(),
+                r.endpointName(),
+                r.body(),
+                r.contentType(),
+                r.accept(),
+                r.customAttributes(),
+                r.targetModel(),
+                r.targetVariant(),
+                r.targetContainerHostname(),
+                r.inferenceComponentName(),
+                r.sessionId(),
+                r.enableExplanations(),
+                r.receivedAt(),
+                r.startNanos(),
+                r.caller(),
+                r.idempotencyKey(),
+                InferenceRequest.OPENAI_FRONT,
+                "chat",
+                null,
+                null,
+                null);
+        return InferenceOutcome.of(request, outcome.modelCall(), outcome.tokens(), outcome.costUsd());
     }
 
     private static InferenceOutcome outcome() {

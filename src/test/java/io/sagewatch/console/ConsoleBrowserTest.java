@@ -65,7 +65,7 @@ class ConsoleBrowserTest {
             settings.put("sagewatch.auth.keys.ops.sha256", sha256(ADMIN_KEY));
             settings.put("sagewatch.auth.keys.ops.admin", "true");
             settings.put("sagewatch.auth.keys.reader.sha256", sha256(READER_KEY));
-            settings.put("sagewatch.endpoints.allowed", "echo,error-model,monitored");
+            settings.put("sagewatch.endpoints.allowed", "echo,error-model,monitored,llm-messages");
             settings.put("sagewatch.endpoint.monitored.monitor.enabled", "true");
             settings.put("sagewatch.endpoint.monitored.monitor.window", "2s");
             settings.put("sagewatch.endpoint.monitored.monitor.min-samples", "10");
@@ -148,12 +148,22 @@ class ConsoleBrowserTest {
         for (int i = 0; i < 3; i++) {
             api().contentType("application/json").body("{}").post("/endpoints/error-model/invocations");
         }
+        // through the OpenAI front: model "chat" is served by the endpoint llm-messages (the test configuration)
+        for (int i = 0; i < 2; i++) {
+            api().contentType("application/json")
+                    .body("{\"model\": \"chat\", \"messages\": [{\"role\": \"user\", \"content\": \"hi " + i + "\"}]}")
+                    .post("/v1/chat/completions")
+                    .then()
+                    .statusCode(200);
+        }
         Awaitility.await()
                 .atMost(WAIT)
                 .until(() -> invocations("echo") == records("echo", null)
                         && invocations("error-model") == records("error-model", null)
+                        && invocations("llm-messages") == records("llm-messages", null)
                         && records("echo", null) >= 12
-                        && records("error-model", null) >= 3);
+                        && records("error-model", null) >= 3
+                        && records("llm-messages", null) >= 2);
 
         var driver = browser.driver();
         driver.get(base + "/console?range=hour");
@@ -169,9 +179,26 @@ class ConsoleBrowserTest {
                         .get(0)
                         .getAttribute("data-endpoint"))
                 .isEqualTo("error-model");
+        // the model's share of its endpoint, in a row of its own under it (the endpoint's figures include it)
+        WebElement share = driver.findElement(By.cssSelector("#endpoints tr[data-share-of='llm-messages']"));
+        assertThat(share.getAttribute("data-model")).isEqualTo("chat");
+        assertThat(cell(share, "invocations")).isEqualTo(Long.toString(records("llm-messages", null)));
+        assertThat(cell(row("llm-messages"), "invocations")).isEqualTo(Long.toString(records("llm-messages", null)));
+        assertThat(modelInvocations("llm-messages", "chat")).isEqualTo(records("llm-messages", null));
         assertThat(driver.findElement(By.id("total-invocations")).getText())
-                .isEqualTo(Long.toString(
-                        records("echo", null) + records("error-model", null) + records("monitored", null)));
+                .isEqualTo(Long.toString(records("echo", null)
+                        + records("error-model", null)
+                        + records("monitored", null)
+                        + records("llm-messages", null)));
+        // the chart of every endpoint counts each inference once (a model's share is not added to it again)
+        JsonNode traffic = json(driver.findElement(By.cssSelector(".chart[data-chart='traffic']"))
+                .getAttribute("data-series"));
+        long charted = 0;
+        for (JsonNode count : traffic.path("invocations")) {
+            charted += count.asLong();
+        }
+        assertThat(Long.toString(charted))
+                .isEqualTo(driver.findElement(By.id("total-invocations")).getText());
         // both charts were drawn by uPlot (a canvas each)
         new WebDriverWait(driver, Duration.ofSeconds(5))
                 .until(d -> d.findElements(By.cssSelector(".chart canvas")).size() == 2);
@@ -417,6 +444,21 @@ class ConsoleBrowserTest {
     }
 
     private static long invocations(String endpoint) {
+        return overviewRow(endpoint).path("invocations").asLong(-1);
+    }
+
+    /** overview.json's figure for one model name's share of an endpoint. */
+    private static long modelInvocations(String endpoint, String model) {
+        for (JsonNode share : overviewRow(endpoint).path("models")) {
+            if (share.path("model").asText().equals(model)) {
+                return share.path("invocations").asLong();
+            }
+        }
+        return -1;
+    }
+
+    /** The endpoint's object in the last hour's overview.json (a missing node when it has none). */
+    private static JsonNode overviewRow(String endpoint) {
         JsonNode overview = json(api().get("/console/overview.json?range=hour")
                 .then()
                 .statusCode(200)
@@ -424,10 +466,10 @@ class ConsoleBrowserTest {
                 .asString());
         for (JsonNode row : overview.path("endpoints")) {
             if (row.path("endpoint").asText().equals(endpoint)) {
-                return row.path("invocations").asLong();
+                return row;
             }
         }
-        return -1;
+        return overview.path("no such endpoint");
     }
 
     private static JsonNode json(String body) {
