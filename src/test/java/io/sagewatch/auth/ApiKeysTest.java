@@ -116,7 +116,8 @@ class ApiKeysTest {
     }
 
     @Test
-    void budgetsCountACallerByItsKeysNameAndAreReadWithAnAdminKeyOnly() {
+    void budgetsCountACallerByItsKeysNameAndAreReadWithAnAdminKeyOnly() throws InterruptedException {
+        io.sagewatch.testing.UtcDay.awaitRoomFor(java.time.Duration.ofMinutes(1));
         int before = given().header("X-Api-Key", TEAM_A)
                 .get("/budgets/team-b-daily")
                 .then()

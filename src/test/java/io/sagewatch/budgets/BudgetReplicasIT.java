@@ -63,6 +63,7 @@ class BudgetReplicasIT {
 
     @Test
     void twoReplicasShareEachCapAndAKilledOneCostsOnlyWhatItHeld() throws Exception {
+        io.sagewatch.testing.UtcDay.awaitRoomFor(java.time.Duration.ofMinutes(2)); // its day-long budgets
         try (EmbeddedDynamoDb dynamo = EmbeddedDynamoDb.start(FreePort.next());
                 SageMakerFake model = new SageMakerFake()) {
             String table = "http://127.0.0.1:" + dynamo.port();

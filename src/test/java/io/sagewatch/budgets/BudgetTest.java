@@ -62,6 +62,11 @@ class BudgetTest {
         }
     }
 
+    @org.junit.jupiter.api.BeforeEach
+    void notAcrossMidnight() throws InterruptedException {
+        io.sagewatch.testing.UtcDay.awaitRoomFor(java.time.Duration.ofMinutes(1));
+    }
+
     @Test
     void boto3RaisesThrottlingExceptionNamingTheBudgetAndTheRefusalIsRecordedNotSent() throws Exception {
         String output = PythonScript.run("boto3_budget.py", "", "http://127.0.0.1:" + RestAssured.port, "echo", "4");
